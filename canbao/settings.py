@@ -1,0 +1,58 @@
+"""Settings read from the environment (CANBAO_*); one object, passed explicitly below the CLI and flows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CAMPAIGN = PROJECT_ROOT / "campaigns" / "anxi-2017.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CANBAO_", frozen=True)
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    apprise_config: Path | None = None
+    campaign: Path = DEFAULT_CAMPAIGN
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir.resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'canbao.db'}"
+
+    @property
+    def apprise_path(self) -> Path:
+        """The apprise configuration: the coordinator's file, or the local-folder default the demo uses."""
+        return (self.apprise_config or self.data_path / "apprise.yml").resolve()
+
+    @property
+    def uses_default_delivery(self) -> bool:
+        return self.apprise_config is None
+
+    @property
+    def mailbox_dir(self) -> Path:
+        return self.data_path / "mailbox"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_path / "prefect"
+
+
+def prepare_prefect_environment(settings: Settings) -> None:
+    """Environment Prefect must see before it is imported: local home, no telemetry, bounded threads."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS", "4")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    if "PREFECT_API_URL" not in os.environ:
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)

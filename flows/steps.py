@@ -1,0 +1,86 @@
+"""Prefect tasks: thin wrappers that load, call the pure core, and save. Named verb_noun.
+
+Prefect walks every task argument looking for futures; over a campaign or a list of messages that walk
+costs about 0.1 s a call (measured), so tasks take identifiers and dates, and the few that must take
+data receive it wrapped in `quote`. No task caches: their inputs are workspaces and database state.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from canbao.workspace import Workspace, today_in
+from models import crud
+from tasks import outbox
+from tasks.campaign import Campaign
+from tasks.delivery import Deliverer
+from tasks.ranking import rank_townships
+from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders
+from tasks.status import MilestoneStatus, milestone_statuses
+
+
+def statuses_as_of(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[MilestoneStatus]]:
+    campaign_id, campaign, completions = ws.state()
+    as_of = as_of or today_in(campaign)
+    return campaign_id, campaign, as_of, milestone_statuses(campaign, completions, as_of)
+
+
+@task(name="queue-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def queue_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -> tuple[int, list[outbox.Handled]]:
+    """Plan who is reminded of what on `as_of` and write the new messages to the outbox as pending."""
+    campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
+    planned = plan_reminders(campaign, statuses, as_of)
+    get_run_logger().info("%s：应发催办 %d 条", as_of.isoformat(), len(planned))
+    return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
+
+
+@task(name="queue-ranking-notice", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def queue_ranking_notice(
+    ws: Workspace, as_of: date | None, dry_run: bool, force: bool
+) -> tuple[int, list[outbox.Handled]]:
+    """On a ranking day (or when forced), rank the townships and queue the notice to each of them."""
+    campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
+    if not (force or is_ranking_day(campaign, as_of)):
+        return campaign_id, []
+    planned = plan_ranking_notice(campaign, rank_townships(campaign, statuses, as_of), as_of)
+    return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
+
+
+def _queue(
+    ws: Workspace, campaign_id: int, campaign: Campaign, planned: list[PlannedMessage], dry_run: bool
+) -> list[outbox.Handled]:
+    """Dry runs report every planned message as skipped; real runs report those already sent."""
+    if dry_run:
+        return outbox.dry_run(planned)
+    with ws.session() as session:
+        return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
+
+
+@task(name="send-messages", cache_policy=NO_CACHE)
+def send_messages(ws: Workspace, campaign_id: int) -> list[outbox.Handled]:
+    with ws.session() as session:
+        if not crud.undelivered_messages(session, campaign_id=campaign_id):
+            return []
+        path = ws.settings.apprise_path
+        handled = outbox.dispatch(session, campaign_id=campaign_id, sender=deliverer_for(path, _mtime(path)))
+    failed = sum(h.status == "failed" for h in handled)
+    get_run_logger().info("发送消息 %d 条，失败 %d 条", len(handled), failed)
+    return handled
+
+
+@lru_cache(maxsize=4)
+def deliverer_for(path: Path, _mtime: float) -> Deliverer:
+    """Reading apprise's configuration takes about 30 ms: once per file version, not once per run."""
+    return Deliverer(path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

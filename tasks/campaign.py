@@ -1,0 +1,379 @@
+"""The campaign file: a coordinator's plan as data, validated on load.
+
+Everything specific to one county's campaign (dates, owners, villages, reminder offsets, templates) lives in
+the TOML file; this module only knows its shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+COUNTY_TAG = "county"
+OWNER_GROUPS = ("county", "townships", "departments")
+
+
+class CampaignFileError(Exception):
+    """The campaign file cannot be used; the message names the file, key and line, in Chinese."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phase(_Strict):
+    key: str = ""
+    name: str
+    start: date
+    end: date
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.end < self.start:
+            raise ValueError("结束日期早于开始日期")
+        return self
+
+
+class Department(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: str
+
+
+class Village(_Strict):
+    code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    name: str
+
+
+class Township(_Strict):
+    code: Annotated[str, Field(pattern=r"^\d{9}$")]
+    name: str
+    villages: list[Village] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _villages_inside(self) -> Township:
+        for village in self.villages:
+            if not village.code.startswith(self.code):
+                raise ValueError(f"村（社区）{village.name} 的代码 {village.code} 不属于乡镇 {self.code}")
+        return self
+
+
+class Milestone(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: str
+    phase: str
+    owners: list[str] = Field(min_length=1)
+    due: date
+    text: str = ""
+    source: str = ""
+
+
+class ReminderPolicy(_Strict):
+    before_days: list[Annotated[int, Field(ge=1)]] = [7, 3, 1]
+    after_days: list[Annotated[int, Field(ge=1)]] = [1, 3, 7, 14, 28]
+    escalate_after_days: Annotated[int, Field(ge=0)] = 3
+    window_days: Annotated[int, Field(ge=0)] = 7
+
+    @field_validator("before_days", "after_days")
+    @classmethod
+    def _sorted_unique(cls, days: list[int]) -> list[int]:
+        return sorted(set(days))
+
+
+class RankingPolicy(_Strict):
+    phases: list[str] = ["survey"]
+    weekday: Annotated[int, Field(ge=1, le=7)] = 5
+    bottom: Annotated[int, Field(ge=0)] = 3
+    late_credit: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class Notices(_Strict):
+    issuer: str
+    doc_prefix: str
+    templates: dict[str, str]
+
+
+class County(_Strict):
+    code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    name: str
+
+
+class Campaign(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: str
+    year: int
+    timezone: str = "Asia/Shanghai"
+    county: County
+    phases: dict[str, Phase]
+    departments: list[Department]
+    townships: list[Township] = Field(min_length=1)
+    milestones: list[Milestone] = Field(min_length=1)
+    reminders: ReminderPolicy = ReminderPolicy()
+    ranking: RankingPolicy = RankingPolicy()
+    notices: Notices
+
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _phase_keys(cls, phases: object) -> object:
+        if isinstance(phases, dict):
+            return {k: {**v, "key": k} if isinstance(v, dict) else v for k, v in phases.items()}
+        return phases
+
+    # -- derived views -------------------------------------------------------------------------------
+
+    def owner_names(self) -> dict[str, str]:
+        """Every owner tag with its Chinese name: the county, departments, townships."""
+        names = {COUNTY_TAG: self.county.name}
+        names.update({d.key: d.name for d in self.departments})
+        names.update({t.code: t.name for t in self.townships})
+        return names
+
+    def owners_of(self, milestone: Milestone) -> list[str]:
+        owners: list[str] = []
+        for owner in milestone.owners:
+            if owner == "townships":
+                owners.extend(t.code for t in self.townships)
+            elif owner == "departments":
+                owners.extend(d.key for d in self.departments)
+            else:
+                owners.append(owner)
+        return list(dict.fromkeys(owners))
+
+    def assignments(self) -> Iterator[tuple[Milestone, str]]:
+        for milestone in self.milestones:
+            for owner in self.owners_of(milestone):
+                yield milestone, owner
+
+    def phase_on(self, day: date) -> Phase | None:
+        for phase in self.phases.values():
+            if phase.start <= day <= phase.end:
+                return phase
+        return None
+
+    def resolve_owner(self, text: str) -> str | None:
+        """An owner's tag from its tag, code or Chinese name (the county by its code or name too)."""
+        text = text.strip()
+        names = self.owner_names()
+        if text in names:
+            return text
+        if text in (self.county.code, self.county.name):
+            return COUNTY_TAG
+        matches = [tag for tag, name in names.items() if name == text]
+        return matches[0] if len(matches) == 1 else None
+
+    def milestone(self, key: str) -> Milestone | None:
+        return next((m for m in self.milestones if m.key == key), None)
+
+    @property
+    def township_codes(self) -> list[str]:
+        return [t.code for t in self.townships]
+
+    @property
+    def start(self) -> date:
+        return min(p.start for p in self.phases.values())
+
+    @property
+    def end(self) -> date:
+        return max(p.end for p in self.phases.values())
+
+
+Problem = tuple[list[str | int], str]
+
+
+def consistency_problems(campaign: Campaign) -> list[Problem]:
+    """Checks across keys (dates that overlap, unknown owners, duplicates), each with its location."""
+    problems: list[Problem] = []
+    ordered = sorted(campaign.phases.values(), key=lambda p: p.start)
+    for earlier, later in pairwise(ordered):
+        if later.start <= earlier.end:
+            problems.append((["phases", later.key, "start"], f"与阶段 {earlier.key} 的日期重叠"))
+    problems += _duplicates("乡镇代码", [(["townships", i, "code"], t.code) for i, t in enumerate(campaign.townships)])
+    problems += _duplicates(
+        "村（社区）代码",
+        [
+            (["townships", i, "villages", j, "code"], v.code)
+            for i, t in enumerate(campaign.townships)
+            for j, v in enumerate(t.villages)
+        ],
+    )
+    problems += _duplicates("部门", [(["departments", i, "key"], d.key) for i, d in enumerate(campaign.departments)])
+    problems += _duplicates("节点", [(["milestones", i, "key"], m.key) for i, m in enumerate(campaign.milestones)])
+    known = campaign.owner_names()
+    for i, m in enumerate(campaign.milestones):
+        if m.phase not in campaign.phases:
+            problems.append((["milestones", i, "phase"], f"阶段 {m.phase} 未定义"))
+        for owner in m.owners:
+            if owner not in OWNER_GROUPS and owner not in known:
+                problems.append((["milestones", i, "owners"], f"责任单位 {owner} 未定义"))
+    for phase in campaign.ranking.phases:
+        if phase not in campaign.phases:
+            problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
+    for kind in ("reminder", "overdue", "escalation", "weekly_ranking"):
+        if kind not in campaign.notices.templates:
+            problems.append((["notices", "templates"], f"缺少通知类型 {kind} 的模板"))
+    return problems
+
+
+def _duplicates(what: str, located: list[tuple[list[str | int], str]]) -> list[Problem]:
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for loc, value in located:
+        if value in seen:
+            problems.append((loc, f"{what}重复：{value}"))
+        seen.add(value)
+    return problems
+
+
+OwnerKind = Literal["county", "department", "township"]
+
+
+def owner_kind(campaign: Campaign, owner: str) -> OwnerKind:
+    if owner == COUNTY_TAG:
+        return "county"
+    if owner in {d.key for d in campaign.departments}:
+        return "department"
+    return "township"
+
+
+# -- loading -----------------------------------------------------------------------------------------
+
+
+def parse_campaign(text: str, source: str = "<campaign>") -> Campaign:
+    """Parse and validate campaign TOML; errors name the file, the key and the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignFileError(f"活动文件 {source} 不是有效的 TOML：{exc}") from exc
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        located = [(list(e["loc"]), _chinese_reason(e)) for e in exc.errors()]
+        raise CampaignFileError(_describe(text, source, located)) from exc
+    problems = consistency_problems(campaign)
+    if problems:
+        raise CampaignFileError(_describe(text, source, problems))
+    return campaign
+
+
+def _describe(text: str, source: str, problems: list[Problem]) -> str:
+    lines = []
+    for loc, reason in problems:
+        key = ".".join(str(p) for p in loc) or "（文件顶层）"
+        line = locate_key(text, loc)
+        where = f"第 {line} 行，" if line else ""
+        lines.append(f"  {where}键 {key}：{reason}")
+    return f"活动文件 {source} 有 {len(lines)} 处错误：\n" + "\n".join(lines)
+
+
+def load_campaign(path: Path) -> tuple[Campaign, str]:
+    """Read a campaign file; returns the campaign and a digest of its text (to detect edits)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CampaignFileError(f"无法读取活动文件 {path}：{exc.strerror or exc}") from exc
+    return parse_campaign(text, str(path)), hashlib.sha256(text.encode()).hexdigest()
+
+
+_REASONS = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的键（是否拼写错误？）",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "list_type": "应为列表",
+    "dict_type": "应为表",
+    "too_short": "不能为空",
+    "string_pattern_mismatch": "格式不对",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+}
+
+
+def _chinese_reason(error: object) -> str:
+    assert isinstance(error, dict)
+    kind = str(error.get("type", ""))
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    reason = _REASONS.get(kind, str(error.get("msg", kind)))
+    if kind == "string_pattern_mismatch":
+        reason += f"（{error.get('input')!r}）"
+    return reason
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def locate_key(text: str, loc: list[str | int]) -> int | None:
+    """Best-effort line number of a validation error's location in the TOML text.
+
+    tomllib keeps no positions, so walk the lines tracking table headers, arrays of tables and one-line
+    array elements; the deepest match of the location's prefix wins.
+    """
+    counters: dict[str, int] = {}
+    current: list[str | int] = []
+    best_line, best_depth = None, 0
+    array_key: str | None = None
+    array_index = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = _TABLE.match(stripped)
+        if header and not array_key:
+            parts: list[str | int] = []
+            names = [n.strip().strip('"') for n in header.group(1).split(".")]
+            prefix = ""
+            for name in names:
+                prefix = f"{prefix}.{name}"
+                parts.append(name)
+                if prefix in counters and prefix != "." + ".".join(names):
+                    parts.append(counters[prefix])
+            if stripped.startswith("[["):
+                full = "." + ".".join(names)
+                counters[full] = counters.get(full, -1) + 1
+                parts.append(counters[full])
+            current = parts
+            path = current
+        else:
+            key = _KEY.match(line)
+            if key and not array_key:
+                name = key.group(1).strip("\"'")
+                path = [*current, name]
+                value = line.split("=", 1)[1].strip()
+                if value.startswith("[") and not value.rstrip().endswith("]"):
+                    array_key, array_index = name, -1
+            elif array_key:
+                if stripped.startswith("]"):
+                    array_key = None
+                    continue
+                array_index += 1
+                path = [*current, array_key, array_index]
+            else:
+                continue
+        depth = _matched_prefix(path, loc)
+        if depth > best_depth or (depth == best_depth and depth == len(path) and best_line is None):
+            best_line, best_depth = number, depth
+    return best_line
+
+
+def _matched_prefix(path: list[str | int], loc: list[str | int]) -> int:
+    if len(path) > len(loc):
+        return 0
+    depth = 0
+    for a, b in zip(path, loc, strict=False):
+        if a != b:
+            return 0
+        depth += 1
+    return depth

@@ -1,0 +1,163 @@
+"""Who should be told what on a given date: reminders before a due date, overdue notices after it, and
+escalation to the county. Pure planning; rendering and sending happen elsewhere.
+
+Each reminder belongs to a step of the policy (7, 3, 1 days before; 1, 3, 7… days after). A run on any
+date plans the latest step already reached, and the step is part of the message key: a rerun, or a run
+after a missed day, never repeats a step and never skips the latest one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from tasks.campaign import COUNTY_TAG, Campaign, ReminderPolicy
+from tasks.ranking import TownshipStanding
+from tasks.status import MilestoneStatus
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    key: str
+    kind: str
+    owner: str
+    milestone: str | None
+    tags: tuple[str, ...]
+    as_of: date
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    on: date
+    days_after_due: int
+
+
+def current_step(due: date, as_of: date, policy: ReminderPolicy) -> Step | None:
+    """The latest reminder step reached by `as_of`, if any."""
+    steps = [Step(f"before{d}", due - timedelta(days=d), -d) for d in policy.before_days]
+    steps += [Step(f"after{d}", due + timedelta(days=d), d) for d in policy.after_days]
+    reached = [s for s in steps if s.on <= as_of]
+    return max(reached, key=lambda s: s.on) if reached else None
+
+
+def plan_reminders(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date) -> list[PlannedMessage]:
+    policy = campaign.reminders
+    names = campaign.owner_names()
+    planned: list[PlannedMessage] = []
+    escalations: dict[tuple[str, str], list[MilestoneStatus]] = defaultdict(list)
+    for status in statuses:
+        if status.done:
+            continue
+        step = current_step(status.due, as_of, policy)
+        if step is None:
+            continue
+        milestone = campaign.milestone(status.key)
+        assert milestone is not None
+        kind = "overdue" if step.days_after_due > 0 else "reminder"
+        planned.append(
+            PlannedMessage(
+                key=f"{campaign.key}:{kind}:{status.key}:{status.owner}:{step.name}",
+                kind=kind,
+                owner=status.owner,
+                milestone=status.key,
+                tags=(status.owner,),
+                as_of=as_of,
+                context={
+                    "owner_name": status.owner_name,
+                    "milestone": milestone.model_dump(),
+                    "phase": campaign.phases[milestone.phase].model_dump(),
+                    "due": status.due,
+                    "days_left": (status.due - as_of).days,
+                    "days_overdue": (as_of - status.due).days,
+                },
+            )
+        )
+        escalate = step.days_after_due > 0 and step.days_after_due >= policy.escalate_after_days
+        if escalate and status.owner != COUNTY_TAG:
+            escalations[(status.key, step.name)].append(status)
+    for (milestone_key, step_name), laggards in escalations.items():
+        milestone = campaign.milestone(milestone_key)
+        assert milestone is not None
+        planned.append(
+            PlannedMessage(
+                key=f"{campaign.key}:escalation:{milestone_key}:{COUNTY_TAG}:{step_name}",
+                kind="escalation",
+                owner=COUNTY_TAG,
+                milestone=milestone_key,
+                tags=(COUNTY_TAG,),
+                as_of=as_of,
+                context={
+                    "owner_name": names[COUNTY_TAG],
+                    "milestone": milestone.model_dump(),
+                    "due": milestone.due,
+                    "days_overdue": (as_of - milestone.due).days,
+                    "laggards": [s.owner_name for s in laggards],
+                },
+            )
+        )
+    return planned
+
+
+def is_ranking_day(campaign: Campaign, as_of: date) -> bool:
+    phase = campaign.phase_on(as_of)
+    return phase is not None and phase.key in campaign.ranking.phases and as_of.isoweekday() == campaign.ranking.weekday
+
+
+def ranking_serial(campaign: Campaign, as_of: date) -> int:
+    """The notice's number in the series: how many ranking days there have been up to `as_of`."""
+    serial = 0
+    for phase in campaign.phases.values():
+        if phase.key not in campaign.ranking.phases:
+            continue
+        day = phase.start
+        while day <= min(phase.end, as_of):
+            serial += day.isoweekday() == campaign.ranking.weekday
+            day += timedelta(days=1)
+    return serial
+
+
+def plan_ranking_notice(campaign: Campaign, standings: list[TownshipStanding], as_of: date) -> list[PlannedMessage]:
+    """The weekly ranking notice, one message per township and one to the county."""
+    serial = max(ranking_serial(campaign, as_of), 1)
+    phase = campaign.phase_on(as_of)
+    bottom = bottom_townships(standings, campaign.ranking.bottom)
+    context = {
+        "serial": serial,
+        "doc_number": f"{campaign.notices.doc_prefix}〔{as_of.year}〕{serial}号",
+        "phase": phase.model_dump() if phase else None,
+        "standings": [s.__dict__ for s in standings],
+        "bottom": [s.__dict__ for s in bottom],
+        "totals": {
+            "considered": sum(s.considered for s in standings),
+            "on_time": sum(s.on_time for s in standings),
+            "late": sum(s.late for s in standings),
+            "overdue": sum(s.overdue for s in standings),
+        },
+    }
+    recipients = [*campaign.township_codes, COUNTY_TAG]
+    return [
+        PlannedMessage(
+            key=f"{campaign.key}:weekly_ranking:{as_of.isoformat()}:{tag}",
+            kind="weekly_ranking",
+            owner=tag,
+            milestone=None,
+            tags=(tag,),
+            as_of=as_of,
+            context=context,
+        )
+        for tag in recipients
+    ]
+
+
+def bottom_townships(standings: list[TownshipStanding], count: int) -> list[TownshipStanding]:
+    """The last `count` places, widened to include anyone tied with the last of them."""
+    if count <= 0 or not standings:
+        return []
+    ordered = sorted(standings, key=lambda s: s.rank)
+    cutoff_rank = ordered[max(len(ordered) - count, 0)].rank
+    return [s for s in ordered if s.rank >= cutoff_rank]
