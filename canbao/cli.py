@@ -36,7 +36,7 @@ app.add_typer(milestone_app, name="milestone")
 app.add_typer(notice_app, name="notice")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never break a path or an error across lines
 
 AsOf = typer.Option(None, "--as-of", help="按哪一天计算（YYYY-MM-DD），默认今天")
 Json = typer.Option(False, "--json", help="输出 JSON（标准输出只有 JSON）")

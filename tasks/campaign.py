@@ -251,7 +251,10 @@ def parse_campaign(text: str, source: str = "<campaign>") -> Campaign:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CampaignFileError(f"活动文件 {source} 不是有效的 TOML：{exc}") from exc
+        position = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"第 {position.group(1)} 行第 {position.group(2)} 列" if position else "某处"
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise CampaignFileError(f"活动文件 {source} 不是有效的 TOML：{where}有语法错误（{detail}）") from exc
     try:
         campaign = Campaign.model_validate(data)
     except ValidationError as exc:

@@ -6,27 +6,18 @@ tests need no network and leave nothing running.
 
 from __future__ import annotations
 
-import email
-import json
 import re
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tasks import delivery
 from tasks.delivery import Deliverer, DeliveryConfigError, DeliveryResult, write_folder_config
+from tests.receivers import HttpReceiver, SmtpServer, free_port
 
 TITLE = "关于催办全民参保登记工作的提醒"
 BODY = "请贵乡镇于本周五前完成未参保人员的入户登记，并将进度报县社保中心。"
@@ -38,98 +29,6 @@ def message_files(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
     return sorted(p for p in folder.iterdir() if FILE_NAME_RE.match(p.name))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-# --------------------------------------------------------------------------
-# fixtures: a real HTTP receiver and a real SMTP server
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class HttpReceiver:
-    server: ThreadingHTTPServer
-    thread: threading.Thread
-    status: int = 200
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    def stop(self) -> None:
-        # shutdown() stops serve_forever; server_close() releases the port so
-        # that later connections are refused outright.
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def http_receiver() -> Iterator[HttpReceiver]:
-    receiver: HttpReceiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            receiver.requests.append(
-                {
-                    "path": self.path,
-                    "content_type": self.headers.get("Content-Type"),
-                    "json": json.loads(self.rfile.read(length).decode("utf-8")),
-                }
-            )
-            self.send_response(receiver.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep pytest output clean
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    receiver = HttpReceiver(server=server, thread=thread)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        if thread.is_alive():
-            receiver.stop()
-
-
-class SmtpSink:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    sink: SmtpSink
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(env.content, policy=policy.default) for env in self.sink.envelopes]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    sink = SmtpSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(port=port, sink=sink)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

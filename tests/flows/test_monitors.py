@@ -1,0 +1,100 @@
+"""The reminder and ranking flows end to end through the CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from canbao.cli import app
+from tests.receivers import free_port, start_http_receiver
+
+runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {"CANBAO_DATA_DIR": str(tmp_path / "var"), "CANBAO_DATABASE_URL": database_url}
+
+
+def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def remind(env: dict[str, str], *args: str) -> list[dict]:
+    code, out, err = invoke(env, "remind", "--json", *args)
+    assert code == 0, err
+    return json.loads(out)  # stdout holds only the JSON
+
+
+def test_a_scenario_reminds_exactly_the_owners_not_done_and_a_rerun_sends_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    invoke(env, "init")
+    done = ["350524100", "350524101", "350524112", "350524210"]
+    for code in done:
+        invoke(env, "milestone", "done", code, "township_leading_group", "--on", "2017-03-25")
+    invoke(env, "milestone", "done", "county", "county_work_plan", "--on", "2017-03-01")
+
+    dry = remind(env, "--as-of", "2017-03-28", "--dry-run")
+    assert {m["status"] for m in dry} == {"skipped"}
+    assert not (tmp_path / "var" / "mailbox").exists() or not any((tmp_path / "var" / "mailbox").rglob("*.txt"))
+
+    first = remind(env, "--as-of", "2017-03-28")
+    assert {m["status"] for m in first} == {"sent"}
+    assert sorted(m["key"] for m in first) == sorted(m["key"] for m in dry)
+    assert set(first[0]) == {"key", "owner", "milestone", "kind", "tags", "status"}
+    leading = {m["owner"] for m in first if m["milestone"] == "township_leading_group"}
+    codes = {f"350524{n}" for n in [*range(100, 113), *range(200, 211)]}
+    assert leading == codes - set(done)
+    assert all(m["tags"] == [m["owner"]] for m in first)
+    assert not any(m["milestone"] == "county_work_plan" for m in first)
+    mailbox = tmp_path / "var" / "mailbox"
+    assert len(list((mailbox / "350524102").glob("*.txt"))) == 3  # leading group, work plan, staff and funds
+    assert list((mailbox / "350524100").glob("*.txt")) != []  # its other two milestones
+    message = next((mailbox / "350524102").glob("*.txt")).read_text(encoding="utf-8")
+    assert message.startswith("【催办提醒】") and "湖头镇" in message
+
+    second = remind(env, "--as-of", "2017-03-28")
+    assert {m["status"] for m in second} == {"skipped"}
+    assert len(list(mailbox.rglob("*.txt"))) == len(first)
+
+
+def test_an_unreachable_endpoint_fails_then_a_later_run_sends(env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "apprise.yml"
+    tags = ["county", "police", "health", "education", "hrss", "civil_affairs", "disability_federation"]
+    tags += [f"350524{n}" for n in [*range(100, 113), *range(200, 211)]]
+    config.write_text(
+        "urls:\n" + "".join(f"  - json://127.0.0.1:{port}/{tag}:\n    - tag: {tag}\n" for tag in tags), "utf-8"
+    )
+    env = {**env, "CANBAO_APPRISE_CONFIG": str(config)}
+    invoke(env, "init")
+
+    failed = remind(env, "--as-of", "2017-04-21")
+    assert failed and {m["status"] for m in failed} == {"failed"}
+
+    receiver = start_http_receiver(port)
+    try:
+        later = remind(env, "--as-of", "2017-04-22")
+    finally:
+        receiver.stop()
+    assert {m["key"] for m in failed} <= {m["key"] for m in later if m["status"] == "sent"}
+    assert len(receiver.requests) == len({m["key"] for m in later if m["status"] == "sent"})
+
+
+def test_the_ranking_notice_reaches_every_township_and_the_county(env: dict[str, str], tmp_path: Path) -> None:
+    invoke(env, "init")
+    code, out, err = invoke(env, "notice", "ranking", "--as-of", "2017-05-05", "--json")
+    assert code == 0, err
+    sent = json.loads(out)
+    assert len(sent) == 25 and {m["status"] for m in sent} == {"sent"}
+    assert all(m["milestone"] is None and m["kind"] == "weekly_ranking" for m in sent)
+    notice = next((tmp_path / "var" / "mailbox" / "county").glob("*.txt")).read_text(encoding="utf-8")
+    assert "关于全民参保登记工作进展情况的通报（第1期）" in notice and "安参保办〔2017〕1号" in notice

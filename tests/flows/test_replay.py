@@ -1,0 +1,42 @@
+"""The replay of the whole 2017 campaign: every township ranked, behaviour visible in the summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from canbao.cli import app
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
+    env = {"CANBAO_DATA_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(app, ["replay", "--json", "--seed", "7"], env=env)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary == json.loads((tmp_path / "var" / "replay" / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["start"], summary["end"]) == ("2017-02-01", "2017-08-31")
+
+    townships = summary["townships"]
+    assert len(townships) == 24 and len({t["code"] for t in townships}) == 24
+    assert sorted(t["final_rank"] for t in townships)[0] == 1
+    assert all(1 <= t["final_rank"] <= 24 for t in townships)
+    assert all(t["on_time"] + t["late"] + t["missed"] == 6 for t in townships)
+    by_profile: dict[str, list[dict]] = {}
+    for t in townships:
+        by_profile.setdefault(t["profile"], []).append(t)
+    assert set(by_profile) == {"early", "on_time", "late", "never"}
+    assert all(t["late"] == 0 and t["missed"] == 0 for t in by_profile["early"])
+    assert all(t["missed"] > 0 for t in by_profile["never"])
+    worst_diligent = max(t["final_rank"] for t in by_profile["early"] + by_profile["on_time"])
+    assert worst_diligent < min(t["final_rank"] for t in by_profile["late"] + by_profile["never"])
+    assert min(t["reminders_received"] for t in by_profile["late"]) > max(
+        t["reminders_received"] for t in by_profile["early"]
+    )
+    assert summary["ranking_notices"] == 9  # the Fridays of May and June
+    assert [p["phase"] for p in summary["phases"]] == ["launch", "training", "survey", "analysis"]
+    mailbox = Path(summary["mailbox"])
+    assert len(list(mailbox.rglob("*.txt"))) == summary["messages_sent"]

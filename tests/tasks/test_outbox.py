@@ -1,0 +1,89 @@
+"""Render, write to the outbox, then send: idempotency, outages and recovery (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import select
+
+from canbao.workspace import Workspace
+from models.tables import OutboxMessage
+from tasks import outbox
+from tasks.delivery import Deliverer, DeliveryResult
+from tasks.reminders import plan_reminders
+from tasks.status import milestone_statuses
+from tests.receivers import HttpReceiver, free_port, start_http_receiver
+
+AS_OF = date(2017, 3, 28)
+
+
+class Recorder:
+    def __init__(self, ok: bool = True) -> None:
+        self.ok = ok
+        self.sent: list[tuple[tuple[str, ...], str]] = []
+
+    def send(self, tags: Sequence[str], title: str, body: str) -> DeliveryResult:
+        if not self.ok:
+            return DeliveryResult(ok=False, error="发送失败：连接被拒绝")
+        self.sent.append((tuple(tags), title))
+        return DeliveryResult(ok=True)
+
+
+def run(ws: Workspace, sender: object, as_of: date = AS_OF) -> list[outbox.Handled]:
+    campaign_id, campaign, completions = ws.state()
+    planned = plan_reminders(campaign, milestone_statuses(campaign, completions, as_of), as_of)
+    with ws.session() as session:
+        skipped = outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
+        return skipped + outbox.dispatch(session, campaign_id=campaign_id, sender=sender)  # type: ignore[arg-type]
+
+
+def test_a_rerun_sends_nothing_twice(workspace: Workspace) -> None:
+    recorder = Recorder()
+    first = run(workspace, recorder)
+    assert first and {h.status for h in first} == {"sent"}
+    second = run(workspace, recorder)
+    assert {h.key for h in second} == {h.key for h in first}
+    assert {h.status for h in second} == {"skipped"}
+    assert len(recorder.sent) == len(first)
+
+
+def test_a_failed_send_stays_in_the_outbox_and_is_sent_by_the_next_run(workspace: Workspace) -> None:
+    down = run(workspace, Recorder(ok=False))
+    assert {h.status for h in down} == {"failed"}
+    with workspace.session() as session:
+        rows = list(session.exec(select(OutboxMessage)))
+    assert {(r.status, r.attempts) for r in rows} == {("failed", 1)}
+    assert all(r.last_error for r in rows)
+
+    recorder = Recorder()
+    up = run(workspace, recorder)
+    assert {h.status for h in up} == {"sent"}
+    assert sorted(h.key for h in up) == sorted(h.key for h in down)
+    assert len(recorder.sent) == len(down)
+    with workspace.session() as session:
+        assert {(r.status, r.attempts) for r in session.exec(select(OutboxMessage))} == {("sent", 2)}
+
+
+def test_outage_then_recovery_through_a_real_http_endpoint(workspace: Workspace, tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "apprise.txt"
+    _cid, campaign = workspace.campaign()
+    tags = ["county", *(d.key for d in campaign.departments), *campaign.township_codes]
+    config.write_text("".join(f"{tag}=json://127.0.0.1:{port}/notify/{tag}\n" for tag in tags), encoding="utf-8")
+
+    failed = run(workspace, Deliverer(config))  # nothing listens on the port yet
+    assert failed and {h.status for h in failed} == {"failed"}
+
+    receiver: HttpReceiver = start_http_receiver(port)
+    try:
+        sent = run(workspace, Deliverer(config))
+        again = run(workspace, Deliverer(config))
+    finally:
+        receiver.stop()
+    assert {h.status for h in sent} == {"sent"} and len(sent) == len(failed)
+    assert {h.status for h in again} == {"skipped"}
+    paths = sorted(r["path"] for r in receiver.requests)
+    assert paths == sorted(f"/notify/{h.owner}" for h in failed)  # each message arrived exactly once
+    assert all(r["json"]["title"].startswith(("【催办提醒】", "【逾期催办】")) for r in receiver.requests)

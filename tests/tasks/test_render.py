@@ -1,0 +1,54 @@
+"""Messages in Chinese, as a county office writes them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasks.campaign import Campaign
+from tasks.masking import find_unmasked
+from tasks.outbox import render_planned
+from tasks.ranking import rank_townships
+from tasks.reminders import plan_ranking_notice, plan_reminders
+from tasks.render import TEMPLATES_DIR, cn_date
+from tasks.status import milestone_statuses
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [(date(2017, 6, 30), "2017年6月30日"), (date(2017, 3, 1), "2017年3月1日"), ("2017-12-09", "2017年12月9日")],
+)
+def test_cn_date_has_no_leading_zeros(day: date | str, text: str) -> None:
+    assert cn_date(day) == text
+
+
+def test_every_notice_kind_has_its_template(campaign: Campaign) -> None:
+    for template in campaign.notices.templates.values():
+        assert (TEMPLATES_DIR / template).is_file()
+
+
+def test_reminders_render_in_chinese(campaign: Campaign) -> None:
+    as_of = date(2017, 4, 25)
+    planned = plan_reminders(campaign, milestone_statuses(campaign, [], as_of), as_of)
+    by_kind = {m.kind: m for m in planned}
+    assert set(by_kind) == {"reminder", "overdue", "escalation"}
+    overdue = render_planned(campaign, by_kind["overdue"])
+    assert overdue.title.startswith("【逾期催办】") and "已逾期" in overdue.title
+    assert "2017年4月25日" in overdue.body and campaign.notices.issuer in overdue.body
+    escalation = render_planned(campaign, by_kind["escalation"])
+    assert "仍未报告完成" in escalation.body
+    reminder = render_planned(campaign, by_kind["reminder"])
+    assert reminder.title.startswith("【催办提醒】")
+
+
+def test_ranking_notice_names_the_bottom_townships(campaign: Campaign) -> None:
+    as_of = date(2017, 5, 5)
+    standings = rank_townships(campaign, milestone_statuses(campaign, [], as_of), as_of)
+    notice = render_planned(campaign, plan_ranking_notice(campaign, standings, as_of)[0])
+    assert notice.title == "【通报】关于全民参保登记工作进展情况的通报（第1期）"
+    assert "安参保办〔2017〕1号" in notice.body
+    assert "进度靠后乡镇" in notice.body
+    assert all(t.name in notice.body for t in campaign.townships)
+    assert "入户调查阶段工作必须于2017年6月30日前全面完成" in notice.body
+    assert find_unmasked(notice.body) == []
