@@ -17,16 +17,22 @@ from prefect.cache_policies import NO_CACHE
 
 from canbao.settings import Settings
 from canbao.workspace import Workspace
+from flows.collection import import_source, record_deliveries
+from flows.comparison import run_compare
 from flows.monitors import run_daily_reminders, run_weekly_ranking
 from flows.tracking import run_phase_tracking
+from flows.worklists import run_worklists
 from models import crud
 from tasks.campaign import Campaign
 from tasks.ranking import rank_townships
 from tasks.reminders import is_ranking_day
 from tasks.simulation import PROFILE_NAMES, Profile, SimulatedOwners
+from tasks.snapshots import delivered_sources
 from tasks.status import milestone_statuses
+from tasks.synth import generate_county
 
 SIMULATED_BY = "模拟"
+DEFAULT_PERSONS = 20_000  # a modest county: every stage runs for real, the demo stays well under two minutes
 
 
 def replay_settings(base: Settings) -> Settings:
@@ -45,19 +51,41 @@ def summary_path(base: Settings) -> Path:
 
 
 @task(name="simulate-day", cache_policy=NO_CACHE)
-def simulate_day(ws: Workspace, day: date, owners: SimulatedOwners) -> int:
-    """Record what the simulated owners finish on `day`, given the reminders they have received."""
+def simulate_day(ws: Workspace, day: date, owners: SimulatedOwners) -> list[str]:
+    """Record what the simulated owners report done on `day`, given the reminders they have received.
+
+    Milestones the data completes are not reported: a department "finishing" its delivery returns its key,
+    and the replay imports its files instead; the work lists are published when the comparison is run."""
     with ws.session() as session:
         campaign_id, campaign = crud.active_campaign(session)
         completions = crud.completions(session, campaign_id=campaign_id)
         received = crud.message_counts(session, campaign_id=campaign_id, kinds=["overdue"])
         statuses = milestone_statuses(campaign, completions, day)
         finished = owners.completions_on(day, statuses, received, campaign.start)
-        return crud.record_completions(session, campaign_id=campaign_id, facts=finished, by=SIMULATED_BY)
+        by_event = {m.key: m.completed_by for m in campaign.milestones}
+        reported = [f for f in finished if by_event[f.milestone] is None]
+        crud.record_completions(session, campaign_id=campaign_id, facts=reported, by=SIMULATED_BY)
+        return [f.owner for f in finished if by_event[f.milestone] == "delivery"]
+
+
+def deliver_data(ws: Workspace, campaign: Campaign, departments: list[str], folder: Path, day: date) -> None:
+    """Import the synthetic files of the departments that deliver on `day`."""
+    for source in campaign.sources.values():
+        files = sorted((folder / source.key).glob("*"))
+        if source.department in departments and files:
+            import_source(ws, source.key, files, day)
+    record_deliveries(ws)
+
+
+def all_delivered(ws: Workspace, campaign_id: int, campaign: Campaign) -> bool:
+    with ws.session() as session:
+        return set(campaign.sources) <= set(delivered_sources(session, campaign_id=campaign_id))
 
 
 @flow(name="replay-campaign")
-def replay_campaign(start: date | None = None, end: date | None = None, seed: int = 2017) -> dict[str, Any]:
+def replay_campaign(
+    start: date | None = None, end: date | None = None, seed: int = 2017, persons: int = DEFAULT_PERSONS
+) -> dict[str, Any]:
     base = Settings()
     settings = replay_settings(base)
     shutil.rmtree(settings.data_path, ignore_errors=True)
@@ -67,10 +95,18 @@ def replay_campaign(start: date | None = None, end: date | None = None, seed: in
         campaign_id, campaign = ws.campaign()
         start, end = start or campaign.start, end or campaign.end
         owners = SimulatedOwners.seeded(campaign, seed)
+        folder = make_county(ws, campaign, persons, seed)
         phases_closed = []
+        data: dict[str, Any] = {"persons": persons}
         day = start
         while day <= end:
-            simulate_day(ws, day, owners)
+            delivering = simulate_day(ws, day, owners)
+            if delivering:
+                deliver_data(ws, campaign, delivering, folder, day)
+                if "compared_on" not in data and all_delivered(ws, campaign_id, campaign):
+                    comparison = run_compare(ws, day)
+                    lists = run_worklists(ws, published_on=day)
+                    data |= {"compared_on": day.isoformat(), "comparison": comparison, "worklists": lists}
             run_daily_reminders(ws, day)
             if is_ranking_day(campaign, day):
                 run_weekly_ranking(ws, day)
@@ -79,12 +115,37 @@ def replay_campaign(start: date | None = None, end: date | None = None, seed: in
                 phases_closed.append(run_phase_tracking(ws, phase.key, day))
             day += timedelta(days=1)
         summary = summarise(ws, campaign_id, campaign, owners.profiles, start, end, seed, phases_closed)
+        summary["data"] = _data_summary(data)
     finally:
         ws.close()
     path = summary_path(base)
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     get_run_logger().info("回放完成：%s 至 %s，摘要已写入 %s", start, end, path)
     return summary
+
+
+@task(name="make-synthetic-county", cache_policy=NO_CACHE)
+def make_county(ws: Workspace, campaign: Campaign, persons: int, seed: int) -> Path:
+    """The departments' files of a modest synthetic county, dated as of the latest delivery due date."""
+    folder = ws.settings.data_path / "deliveries"
+    due = max(s.due for s in campaign.sources.values())
+    generate_county(campaign, persons, folder, seed=seed, as_of=due, formats="mixed")
+    return folder
+
+
+def _data_summary(data: dict[str, Any]) -> dict[str, Any]:
+    comparison = data.get("comparison")
+    if comparison is None:
+        return {"persons": data["persons"], "compared_on": None}
+    return {
+        "persons": comparison["persons"],
+        "compared_on": data["compared_on"],
+        "categories": comparison["categories"],
+        "missing_by_insurance": comparison["missing_by_insurance"],
+        "anomalies": comparison["anomalies"],
+        "worklists": data["worklists"]["out"],
+        "to_visit": data["worklists"]["persons"],
+    }
 
 
 def summarise(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from models.bulk import replace_rows
 from models.tables import (
     CampaignRecord,
+    CompareRun,
     Completion,
     MilestoneOwner,
     MilestoneRecord,
@@ -263,3 +267,46 @@ def message_counts(session: Session, *, campaign_id: int, kinds: Sequence[str]) 
         .group_by(col(OutboxMessage.owner), col(OutboxMessage.milestone))
     )
     return {(owner, milestone): count for owner, milestone, count in rows}
+
+
+def record_missing_completions(session: Session, *, campaign_id: int, facts: Iterable[CompletionFact], by: str) -> int:
+    """Record completions that are not recorded yet; a report already made by its owner is kept."""
+    done = {(c.milestone, c.owner) for c in completions(session, campaign_id=campaign_id)}
+    new = [f for f in facts if (f.milestone, f.owner) not in done]
+    return record_completions(session, campaign_id=campaign_id, facts=new, by=by)
+
+
+# -- comparison results ------------------------------------------------------------------------------
+
+
+def store_comparison(
+    session: Session,
+    *,
+    campaign_id: int,
+    as_of: date,
+    snapshots: Mapping[str, int],
+    persons: pd.DataFrame,
+    anomalies: pd.DataFrame,
+    summary: Mapping[str, Any],
+) -> int:
+    """Replace the registration database's persons and anomalies with a comparison's, in one transaction."""
+    run = CompareRun(
+        campaign_id=campaign_id,
+        as_of=as_of,
+        snapshots=json.dumps(dict(snapshots)),
+        summary=json.dumps(summary, ensure_ascii=False),
+    )
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    connection = session.connection()
+    where = {"campaign_id": campaign_id}
+    replace_rows(connection, "anomaly", anomalies.assign(compare_run_id=run.id), where=where)
+    replace_rows(connection, "person", persons.assign(compare_run_id=run.id), where=where)
+    return run.id
+
+
+def latest_comparison(session: Session, *, campaign_id: int) -> CompareRun | None:
+    return session.exec(
+        select(CompareRun).where(CompareRun.campaign_id == campaign_id).order_by(col(CompareRun.id).desc())
+    ).first()

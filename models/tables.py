@@ -107,3 +107,86 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class SourceSnapshot(SQLModel, table=True):
+    """One delivery of a department's data. The accepted rows live in a Parquet file named by the
+    delivery's content digest; the newest snapshot of a source is active, the older ones are kept for audit."""
+
+    __tablename__ = "source_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    source: str = Field(index=True)
+    digest: str  # sha256 over the delivered files' bytes, in name order
+    files: str  # JSON list of file names
+    rows_read: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    data_path: str
+    rejects_path: str | None = None
+    delivered_on: date
+    active: bool = Field(default=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CompareRun(SQLModel, table=True):
+    __tablename__ = "compare_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    as_of: date
+    snapshots: str  # JSON {source: snapshot id} the run compared
+    summary: str  # JSON of the figures `canbao compare --json` prints
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    """A registered resident as the latest comparison sees them: the registration database (section 二)."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("campaign_id", "id_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    id_number: str
+    name: str
+    sex: str
+    birth_date: date
+    age: int
+    township_code: str = Field(index=True)
+    village_code: str = Field(index=True)
+    household: str = ""
+    household_type: str = ""
+    address: str = ""
+    phone: str = ""
+    deceased: bool = False
+    student: bool = False
+    employed: bool = False
+    employer: str = ""
+    pension: str  # insured | missing | not_applicable
+    medical: str
+    injury: str
+    maternity: str
+    unemployment: str
+    category: str = Field(index=True)  # insured_full | partial | uninsured | deceased
+    employment_status: str = ""
+    subsidised: str = ""  # comma-separated subsidised-group sources
+    anomalies: str = ""  # comma-separated anomaly codes
+    compare_run_id: int = Field(foreign_key="compare_run.id", index=True)
+
+
+class Anomaly(SQLModel, table=True):
+    """A data problem found by the comparison, with its evidence, to visit or to return to a department."""
+
+    __tablename__ = "anomaly"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    compare_run_id: int = Field(foreign_key="compare_run.id", index=True)
+    id_number: str = Field(index=True)
+    kind: str  # duplicate_enrolment | deceased_enrolled | inconsistent_identity | outside_register
+    sources: str  # comma-separated source keys involved
+    evidence: str
+    village_code: str | None = None

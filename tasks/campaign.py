@@ -74,6 +74,9 @@ class Milestone(_Strict):
     due: date
     text: str = ""
     source: str = ""
+    # Completed by an event instead of a report: "delivery" when all of an owner's data sources are
+    # imported, "worklists" when the household-visit lists are published.
+    completed_by: Literal["delivery", "worklists"] | None = None
 
 
 class ReminderPolicy(_Strict):
@@ -101,6 +104,51 @@ class Notices(_Strict):
     templates: dict[str, str]
 
 
+SourceRole = Literal["register", "enrolment", "students", "employment", "graduates", "subsidised", "deaths"]
+INSURANCES = ("pension", "medical", "injury", "maternity", "unemployment")
+
+
+class Source(_Strict):
+    """One department's data file: who delivers it, by when, and how its columns may be headed."""
+
+    key: str = ""
+    name: str
+    department: str
+    due: date
+    role: SourceRole
+    required: list[str] = ["id_number", "name"]
+    columns: dict[str, list[str]]  # normalised field -> header synonyms, as departments write them
+
+    @model_validator(mode="after")
+    def _required_have_synonyms(self) -> Source:
+        missing = [field for field in self.required if field not in self.columns]
+        if missing:
+            raise ValueError(f"必填列 {'、'.join(missing)} 没有列名（columns 中缺少）")
+        return self
+
+
+class Insurance(_Strict):
+    """Who should have an insurance and which lists show that they do."""
+
+    name: str
+    covered_by: list[str] = Field(min_length=1)
+    min_age: int = 0
+    requires: list[str] = []  # applies only to persons on one of these lists (e.g. employment)
+    excluded_by: list[str] = []  # does not apply to persons on these lists (e.g. students)
+
+
+class Comparison(_Strict):
+    population: str = "household"  # the list that says who the county's registered residents are
+    deaths: str = "cremation"
+    employment: str = "employment"
+    insurances: dict[str, Insurance]
+    duplicate_pairs: list[tuple[str, str]] = []
+    subsidised: list[str] = []
+    working_age_min: int = 16
+    working_age_max_male: int = 60
+    working_age_max_female: int = 55
+
+
 class County(_Strict):
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
     name: str
@@ -116,16 +164,18 @@ class Campaign(_Strict):
     departments: list[Department]
     townships: list[Township] = Field(min_length=1)
     milestones: list[Milestone] = Field(min_length=1)
+    sources: dict[str, Source] = {}
+    comparison: Comparison | None = None
     reminders: ReminderPolicy = ReminderPolicy()
     ranking: RankingPolicy = RankingPolicy()
     notices: Notices
 
-    @field_validator("phases", mode="before")
+    @field_validator("phases", "sources", mode="before")
     @classmethod
-    def _phase_keys(cls, phases: object) -> object:
-        if isinstance(phases, dict):
-            return {k: {**v, "key": k} if isinstance(v, dict) else v for k, v in phases.items()}
-        return phases
+    def _keys_from_tables(cls, tables: object) -> object:
+        if isinstance(tables, dict):
+            return {k: {**v, "key": k} if isinstance(v, dict) else v for k, v in tables.items()}
+        return tables
 
     # -- derived views -------------------------------------------------------------------------------
 
@@ -213,12 +263,41 @@ def consistency_problems(campaign: Campaign) -> list[Problem]:
         for owner in m.owners:
             if owner not in OWNER_GROUPS and owner not in known:
                 problems.append((["milestones", i, "owners"], f"责任单位 {owner} 未定义"))
+    departments = {d.key for d in campaign.departments}
+    for key, source in campaign.sources.items():
+        if source.department not in departments:
+            problems.append((["sources", key, "department"], f"部门 {source.department} 未定义"))
+    if campaign.comparison is not None:
+        problems += _comparison_problems(campaign, campaign.comparison)
     for phase in campaign.ranking.phases:
         if phase not in campaign.phases:
             problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
     for kind in ("reminder", "overdue", "escalation", "weekly_ranking"):
         if kind not in campaign.notices.templates:
             problems.append((["notices", "templates"], f"缺少通知类型 {kind} 的模板"))
+    return problems
+
+
+def _comparison_problems(campaign: Campaign, comparison: Comparison) -> list[Problem]:
+    problems: list[Problem] = []
+    known = set(campaign.sources)
+    for field in ("population", "deaths", "employment"):
+        if getattr(comparison, field) not in known:
+            problems.append((["comparison", field], f"数据源 {getattr(comparison, field)} 未定义"))
+    for key, insurance in comparison.insurances.items():
+        if key not in INSURANCES:
+            problems.append((["comparison", "insurances", key], f"险种应为 {'、'.join(INSURANCES)} 之一"))
+        for field in ("covered_by", "requires", "excluded_by"):
+            for source in getattr(insurance, field):
+                if source not in known:
+                    problems.append((["comparison", "insurances", key, field], f"数据源 {source} 未定义"))
+    for i, pair in enumerate(comparison.duplicate_pairs):
+        for source in pair:
+            if source not in known:
+                problems.append((["comparison", "duplicate_pairs", i], f"数据源 {source} 未定义"))
+    for source in comparison.subsidised:
+        if source not in known:
+            problems.append((["comparison", "subsidised"], f"数据源 {source} 未定义"))
     return problems
 
 

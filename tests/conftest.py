@@ -11,6 +11,7 @@ import pytest
 
 # Prefect reads its settings when first imported: keep every test run's state inside a throwaway home.
 _PREFECT_HOME = Path(os.environ.get("CANBAO_TEST_PREFECT_HOME", "/tmp/canbao-test-prefect")) / str(os.getpid())
+_PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

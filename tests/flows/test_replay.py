@@ -14,7 +14,7 @@ from canbao.cli import app
 @pytest.mark.usefixtures("prefect_harness")
 def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     env = {"CANBAO_DATA_DIR": str(tmp_path / "var")}
-    result = CliRunner().invoke(app, ["replay", "--json", "--seed", "7"], env=env)
+    result = CliRunner().invoke(app, ["replay", "--json", "--seed", "7", "--persons", "3000"], env=env)
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary == json.loads((tmp_path / "var" / "replay" / "summary.json").read_text(encoding="utf-8"))
@@ -38,5 +38,9 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     )
     assert summary["ranking_notices"] == 9  # the Fridays of May and June
     assert [p["phase"] for p in summary["phases"]] == ["launch", "training", "survey", "analysis"]
+    data = summary["data"]  # the departments' deliveries were imported, compared and turned into work lists
+    assert data["compared_on"] is not None and "2017-04-01" <= data["compared_on"] <= "2017-06-30"
+    assert 2900 <= data["persons"] <= 3000 and data["to_visit"] > 0
+    assert len(list(Path(data["worklists"]).rglob("*-入户调查名单.xlsx"))) == 460
     mailbox = Path(summary["mailbox"])
     assert len(list(mailbox.rglob("*.txt"))) == summary["messages_sent"]
