@@ -15,7 +15,8 @@ import duckdb
 from tasks.campaign import Campaign
 
 
-def reference_sql(campaign: Campaign, parquet: dict[str, Path], as_of: date) -> str:
+def reference_sql(campaign: Campaign, parquet: dict[str, Path], as_of: date) -> tuple[str, str]:
+    """The per-person comparison as a query, and the counts over its result."""
     c = campaign.comparison
     assert c is not None
     others = [s for s in parquet if s != c.population]
@@ -49,7 +50,8 @@ def reference_sql(campaign: Campaign, parquet: dict[str, Path], as_of: date) -> 
     pension = c.insurances.get("pension")
     pensioned = listed(pension.covered_by) if pension else "false"
     employment = listed([c.employment])
-    return f"""
+    return (
+        f"""
 WITH reg AS (
   SELECT id_number, township_code FROM (
     SELECT *, row_number() OVER (PARTITION BY id_number ORDER BY id_number) AS n
@@ -72,6 +74,9 @@ p AS (
 s AS (
   SELECT p.*, {", ".join(status_columns)} FROM p LEFT JOIN f ON f.id_number = p.id_number
 )
+SELECT * FROM s
+""",
+        f"""
 SELECT
   count(*) AS persons,
   count(*) FILTER (WHERE dead) AS deceased,
@@ -84,14 +89,18 @@ SELECT
   count(*) FILTER (WHERE NOT dead AND NOT employed AND NOT student AND age >= {c.working_age_min}
                    AND age < CASE WHEN male THEN {c.working_age_max_male} ELSE {c.working_age_max_female} END)
     AS working_age_unemployed
-FROM s
-"""
+FROM persons
+""",
+    )
 
 
 def run_reference(campaign: Campaign, parquet: dict[str, Path], as_of: date, threads: int = 2) -> dict[str, Any]:
     connection = duckdb.connect()
     connection.execute(f"SET threads = {threads}")
-    row = connection.execute(reference_sql(campaign, parquet, as_of)).fetchone()
+    persons, counts = reference_sql(campaign, parquet, as_of)
+    # Materialised per person, as our comparison produces one row per person, then counted.
+    connection.execute(f"CREATE TABLE persons AS {persons}")
+    row = connection.execute(counts).fetchone()
     assert row is not None and connection.description is not None
     names = [d[0] for d in connection.description]
     connection.close()

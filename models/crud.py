@@ -302,7 +302,9 @@ def store_comparison(
     connection = session.connection()
     where = {"campaign_id": campaign_id}
     replace_rows(connection, "anomaly", anomalies.assign(compare_run_id=run.id), where=where)
-    replace_rows(connection, "person", persons.assign(compare_run_id=run.id), where=where)
+    # In ID order the unique index on (campaign, ID) is appended to rather than split page by page.
+    ordered = persons.sort_values("id_number", ignore_index=True)
+    replace_rows(connection, "person", ordered.assign(compare_run_id=run.id), where=where)
     return run.id
 
 
