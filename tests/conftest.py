@@ -69,6 +69,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The environment a coordinator's shell would give the `canbao` command."""
+    return {"CANBAO_DATA_DIR": str(tmp_path / "var"), "CANBAO_DATABASE_URL": database_url}
+
+
+@pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "var", database_url=database_url, apprise_config=None)
 

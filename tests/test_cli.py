@@ -6,24 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from canbao.cli import app
 from canbao.settings import DEFAULT_CAMPAIGN
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {"CANBAO_DATA_DIR": str(tmp_path / "var"), "CANBAO_DATABASE_URL": database_url}
-
-
-def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli_runner import invoke
 
 
 def test_init_is_idempotent_and_orgs_lists_the_hierarchy(env: dict[str, str]) -> None:

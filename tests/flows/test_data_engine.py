@@ -10,14 +10,12 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from canbao.cli import app
 from canbao.settings import Settings
 from canbao.workspace import Workspace
 from tasks.campaign import Campaign
+from tests.cli_runner import invoke
 
-runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 AS_OF = "2017-04-30"
 
@@ -29,18 +27,6 @@ def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 3000, out, seed=11, as_of=date(2017, 4, 30), formats="mixed")
     return out
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {"CANBAO_DATA_DIR": str(tmp_path / "var"), "CANBAO_DATABASE_URL": database_url}
-
-
-def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_collect_compare_and_worklists_match_the_ground_truth(

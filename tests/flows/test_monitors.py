@@ -6,25 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from canbao.cli import app
+from tests.cli_runner import invoke
 from tests.receivers import free_port, start_http_receiver
 
-runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {"CANBAO_DATA_DIR": str(tmp_path / "var"), "CANBAO_DATABASE_URL": database_url}
-
-
-def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def remind(env: dict[str, str], *args: str) -> list[dict]:
