@@ -6,13 +6,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from models.bulk import replace_rows
 from models.tables import (
     CampaignRecord,
     CompareRun,
@@ -26,6 +24,9 @@ from models.tables import (
 )
 from tasks.campaign import Campaign
 from tasks.status import CompletionFact
+
+if TYPE_CHECKING:  # pandas and Arrow load only for bulk writes: quick commands stay quick
+    import pandas as pd
 
 
 class NoCampaignError(LookupError):
@@ -290,6 +291,8 @@ def store_comparison(
     summary: Mapping[str, Any],
 ) -> int:
     """Replace the registration database's persons and anomalies with a comparison's, in one transaction."""
+    from models.bulk import replace_rows
+
     run = CompareRun(
         campaign_id=campaign_id,
         as_of=as_of,
