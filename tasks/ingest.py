@@ -70,6 +70,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from tasks.campaign import Campaign, Source
 from tasks.idnumber import validate_ids
+from tasks.masking import mask_text
 
 __all__ = ["IngestError", "IngestResult", "read_source", "write_rejects_workbook"]
 
@@ -103,6 +104,11 @@ Rows = npt.NDArray[np.int64]
 class IngestError(Exception):
     """File cannot be read, or a required column is missing: Chinese message naming the file (and sheet), the
     missing column(s) and the headers found."""
+
+    def __init__(self, message: str) -> None:
+        # The "headers found" may be a data row when a file has no header: its ID numbers and phones must not
+        # reach a terminal or a log unmasked.
+        super().__init__(mask_text(message))
 
 
 @dataclass

@@ -734,3 +734,13 @@ def test_random_messy_tables_account_for_every_row(
     assert result.rejected["row"].tolist() == rejected and result.duplicates == duplicates
     assert (result.accepted["issues"] == "").all()
     assert (result.accepted["name"].isin(["张三", "张三丰"])).all()
+
+
+def test_an_error_quoting_a_data_row_masks_its_personal_data(tmp_path: Path, campaign: Campaign) -> None:
+    from tasks.masking import find_unmasked
+
+    headerless = tmp_path / "无表头.csv"
+    headerless.write_text("11010519491231002X,张三,13812341234\n", encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        read_source(campaign.sources["medical_resident"], [headerless], campaign)
+    assert find_unmasked(str(caught.value)) == []
