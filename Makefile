@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## demo: replay the Anxi 2017 campaign day by day (summary in var/replay/summary.json)
 demo: install
-	$(BIN)/canbao replay
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/canbao replay
 
 ## test: lint, type-check, then the whole suite (PostgreSQL tests skip when no server answers)
 test: install lint

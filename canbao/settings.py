@@ -55,4 +55,7 @@ def prepare_prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     if "PREFECT_API_URL" not in os.environ:
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
+        # The temporary server is stopped while its event services still flush and prints their cancelled
+        # tasks as errors (a known cost of ephemeral mode); the flows' own logs are unaffected.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
