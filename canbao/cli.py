@@ -21,7 +21,7 @@ from canbao.settings import Settings, prepare_prefect_environment
 from canbao.workspace import Workspace, today_in
 from models import crud
 from models.crud import NoCampaignError
-from tasks.campaign import Campaign, CampaignFileError
+from tasks.campaign import Campaign, CampaignFileError, load_campaign
 from tasks.status import STATE_NAMES, milestone_statuses
 
 app = typer.Typer(
@@ -464,8 +464,10 @@ def synth(
     assert day is not None
     from tasks.synth import generate_county
 
-    with workspace() as ws:
-        _cid, campaign = ws.campaign()
+    try:
+        campaign, _digest = load_campaign(Settings().campaign)  # the file, so no database is needed
+    except CampaignFileError as exc:
+        fail(str(exc))
     summary = generate_county(campaign, persons, out_dir, seed=seed, as_of=day, formats=formats)
     result = {
         "persons": summary.persons,

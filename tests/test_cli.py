@@ -88,3 +88,12 @@ def test_commands_before_init_say_what_to_do(env: dict[str, str]) -> None:
     ws.close()
     code, _out, err = invoke(env, "status")
     assert code == 2 and "canbao init" in err
+
+
+def test_synth_writes_a_county_without_a_database(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, err = invoke(env, "synth", "--persons", "600", "--seed", "3", "--out", str(tmp_path / "d"), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["files"]["household"] == 24
+    truth = json.loads(Path(result["counts"]).read_text(encoding="utf-8"))
+    assert truth["persons"] == result["persons"] > 0
