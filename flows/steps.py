@@ -16,8 +16,9 @@ from prefect.cache_policies import NO_CACHE
 
 from canbao.workspace import Workspace, today_in
 from models import crud
-from tasks import outbox
+from tasks import outbox, snapshots
 from tasks.campaign import Campaign
+from tasks.collection import missing_sources
 from tasks.delivery import Deliverer
 from tasks.ranking import rank_townships
 from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders
@@ -34,7 +35,9 @@ def statuses_as_of(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, da
 def queue_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -> tuple[int, list[outbox.Handled]]:
     """Plan who is reminded of what on `as_of` and write the new messages to the outbox as pending."""
     campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
-    planned = plan_reminders(campaign, statuses, as_of)
+    with ws.session() as session:
+        delivered = snapshots.delivered_sources(session, campaign_id=campaign_id)
+    planned = plan_reminders(campaign, statuses, as_of, missing_sources(campaign, delivered))
     get_run_logger().info("%s：应发催办 %d 条", as_of.isoformat(), len(planned))
     return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
 

@@ -9,7 +9,7 @@ after a missed day, never repeats a step and never skips the latest one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -45,8 +45,15 @@ def current_step(due: date, as_of: date, policy: ReminderPolicy) -> Step | None:
     return max(reached, key=lambda s: s.on) if reached else None
 
 
-def plan_reminders(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date) -> list[PlannedMessage]:
+def plan_reminders(
+    campaign: Campaign,
+    statuses: Iterable[MilestoneStatus],
+    as_of: date,
+    pending_sources: Mapping[str, Sequence[str]] | None = None,
+) -> list[PlannedMessage]:
+    """`pending_sources`: per department, the data sources not delivered yet, named in its reminders."""
     policy = campaign.reminders
+    pending_sources = pending_sources or {}
     names = campaign.owner_names()
     planned: list[PlannedMessage] = []
     escalations: dict[tuple[str, str], list[MilestoneStatus]] = defaultdict(list)
@@ -74,6 +81,11 @@ def plan_reminders(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_o
                     "due": status.due,
                     "days_left": (status.due - as_of).days,
                     "days_overdue": (as_of - status.due).days,
+                    "pending_sources": [
+                        campaign.sources[key].name
+                        for key in pending_sources.get(status.owner, [])
+                        if milestone.completed_by == "delivery"
+                    ],
                 },
             )
         )

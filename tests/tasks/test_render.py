@@ -52,3 +52,13 @@ def test_ranking_notice_names_the_bottom_townships(campaign: Campaign) -> None:
     assert all(t.name in notice.body for t in campaign.townships)
     assert "入户调查阶段工作必须于2017年6月30日前全面完成" in notice.body
     assert find_unmasked(notice.body) == []
+
+
+def test_a_department_reminder_names_the_data_it_has_not_delivered(campaign: Campaign) -> None:
+    as_of = date(2017, 4, 17)  # three days before the delivery date
+    statuses = [s for s in milestone_statuses(campaign, [], as_of) if s.key == "data_delivery"]
+    pending = {"hrss": ["pension_employee", "injury"], "police": []}
+    planned = {m.owner: m for m in plan_reminders(campaign, statuses, as_of, pending)}
+    hrss = render_planned(campaign, planned["hrss"]).body
+    assert "尚未提供的数据：职工基本养老保险参保人员、工伤保险参保人员。" in hrss
+    assert "尚未提供的数据" not in render_planned(campaign, planned["police"]).body
