@@ -25,19 +25,11 @@ from tasks.idnumber import (
     sex_of,
     validate_id,
 )
+from tests.id_vectors import VALID
 
 # Fixed so that "not in the future" does not depend on the day the tests run.
 AS_OF = date(2025, 6, 30)
 
-VALID = [
-    "11010519491231002X",
-    "440524188001010014",
-    "34052419800101001X",
-    "360426199101010071",
-    "230306196304054513",
-    "320124198808240056",
-    "110108196711301862",
-]
 INVALID = {
     "230307196304054513": "校验码错误（应为X）",
     "110108196711301866": "校验码错误（应为2）",

@@ -11,19 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks.idnumber import REASON_EMPTY, REASON_EXCEL_NUMBER, validate_id, validate_ids
+from tests.id_vectors import INVALID, VALID
 
 AS_OF = date(2025, 6, 30)
 
-VALID = [
-    "11010519491231002X",
-    "440524188001010014",
-    "34052419800101001X",
-    "360426199101010071",
-    "230306196304054513",
-    "320124198808240056",
-    "110108196711301862",
-]
-INVALID = ["230307196304054513", "110108196711301866", "37070419881216001X", "12010X198901011234"]
 MESSY: list[object] = [
     " 34052419800101001x ",
     "３６０４２６１９９１０１０１００７１",
