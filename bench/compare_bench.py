@@ -108,9 +108,10 @@ def main() -> None:
                     session, campaign_id=campaign_id, result=result, digest=snapshots.digest_files(source_files),
                     delivered_on=AS_OF, data_dir=settings.data_path, source_name=source.name,
                 )  # fmt: skip
+                snapshot = snapshots.active_snapshot(session, campaign_id=campaign_id, source=source.key)
+            assert snapshot is not None and delivery.accepted == len(result.accepted)
             frames[source.key] = result.accepted
-            parquet[source.key] = Path(settings.data_path / "snapshots" / source.key).glob("*.parquet").__next__()
-            assert delivery.accepted == len(result.accepted)
+            parquet[source.key] = Path(snapshot.data_path)
         elapsed = time.perf_counter() - started
     figures |= {"ingest_rows": rows, "ingest_s": round(elapsed, 2), "ingest_peak_gb": _gb(memory.peak)}
     total += elapsed
