@@ -494,3 +494,10 @@ def serve() -> None:
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+# Registered last: these modules use the helpers above.
+from canbao import survey_cli  # noqa: E402
+
+app.add_typer(survey_cli.survey_app, name="survey")
+app.command("progress")(survey_cli.progress)

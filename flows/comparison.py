@@ -13,9 +13,11 @@ from prefect.cache_policies import NO_CACHE
 
 from canbao.workspace import Workspace, today_in
 from models import crud
+from models.visits import visit_records
 from tasks import snapshots
 from tasks.compare import CompareResult, Rules, compare_partition, partition, summarise, with_keys
 from tasks.render import cn_date
+from tasks.survey import overlay_visits
 
 
 class NothingToCompare(LookupError):
@@ -42,14 +44,17 @@ def compare_part(frames: dict[str, pd.DataFrame], rules: Rules, as_of: date) -> 
 def store_result(
     ws: Workspace, as_of: date, snapshot_ids: dict[str, int], result: CompareResult, summary: dict[str, Any]
 ) -> int:
-    campaign_id, _campaign = ws.campaign()
+    campaign_id, campaign = ws.campaign()
     with ws.session() as session:
+        # The departments' data may not yet show what the villages found: recorded visits are applied again.
+        visits = visit_records(session.connection(), campaign_id=campaign_id)
+        persons = overlay_visits(result.persons, visits, campaign.survey) if visits else result.persons
         return crud.store_comparison(
             session,
             campaign_id=campaign_id,
             as_of=as_of,
             snapshots=snapshot_ids,
-            persons=result.persons,
+            persons=persons,
             anomalies=result.anomalies,
             summary=summary,
         )

@@ -1,22 +1,162 @@
-"""The 入户调查阶段 (survey) flow: tracks the phase's milestones as of a date."""
+"""The household survey (入户调查): recording visits from returned work lists, and its progress."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from prefect import flow
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from canbao.workspace import Workspace
-from flows.tracking import run_phase_tracking
+from canbao.workspace import Workspace, today_in
+from models import crud
+from models.visits import listed_places, load_to_visit, load_visits, record_visits
+from tasks.campaign import Campaign
+from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
+from tasks.survey import RETURNED_COLUMNS, VisitRecord, completion_facts, returned_list_source, returned_visits
+from tasks.survey_progress import Progress, survey_progress
 
-PHASE = "survey"
+AUTO_RECORDER = "系统（入户调查）"
+IMPORT_FIELDS = ("files", "rows_read", "recorded", "rejected", "duplicates", "rejects_file")
 
 
-@flow(name="survey-phase")
-def survey_phase(as_of: date | None = None) -> dict[str, Any]:
+class NoWorklists(LookupError):
+    """Visits belong to persons on the work lists; none have been published."""
+
+
+def load_progress(ws: Workspace, as_of: date) -> tuple[Campaign, Progress]:
+    campaign_id, campaign = ws.campaign()
+    with ws.engine.connect() as connection:
+        to_visit = load_to_visit(connection, campaign_id=campaign_id)
+        visits = load_visits(connection, campaign_id=campaign_id)
+    return campaign, survey_progress(campaign, to_visit, visits, as_of)
+
+
+def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_on: date) -> dict[str, int]:
+    """Record visits (their person updates and audit entries) and the survey milestones they complete, in one
+    transaction."""
+    campaign_id, campaign = ws.campaign()
+    with ws.session() as session:
+        recorded = record_visits(session, campaign_id=campaign_id, visits=visits, survey=campaign.survey)
+        connection = session.connection()
+        facts = completion_facts(
+            campaign,
+            load_to_visit(connection, campaign_id=campaign_id),
+            load_visits(connection, campaign_id=campaign_id),
+            received_on,
+        )
+        completed = crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
+    return {"recorded": recorded.recorded, "duplicates": recorded.duplicates, "changes": recorded.changes,
+            "completed": completed}  # fmt: skip
+
+
+@task(name="import-returned-lists", cache_policy=NO_CACHE)
+def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date | None) -> dict[str, Any]:
+    campaign_id, campaign = ws.campaign()
+    day = received_on or today_in(campaign)
+    paths = [Path(f) for f in files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise IngestError(f"找不到文件：{'、'.join(missing)}")
+    with ws.engine.connect() as connection:
+        listed = listed_places(connection, campaign_id=campaign_id)
+    if not listed:
+        raise NoWorklists("还没有下发入户调查名单，请先运行 canbao worklists")
+    result = read_source(returned_list_source(campaign), paths, campaign, as_of=day)
+    rows = returned_visits(result.accepted, campaign, listed, day)
+    rejected = pd.concat([result.rejected, rows.rejected], ignore_index=True) if len(rows.rejected) else result.rejected
+    # The rejects first: should writing them fail, nothing is recorded and the same files can simply be imported again.
+    rejects_file = str(_write_rejects(ws, rejected, paths, day)) if len(rejected) else None
+    outcome = record_and_complete(ws, rows.visits, day)
+    summary = {
+        "files": [str(p) for p in paths],
+        "rows_read": result.rows_read,
+        "recorded": outcome["recorded"],
+        "rejected": len(rejected),
+        "duplicates": result.duplicates + outcome["duplicates"],
+        "pending": rows.pending,
+        "rejects_file": rejects_file,
+        "changes": outcome["changes"],
+        "milestones_completed": outcome["completed"],
+    }
+    get_run_logger().info(
+        "入户调查结果：读取 %d 行，记录 %d，退回 %d，重复 %d，未填写 %d",
+        summary["rows_read"], summary["recorded"], summary["rejected"], summary["duplicates"], summary["pending"],
+    )  # fmt: skip
+    return summary
+
+
+def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path], day: date) -> Path:
+    """The rows sent back to the villages, named by the files' content so a re-import overwrites, not adds."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.read_bytes())
+    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
+    frame = rejected[["file", "sheet", "row", "reason", *fields]].fillna("")
+    labels = {name: synonyms[0] for name, synonyms in RETURNED_COLUMNS.items()}
+    report = IngestResult(
+        source="survey",
+        files=[str(p) for p in paths],
+        rows_read=len(frame),
+        accepted=pd.DataFrame(
+            {name: pd.Series(dtype="str") for name in ("file", "sheet", "issues", "id_number")}
+        ).assign(row=pd.Series(dtype="int64")),  # nothing to check among recorded visits: the second sheet stays empty
+        rejected=frame,
+        duplicates=0,
+        labels={name: labels.get(name, name) for name in fields},
+    )
+    path = ws.settings.data_path / "survey" / "rejects" / f"{day.isoformat()}-{digest.hexdigest()[:12]}-退回.xlsx"
+    return write_rejects_workbook(report, path, "入户调查名单")
+
+
+def run_import(ws: Workspace, files: Sequence[str], received_on: date | None = None) -> dict[str, Any]:
+    return import_returned_lists(ws, list(files), received_on)
+
+
+@flow(name="import-visits")
+def import_visits(files: list[str], received_on: date | None = None) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_phase_tracking(ws, PHASE, as_of)
+        return run_import(ws, files, received_on)
     finally:
         ws.close()
+
+
+CORRECTION_HEADINGS = {
+    "id_number": "身份证号", "name": "姓名", "village": "村（社区）", "finding": "核查结果", "field": "更正项目",
+    "before": "原信息", "after": "核实后信息", "visited_on": "走访日期", "visitor": "走访人",
+}  # fmt: skip
+
+
+def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
+    """One workbook per department with what the visits found wrong in its data (错误信息反馈清单)."""
+    from models.visits import person_changes_before, visit_records
+    from tasks.survey import correction_lists
+    from tasks.worklists import write_table
+
+    campaign_id, campaign = ws.campaign()
+    with ws.engine.connect() as connection:
+        visits = visit_records(connection, campaign_id=campaign_id)
+        registry = person_changes_before(connection, campaign_id=campaign_id, ids=sorted({v.id_number for v in visits}))
+    lists = correction_lists(visits, campaign.survey, registry)
+    villages = campaign.village_names()
+    departments = {d.key: d.name for d in campaign.departments}
+    written: dict[str, dict[str, Any]] = {}
+    for key, rows in sorted(lists.items()):
+        frame = pd.DataFrame(rows)
+        frame["village"] = frame["village_code"].map(villages).fillna(frame["village_code"])
+        frame = frame[list(CORRECTION_HEADINGS)].rename(columns=CORRECTION_HEADINGS)
+        name = departments.get(key, key)
+        path = write_table(
+            frame,
+            out / f"{name}-入户调查错误信息反馈清单.xlsx",
+            "反馈清单",
+            f"{campaign.county.name}全民参保登记入户调查发现的{name}数据问题（共{len(frame)}条，请核实更正）",
+            text_columns={"身份证号", "原信息", "核实后信息"},
+        )
+        written[key] = {"department": name, "rows": len(frame), "file": str(path)}
+    return {"out": str(out), "departments": written}

@@ -13,10 +13,11 @@ from sqlalchemy import text
 
 from canbao.workspace import Workspace, today_in
 from models import crud
+from models.visits import add_worklist_entries
 from tasks.collection import worklist_completions
 from tasks.compare import PERSON_COLUMNS
 from tasks.render import cn_date
-from tasks.worklists import coverage_gaps, village_lists, write_gaps, write_village_list
+from tasks.worklists import coverage_gaps, to_visit, village_lists, write_gaps, write_village_list
 
 AUTO_RECORDER = "系统（名单下发）"
 
@@ -56,13 +57,13 @@ def write_worklists(ws: Workspace, out: Path, published_on: date) -> dict[str, A
     names = {i: names.get(i, i) for i in ("pension", "medical", "injury", "maternity", "unemployment")}
     as_of = cn_date(run.as_of)
     files = 0
-    listed = 0
+    rows = 0
     for item in village_lists(campaign, persons, anomalies, names):
         folder = out / item.township
         title = f"{item.township}{item.village_name}全民参保登记入户调查名单（比对日期：{as_of}，共{len(item.rows)}人）"
         write_village_list(item, folder / f"{item.village_code}-{item.village_name}-入户调查名单.xlsx", title)
         files += 1
-        listed += len(item.rows)
+        rows += len(item.rows)
     gaps = coverage_gaps(campaign, persons, names)
     for township in campaign.townships:
         rows = gaps[gaps["乡镇"] == township.name]
@@ -72,12 +73,28 @@ def write_worklists(ws: Workspace, out: Path, published_on: date) -> dict[str, A
             f"{township.name}各村（社区）扩面盲点（{as_of}）",
         )
     write_gaps(gaps, out / "全县扩面盲点.xlsx", f"{campaign.county.name}各村（社区）扩面盲点（{as_of}）")
+    listed = to_visit(persons, anomalies)
+    entries = pd.DataFrame(
+        {
+            "id_number": listed["id_number"].astype(str),
+            "township_code": listed["township_code"].astype(str),
+            "village_code": listed["village_code"].astype(str),
+            "reasons": listed["走访原因"].astype(str),
+        }
+    )
     with ws.session() as session:
+        added = add_worklist_entries(session, campaign_id=campaign_id, entries=entries, listed_on=published_on)
         crud.record_missing_completions(
             session, campaign_id=campaign_id, facts=worklist_completions(campaign, published_on), by=AUTO_RECORDER
         )
-    get_run_logger().info("已生成 %d 个村（社区）的入户调查名单，共 %d 人", files, listed)
-    return {"out": str(out), "as_of": run.as_of.isoformat(), "villages": files, "persons": listed}
+    get_run_logger().info("已生成 %d 个村（社区）的入户调查名单，共 %d 人", files, rows)
+    return {
+        "out": str(out),
+        "as_of": run.as_of.isoformat(),
+        "villages": files,
+        "persons": len(listed),
+        "newly_listed": added,
+    }
 
 
 def run_worklists(ws: Workspace, out: Path | None = None, published_on: date | None = None) -> dict[str, Any]:

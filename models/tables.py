@@ -179,6 +179,9 @@ class Person(SQLModel, table=True):
     subsidised: str = ""  # comma-separated subsidised-group sources
     anomalies: str = ""  # comma-separated anomaly codes
     compare_run_id: int
+    # The latest household visit's outcome and date; re-applied after every comparison (see tasks.survey).
+    survey_outcome: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    surveyed_on: date | None = None
 
 
 class Anomaly(SQLModel, table=True):
@@ -194,3 +197,72 @@ class Anomaly(SQLModel, table=True):
     sources: str  # comma-separated source keys involved
     evidence: str
     village_code: str | None = None
+
+
+class WorklistEntry(SQLModel, table=True):
+    """A person put on a village's household-visit list (入户调查名单). Entries are only ever added: a person
+    once listed stays on the list after a visit fixes their record, so that the visit keeps counting."""
+
+    __tablename__ = "worklist_entry"
+    __table_args__ = (UniqueConstraint("campaign_id", "village_code", "id_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    id_number: str = Field(index=True)
+    township_code: str = Field(index=True)
+    village_code: str = Field(index=True)
+    reasons: str = ""
+    listed_on: date
+
+
+class Visit(SQLModel, table=True):
+    """One household visit's result, from a returned work list or the web page. The key (person, outcome, date,
+    corrections) makes re-importing the same workbook a no-op."""
+
+    __tablename__ = "visit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    key: str = Field(unique=True, index=True)
+    id_number: str = Field(index=True)
+    township_code: str = Field(index=True)
+    village_code: str = Field(index=True)
+    outcome: str
+    visited_on: date = Field(index=True)
+    visitor: str = ""
+    corrections: str = "{}"  # JSON {field: new value}
+    channel: str  # file | web
+    origin: str = ""  # file, sheet and row; or the web worker's token id
+    received_on: date  # the campaign day the result reached the county
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonChange(SQLModel, table=True):
+    """The audit trail of the registration database: every change a visit made to a person's record."""
+
+    __tablename__ = "person_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    id_number: str = Field(index=True)
+    field: str
+    before: str
+    after: str
+    visit_key: str = Field(index=True)  # the visit that made the change
+    changed_by: str  # the visitor, or the web worker
+    channel: str
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkerToken(SQLModel, table=True):
+    """A village worker's personal link to the web page: only the token's SHA-256 is kept, scoped to a village."""
+
+    __tablename__ = "worker_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    token_hash: str = Field(unique=True, index=True)
+    village_code: str = Field(index=True)
+    worker: str
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

@@ -104,7 +104,7 @@ class Notices(_Strict):
     templates: dict[str, str]
 
 
-SourceRole = Literal["register", "enrolment", "students", "employment", "graduates", "subsidised", "deaths"]
+SourceRole = Literal["register", "enrolment", "students", "employment", "graduates", "subsidised", "deaths", "survey"]
 INSURANCES = ("pension", "medical", "injury", "maternity", "unemployment")
 
 
@@ -117,11 +117,12 @@ class Source(_Strict):
     due: date
     role: SourceRole
     required: list[str] = ["id_number", "name"]
+    header: list[str] = []  # columns the header must name although their cells may be empty
     columns: dict[str, list[str]]  # normalised field -> header synonyms, as departments write them
 
     @model_validator(mode="after")
     def _required_have_synonyms(self) -> Source:
-        missing = [field for field in self.required if field not in self.columns]
+        missing = [field for field in [*self.required, *self.header] if field not in self.columns]
         if missing:
             raise ValueError(f"必填列 {'、'.join(missing)} 没有列名（columns 中缺少）")
         return self
@@ -149,6 +150,76 @@ class Comparison(_Strict):
     working_age_max_female: int = 55
 
 
+class Outcome(_Strict):
+    """A visit outcome a village worker can record: its Chinese name, what it does to the person's record,
+    and which department must hear about it (e.g. a death the register does not know)."""
+
+    name: str
+    aliases: list[str] = []
+    registers: bool = False  # the person enrolled on the spot in the insurances of `Survey.registers`
+    insured_elsewhere: bool = False  # covered outside the county: the county's gaps are closed
+    deceased: bool = False
+    notify: str | None = None  # department key to receive the finding in its correction list
+    needs_correction: bool = False  # the outcome means nothing without a correction
+
+
+class CorrectionField(_Strict):
+    """A field of a person's record a visit may correct, with the department that holds the wrong value."""
+
+    label: str
+    aliases: list[str] = []
+    notify: str
+
+
+DEFAULT_OUTCOMES: dict[str, Outcome] = {
+    "registered": Outcome(name="已登记参保", aliases=["已参保登记", "登记参保", "已登记"], registers=True),
+    "insured_elsewhere": Outcome(
+        name="外地参保", aliases=["异地参保", "县外参保"], insured_elsewhere=True, notify="hrss"
+    ),
+    "deceased": Outcome(name="已死亡", aliases=["死亡"], deceased=True, notify="police"),
+    "moved": Outcome(name="已迁出", aliases=["迁出", "户口迁出"], notify="police"),
+    "not_found": Outcome(name="查无此人", aliases=["无此人", "查无"], notify="police"),
+    "refused": Outcome(name="拒绝参保", aliases=["不愿参保", "拒绝"]),
+    "corrected": Outcome(name="信息更正", aliases=["信息有误", "更正"], needs_correction=True),
+}
+DEFAULT_CORRECTIONS: dict[str, CorrectionField] = {
+    "name": CorrectionField(label="姓名", notify="police"),
+    "sex": CorrectionField(label="性别", notify="police"),
+    "birth_date": CorrectionField(label="出生日期", aliases=["出生年月"], notify="police"),
+    "household_type": CorrectionField(label="户口性质", notify="police"),
+    "address": CorrectionField(label="现居住地", aliases=["住址", "地址", "居住地"], notify="police"),
+    "phone": CorrectionField(label="联系电话", aliases=["电话", "手机", "手机号码", "联系方式"], notify="hrss"),
+    "employer": CorrectionField(label="工作单位", aliases=["单位", "就业单位"], notify="hrss"),
+}
+
+
+class Survey(_Strict):
+    """The household survey (入户调查): its schedule, when a township counts as behind, and what visits mean."""
+
+    phase: str = "survey"
+    start: date | None = None  # default: the phase's start
+    deadline: date | None = None  # default: the phase's end (the whole day counts)
+    expected: Literal["calendar", "workdays"] = "calendar"  # linear over calendar days or working days
+    behind_margin: Annotated[float, Field(ge=0, le=1)] = 0.10
+    pace_days: Annotated[int, Field(ge=1)] = 7
+    escalate_after_days: Annotated[int, Field(ge=1)] = 3  # working days behind before the county is told
+    lagging_villages_shown: Annotated[int, Field(ge=1)] = 10
+    registers: list[str] = ["pension", "medical"]  # what a village worker can enrol a person in on the spot
+    milestones: list[str] = ["household_survey", "survey_data_entry"]  # completed when a township's lists are done
+    holidays: list[date] = []  # extra days off beyond the official calendar
+    workdays: list[date] = []  # extra working days
+    outcomes: dict[str, Outcome] = DEFAULT_OUTCOMES
+    corrections: dict[str, CorrectionField] = DEFAULT_CORRECTIONS
+
+    @field_validator("registers")
+    @classmethod
+    def _known_insurances(cls, keys: list[str]) -> list[str]:
+        unknown = [k for k in keys if k not in INSURANCES]
+        if unknown:
+            raise ValueError(f"未知险种：{'、'.join(unknown)}（可用：{'、'.join(INSURANCES)}）")
+        return keys
+
+
 class County(_Strict):
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
     name: str
@@ -169,6 +240,7 @@ class Campaign(_Strict):
     reminders: ReminderPolicy = ReminderPolicy()
     ranking: RankingPolicy = RankingPolicy()
     notices: Notices
+    survey: Survey = Survey()
 
     @field_validator("phases", "sources", mode="before")
     @classmethod
@@ -222,6 +294,16 @@ class Campaign(_Strict):
     def milestone(self, key: str) -> Milestone | None:
         return next((m for m in self.milestones if m.key == key), None)
 
+    def survey_window(self) -> tuple[date, date]:
+        """First and last day of the household survey: the survey section's dates, else its phase's."""
+        phase = self.phases.get(self.survey.phase)
+        start = self.survey.start or (phase.start if phase else self.start)
+        deadline = self.survey.deadline or (phase.end if phase else self.end)
+        return start, deadline
+
+    def village_names(self) -> dict[str, str]:
+        return {v.code: v.name for t in self.townships for v in t.villages}
+
     @property
     def township_codes(self) -> list[str]:
         return [t.code for t in self.townships]
@@ -272,9 +354,29 @@ def consistency_problems(campaign: Campaign) -> list[Problem]:
     for phase in campaign.ranking.phases:
         if phase not in campaign.phases:
             problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
+    if "survey" in campaign.model_fields_set:
+        problems += _survey_problems(campaign, campaign.survey, departments)
     for kind in ("reminder", "overdue", "escalation", "weekly_ranking"):
         if kind not in campaign.notices.templates:
             problems.append((["notices", "templates"], f"缺少通知类型 {kind} 的模板"))
+    return problems
+
+
+def _survey_problems(campaign: Campaign, survey: Survey, departments: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    if survey.phase not in campaign.phases:
+        problems.append((["survey", "phase"], f"阶段 {survey.phase} 未定义"))
+    else:
+        start, deadline = campaign.survey_window()
+        if deadline < start:
+            problems.append((["survey", "deadline"], "截止日期早于开始日期"))
+    for key in survey.milestones:
+        if campaign.milestone(key) is None:
+            problems.append((["survey", "milestones"], f"节点 {key} 未定义"))
+    for group, items in (("outcomes", survey.outcomes), ("corrections", survey.corrections)):
+        for key, item in items.items():
+            if item.notify is not None and item.notify not in departments:
+                problems.append((["survey", group, key, "notify"], f"部门 {item.notify} 未定义"))
     return problems
 
 

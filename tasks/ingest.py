@@ -151,7 +151,8 @@ class _Headers:
         for name, synonyms in source.columns.items():
             for synonym in [*synonyms, name]:
                 self.lookup.setdefault(header_key(synonym), name)
-        self.required = list(dict.fromkeys(source.required))
+        self.required = list(dict.fromkeys(source.required))  # cells that must not be empty
+        self.header = list(dict.fromkeys([*source.required, *source.header]))  # columns the header must name
 
     def field_of(self, cell: object) -> str | None:
         key = header_key(cell)
@@ -174,7 +175,7 @@ class _Headers:
         """The position in `records` of the header and its column mapping, or None."""
         for position, (_, cells) in enumerate(records[:HEADER_SCAN_ROWS]):
             found = self.mapping(cells)
-            if all(name in found for name in self.required):
+            if all(name in found for name in self.header):
                 return position, found
         return None
 
@@ -184,7 +185,7 @@ class _Headers:
             found = self.mapping(cells)
             if best is None or len(found) > len(best[1]):
                 best = (position, found)
-        missing = [n for n in self.required if best is None or n not in best[1]]
+        missing = [n for n in self.header if best is None or n not in best[1]]
         row = records[best[0] if best is not None and best[1] else 0] if records else (0, [])
         shown = [_cell_text(c).strip() for c in row[1]]
         what = f"第 {row[0]} 行" if records else "表头"

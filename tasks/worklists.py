@@ -136,11 +136,16 @@ def write_village_list(item: VillageList, path: Path, title: str) -> Path:
 
 
 def write_gaps(frame: pd.DataFrame, path: Path, title: str) -> Path:
+    return write_table(frame, path, "扩面盲点", title, text_columns={"村（社区）代码"})
+
+
+def write_table(frame: pd.DataFrame, path: Path, sheet_name: str, title: str, text_columns: set[str]) -> Path:
+    """One sheet: a title row, a header row and the frame, `text_columns` kept as text (IDs, codes, phones)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
     try:
-        sheet = workbook.add_worksheet("扩面盲点")
-        _write_table(workbook, sheet, title, frame, text_columns={"村（社区）代码"})
+        sheet = workbook.add_worksheet(sheet_name)
+        _write_table(workbook, sheet, title, frame, text_columns=text_columns)
     finally:
         workbook.close()
     return path

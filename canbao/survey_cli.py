@@ -1,0 +1,146 @@
+"""`canbao survey …` and `canbao progress`: visits from the field and how far each township has come."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, run_flow, workspace
+from canbao.workspace import today_in
+
+survey_app: typer.Typer = typer.Typer(help="入户调查", no_args_is_help=True)
+
+
+@survey_app.command("import")
+def survey_import(
+    files: list[Path] = typer.Argument(..., help="村（社区）交回的入户调查名单（.xlsx、.xls、.csv），可多个"),
+    on: str = typer.Option(None, "--on", help="收到日期（YYYY-MM-DD），默认今天；走访日期空白时按此日期"),
+    as_json: bool = Json,
+) -> None:
+    """导入交回的入户调查名单：记录走访结果、更新参保登记信息（不合格的行写入退回表）。"""
+    day = parse_date(on, "--on")
+    from flows.survey import IMPORT_FIELDS, NoWorklists, import_visits
+
+    try:
+        result = run_flow(import_visits, files=[str(f) for f in files], received_on=day)
+    except NoWorklists as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json({**{k: result[k] for k in IMPORT_FIELDS}, "pending": result["pending"], "changes": result["changes"]})
+        return
+    table = Table("文件数", "读取", "记录", "退回", "重复", "未填写结果", "信息变更", "退回表")
+    table.add_row(
+        str(len(result["files"])),
+        str(result["rows_read"]),
+        str(result["recorded"]),
+        str(result["rejected"]),
+        str(result["duplicates"]),
+        str(result["pending"]),
+        str(result["changes"]),
+        result["rejects_file"] or "",
+    )
+    out.print(table)
+
+
+@survey_app.command("corrections")
+def survey_corrections(
+    out_dir: Path = typer.Option(None, "--out", help="输出文件夹，默认 var/survey/corrections/<日期>"),
+    as_json: bool = Json,
+) -> None:
+    """按部门导出入户调查发现的数据问题（错误信息反馈清单），供各部门更正。"""
+    from flows.survey import export_corrections
+
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        folder = out_dir or ws.settings.data_path / "survey" / "corrections" / today_in(campaign).isoformat()
+        result = export_corrections(ws, folder)
+    if as_json:
+        emit_json(result)
+        return
+    if not result["departments"]:
+        out.print("入户调查尚未发现需要部门更正的数据问题。")
+        return
+    table = Table("部门", "问题条数", "清单")
+    for item in result["departments"].values():
+        table.add_row(item["department"], str(item["rows"]), item["file"])
+    out.print(table)
+
+
+@survey_app.command("audit")
+def survey_audit(
+    id_number: str = typer.Argument(..., help="身份证号"),
+    as_json: bool = Json,
+) -> None:
+    """一个人的参保登记信息变更记录（谁、何时、改前、改后）；电话和身份证号按规定遮盖。"""
+    from models.visits import person_changes
+    from tasks.idnumber import validate_id
+    from tasks.masking import mask_id, mask_text
+
+    check = validate_id(id_number)
+    if not check.ok or check.id is None:
+        fail(f"身份证号无效：{check.reason}")
+    wanted = check.id
+    with workspace() as ws:
+        campaign_id, _campaign = ws.campaign()
+        with ws.engine.connect() as connection:
+            changes = person_changes(connection, campaign_id=campaign_id, id_number=wanted)
+    shown: list[dict[str, Any]] = [
+        {
+            **c,
+            "before": mask_text(str(c["before"])),
+            "after": mask_text(str(c["after"])),
+            "changed_at": str(c["changed_at"]),
+        }
+        for c in changes
+    ]
+    if as_json:
+        emit_json({"id_number": mask_id(wanted), "changes": shown})
+        return
+    if not shown:
+        err.print(f"{mask_id(wanted)} 没有变更记录。", highlight=False)
+        return
+    table = Table("时间", "项目", "改前", "改后", "变更人", "渠道")
+    for c in shown:
+        table.add_row(c["changed_at"][:19], c["field"], c["before"], c["after"], c["changed_by"], c["channel"])
+    out.print(table)
+
+
+def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
+    """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
+    from flows.survey import load_progress
+    from tasks.survey_progress import progress_json
+
+    day = parse_date(as_of, "--as-of")
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        campaign, figures = load_progress(ws, day or today_in(campaign))
+    data = progress_json(campaign, figures)
+    if as_json:
+        emit_json(data)
+        return
+    out.print(
+        f"入户调查进度（截至 {data['as_of']}，应达进度 {data['expected_rate']:.0%}，截止 {data['deadline']}）",
+        highlight=False,
+    )
+    table = Table("乡镇", "应访", "已访", "已登记", "完成率", "近7天日均", "预计完成", "滞后", "滞后村（社区）")
+    villages = campaign.village_names()
+    for t in data["townships"]:
+        lagging = "、".join(villages.get(code, code) for code in t["lagging_villages"][:5])
+        more = len(t["lagging_villages"]) - 5
+        table.add_row(
+            t["name"],
+            str(t["to_visit"]),
+            str(t["visited"]),
+            str(t["registered"]),
+            f"{t['rate']:.0%}",
+            f"{t['pace_7d']:.1f}",
+            t["projected_done"] or "—",
+            "是" if t["behind"] else "",
+            lagging + (f" 等{len(t['lagging_villages'])}个" if more > 0 else ""),
+        )
+    out.print(table)
+    if "calendar_note" in data:
+        err.print(data["calendar_note"], highlight=False)

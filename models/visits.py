@@ -1,0 +1,251 @@
+"""Storing household visits: the work-list entries, the visits, their effect on persons and the audit trail.
+
+Each function works inside the caller's session, so a whole returned workbook is recorded in one
+transaction: a crash leaves either all of its visits with their changes or none of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, text
+from sqlmodel import Session
+
+from models.bulk import insert_rows
+from tasks.campaign import Survey
+from tasks.survey import PERSON_FIELDS, VisitRecord, apply_visit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CHUNK = 5_000  # bound parameters per IN list: well inside both databases' limits
+
+
+@dataclass(frozen=True)
+class Recorded:
+    recorded: int
+    duplicates: int
+    changes: int
+    keys: tuple[str, ...]  # keys of the visits recorded now
+
+
+def add_worklist_entries(session: Session, *, campaign_id: int, entries: pd.DataFrame, listed_on: date) -> int:
+    """Add the persons of newly published lists (id_number, township_code, village_code, reasons); persons
+    already listed in the same village keep their entry. Returns how many were added."""
+    connection = session.connection()
+    existing = connection.execute(
+        text("SELECT village_code, id_number FROM worklist_entry WHERE campaign_id = :c"), {"c": campaign_id}
+    ).all()
+    known = {(v, i) for v, i in existing}
+    pairs = list(zip(entries["village_code"].astype(str), entries["id_number"].astype(str), strict=True))
+    fresh = entries[[pair not in known for pair in pairs]]
+    fresh = fresh.drop_duplicates(["village_code", "id_number"])
+    columns = fresh[["id_number", "township_code", "village_code", "reasons"]]
+    return insert_rows(connection, "worklist_entry", columns.assign(campaign_id=campaign_id, listed_on=listed_on))
+
+
+def listed_places(connection: Connection, *, campaign_id: int) -> dict[str, tuple[str, str]]:
+    """ID number → (township, village) of the list the person is on (the first, if listed twice)."""
+    rows = connection.execute(
+        text(
+            "SELECT id_number, township_code, village_code FROM worklist_entry WHERE campaign_id = :c "
+            "ORDER BY village_code DESC"
+        ),
+        {"c": campaign_id},
+    ).all()
+    return {i: (t, v) for i, t, v in rows}
+
+
+def load_to_visit(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_sql(
+        text("SELECT village_code, township_code, id_number FROM worklist_entry WHERE campaign_id = :c"),
+        connection,
+        params={"c": campaign_id},
+    )
+
+
+def load_visits(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+    """id_number, visited_on, outcome, received_on of every visit: the input of the progress arithmetic."""
+    import pandas as pd
+
+    frame = pd.read_sql(
+        text("SELECT id_number, visited_on, outcome, received_on FROM visit WHERE campaign_id = :c"),
+        connection,
+        params={"c": campaign_id},
+    )
+    for column in ("visited_on", "received_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def visit_records(connection: Connection, *, campaign_id: int, ids: Sequence[str] | None = None) -> list[VisitRecord]:
+    """Recorded visits in arrival order, all of them or those of some persons."""
+    query = (
+        "SELECT id_number, township_code, village_code, outcome, visited_on, received_on, channel, visitor, origin, "
+        "corrections FROM visit WHERE campaign_id = :c"
+    )
+    rows: list[Any] = []
+    if ids is None:
+        rows = list(connection.execute(text(query + " ORDER BY id"), {"c": campaign_id}).all())
+    else:
+        statement = text(query + " AND id_number IN :ids ORDER BY id").bindparams(bindparam("ids", expanding=True))
+        for start in range(0, len(ids), CHUNK):
+            rows += connection.execute(statement, {"c": campaign_id, "ids": list(ids[start : start + CHUNK])}).all()
+    return [
+        VisitRecord(
+            id_number=r[0],
+            township_code=r[1],
+            village_code=r[2],
+            outcome=r[3],
+            visited_on=_as_date(r[4]),
+            received_on=_as_date(r[5]),
+            channel=r[6],
+            visitor=r[7],
+            origin=r[8],
+            corrections=json.loads(r[9]),
+        )
+        for r in rows
+    ]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def existing_keys(connection: Connection, *, keys: Sequence[str]) -> set[str]:
+    statement = text("SELECT key FROM visit WHERE key IN :keys").bindparams(bindparam("keys", expanding=True))
+    found: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        found.update(k for (k,) in connection.execute(statement, {"keys": list(keys[start : start + CHUNK])}))
+    return found
+
+
+def person_rows(connection: Connection, *, campaign_id: int, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    columns = ", ".join(PERSON_FIELDS)
+    statement = text(
+        f"SELECT id_number, {columns} FROM person WHERE campaign_id = :c AND id_number IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for row in connection.execute(statement, {"c": campaign_id, "ids": list(ids[start : start + CHUNK])}):
+            values = dict(row._mapping)
+            values["deceased"] = bool(values["deceased"])
+            for name in ("birth_date", "surveyed_on"):
+                if values[name] is not None and not isinstance(values[name], date):
+                    values[name] = date.fromisoformat(str(values[name])[:10])
+            found[values.pop("id_number")] = values
+    return found
+
+
+def record_visits(
+    session: Session, *, campaign_id: int, visits: Iterable[VisitRecord], survey: Survey, recorded_by: str = ""
+) -> Recorded:
+    """Record the visits not recorded before, apply them to the persons' records and audit every change."""
+    connection = session.connection()
+    unique: dict[str, VisitRecord] = {}
+    offered = 0
+    for visit in visits:
+        offered += 1
+        unique.setdefault(visit.key, visit)
+    seen = existing_keys(connection, keys=list(unique))
+    new = [v for k, v in unique.items() if k not in seen]
+    if not new:
+        return Recorded(0, offered, 0, ())
+    import pandas as pd
+
+    insert_rows(
+        connection,
+        "visit",
+        pd.DataFrame(
+            {
+                "campaign_id": campaign_id,
+                "key": [v.key for v in new],
+                "id_number": [v.id_number for v in new],
+                "township_code": [v.township_code for v in new],
+                "village_code": [v.village_code for v in new],
+                "outcome": [v.outcome for v in new],
+                "visited_on": [v.visited_on for v in new],
+                "visitor": [v.visitor for v in new],
+                "corrections": [v.corrections_json() for v in new],
+                "channel": [v.channel for v in new],
+                "origin": [v.origin for v in new],
+                "received_on": [v.received_on for v in new],
+                "recorded_at": pd.Timestamp.now(tz="UTC").isoformat(),
+            }
+        ),
+    )
+    persons = person_rows(connection, campaign_id=campaign_id, ids=sorted({v.id_number for v in new}))
+    changed: dict[str, set[str]] = {}
+    audit: list[dict[str, Any]] = []
+    for visit in sorted(new, key=lambda v: v.visited_on):
+        person = persons.get(visit.id_number)
+        if person is None:
+            continue  # listed once, but no longer in the register: the visit is kept, there is no record to change
+        for name, before, after in apply_visit(person, visit, survey):
+            changed.setdefault(visit.id_number, set()).add(name)
+            audit.append(
+                {
+                    "campaign_id": campaign_id,
+                    "id_number": visit.id_number,
+                    "field": name,
+                    "before": before,
+                    "after": after,
+                    "visit_key": visit.key,
+                    "changed_by": visit.visitor or recorded_by,
+                    "channel": visit.channel,
+                    "changed_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                }
+            )
+    _update_persons(connection, campaign_id, persons, changed)
+    if audit:
+        insert_rows(connection, "person_change", pd.DataFrame(audit))
+    return Recorded(len(new), offered - len(new), len(audit), tuple(v.key for v in new))
+
+
+def _update_persons(
+    connection: Connection, campaign_id: int, persons: dict[str, dict[str, Any]], changed: dict[str, set[str]]
+) -> None:
+    """One UPDATE statement per set of changed fields, executed for every person with that set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for id_number, names in changed.items():
+        fields = tuple(sorted(names))
+        person = persons[id_number]
+        groups.setdefault(fields, []).append(
+            {"c": campaign_id, "i": id_number, **{f"v_{name}": person[name] for name in fields}}
+        )
+    for fields, params in groups.items():
+        assignments = ", ".join(f"{name} = :v_{name}" for name in fields)
+        connection.execute(text(f"UPDATE person SET {assignments} WHERE campaign_id = :c AND id_number = :i"), params)
+
+
+def person_changes(connection: Connection, *, campaign_id: int, id_number: str) -> list[dict[str, Any]]:
+    rows = connection.execute(
+        text(
+            "SELECT field, before, after, visit_key, changed_by, channel, changed_at FROM person_change "
+            "WHERE campaign_id = :c AND id_number = :i ORDER BY id"
+        ),
+        {"c": campaign_id, "i": id_number},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def person_changes_before(connection: Connection, *, campaign_id: int, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each person's record as the departments' data had it: today's values with every audited change undone."""
+    current = person_rows(connection, campaign_id=campaign_id, ids=ids)
+    statement = text(
+        "SELECT id_number, field, before FROM person_change WHERE campaign_id = :c AND id_number IN :ids "
+        "ORDER BY id DESC"
+    ).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), CHUNK):
+        for id_number, name, before in connection.execute(
+            statement, {"c": campaign_id, "ids": list(ids[start : start + CHUNK])}
+        ):
+            if id_number in current:
+                current[id_number][name] = before  # newest first: the oldest `before` is the original
+    return current
