@@ -15,6 +15,8 @@ from tasks import outbox
 def run_daily_reminders(ws: Workspace, as_of: date | None = None, dry_run: bool = False) -> list[outbox.Handled]:
     """Remind the owners who are behind on `as_of`, then send everything still undelivered."""
     campaign_id, handled = steps.queue_reminders(ws, as_of, dry_run)
+    _cid, survey = steps.queue_survey_reminders(ws, as_of, dry_run)
+    handled += survey
     return handled if dry_run else handled + steps.send_messages(ws, campaign_id)
 
 

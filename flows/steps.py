@@ -7,7 +7,7 @@ data receive it wrapped in `quote`. No task caches: their inputs are workspaces 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from canbao.workspace import Workspace, today_in
 from models import crud
+from models.visits import load_to_visit, load_visits
 from tasks import outbox, snapshots
 from tasks.campaign import Campaign
 from tasks.collection import missing_sources
@@ -23,6 +24,9 @@ from tasks.delivery import Deliverer
 from tasks.ranking import rank_townships
 from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders
 from tasks.status import MilestoneStatus, milestone_statuses
+from tasks.survey_progress import Progress, calendar_of, survey_progress
+from tasks.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
+from tasks.workdays import WorkCalendar
 
 
 def statuses_as_of(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[MilestoneStatus]]:
@@ -50,8 +54,55 @@ def queue_ranking_notice(
     campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
     if not (force or is_ranking_day(campaign, as_of)):
         return campaign_id, []
-    planned = plan_ranking_notice(campaign, rank_townships(campaign, statuses, as_of), as_of)
+    survey = None
+    if in_survey(campaign, as_of):
+        figures = survey_figures(ws, campaign_id, campaign, [as_of])
+        if figures and figures[0].townships["to_visit"].sum() > 0:
+            survey = survey_standings(campaign, figures[0].townships)
+    planned = plan_ranking_notice(campaign, rank_townships(campaign, statuses, as_of), as_of, survey)
     return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
+
+
+def survey_figures(ws: Workspace, campaign_id: int, campaign: Campaign, days: list[date]) -> list[Progress]:
+    """Survey progress on each of `days` (one read of the lists and visits); empty before any list exists."""
+    with ws.engine.connect() as connection:
+        to_visit = load_to_visit(connection, campaign_id=campaign_id)
+        if to_visit.empty:
+            return []
+        visits = load_visits(connection, campaign_id=campaign_id)
+    return [survey_progress(campaign, to_visit, visits, day) for day in days]
+
+
+@task(name="queue-survey-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def queue_survey_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -> tuple[int, list[outbox.Handled]]:
+    """Remind the townships behind in the household survey; tell the county of those behind for days."""
+    campaign_id, campaign = ws.campaign()
+    as_of = as_of or today_in(campaign)
+    calendar = calendar_of(campaign)
+    if not in_survey(campaign, as_of) or not calendar.is_workday(as_of):
+        return campaign_id, []
+    start, _deadline = campaign.survey_window()
+    days = [as_of]
+    while len(days) < campaign.survey.escalate_after_days:
+        previous = _previous_workday(calendar, days[-1])
+        if previous < start:
+            break
+        days.append(previous)
+    history = survey_figures(ws, campaign_id, campaign, days)
+    if not history:
+        return campaign_id, []
+    behind_days = consecutive_behind([p.townships for p in reversed(history)])
+    today = history[0]
+    planned = plan_survey_reminders(campaign, today.townships, today.villages, behind_days, as_of, calendar)
+    get_run_logger().info("%s：入户调查进度滞后提醒 %d 条", as_of.isoformat(), len(planned))
+    return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
+
+
+def _previous_workday(calendar: WorkCalendar, day: date) -> date:
+    day -= timedelta(days=1)
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day
 
 
 def _queue(

@@ -45,7 +45,8 @@ def render_planned(campaign: Campaign, message: PlannedMessage) -> Rendered:
         "issuer": campaign.notices.issuer,
         "as_of": message.as_of,
     }
-    return render(campaign.notices.templates[message.kind], context)
+    # A kind the campaign file names no template for uses the template of its own name.
+    return render(campaign.notices.templates.get(message.kind, f"{message.kind}.txt.j2"), context)
 
 
 def enqueue(

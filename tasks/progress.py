@@ -23,8 +23,8 @@ Decisions (documented here because callers and reports rely on them):
   left, so it is "done as of today"), NaT when nothing is left to project from (pace 0, not complete),
   otherwise `as_of` + ceil(remaining / pace) days, computed in integer arithmetic so no float rounding
   moves a projection by a day.
-- `behind` is never true for a complete list; otherwise it is true when there is no projection, when the
-  projection falls after `deadline`, or when `rate < expected_rate - behind_margin`. A rate exactly at the
+- `behind` is never true for a complete list; otherwise it is true when there is no projection (once
+  `grace_days` have passed since the start), when the projection falls after `deadline`, or when `rate < expected_rate - behind_margin`. A rate exactly at the
   margin is not behind; a tiny tolerance keeps float noise (e.g. 0.5 - 0.1) from flipping that boundary.
 """
 
@@ -65,6 +65,9 @@ class ProgressRules:
     deadline: date  # hard cut-off (the whole day counts)
     behind_margin: float = 0.10  # behind when rate < expected_rate - margin
     pace_days: int = 7  # window for the recent pace
+    # In the first days there is no pace to project from: "no projection" makes a list behind only after this
+    # many days from the start (a low rate still does).
+    grace_days: int = 0
 
     def __post_init__(self) -> None:
         # Fail at configuration time rather than with a division by zero in a report.
@@ -154,7 +157,8 @@ def _judge(frame: pd.DataFrame, rules: ProgressRules, as_of: date, recent: npt.N
     rate = visited / to_visit
     done = _project(to_visit, visited, recent, rules, as_of)
     complete = visited >= to_visit
-    late = np.isnat(done) | (done > np.datetime64(rules.deadline, "s"))
+    unknown = np.isnat(done) & ((as_of - rules.start).days >= rules.grace_days)
+    late = unknown | (~np.isnat(done) & (done > np.datetime64(rules.deadline, "s")))
     low = rate < expected - rules.behind_margin - _EPS
     frame["rate"] = rate
     frame["expected_rate"] = expected

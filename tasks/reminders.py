@@ -12,11 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.campaign import COUNTY_TAG, Campaign, ReminderPolicy
 from tasks.ranking import TownshipStanding
 from tasks.status import MilestoneStatus
+
+if TYPE_CHECKING:
+    from tasks.survey_reminders import SurveyStanding
 
 
 @dataclass(frozen=True)
@@ -133,12 +136,35 @@ def ranking_serial(campaign: Campaign, as_of: date) -> int:
     return serial
 
 
-def plan_ranking_notice(campaign: Campaign, standings: list[TownshipStanding], as_of: date) -> list[PlannedMessage]:
-    """The weekly ranking notice, one message per township and one to the county."""
+def plan_ranking_notice(
+    campaign: Campaign,
+    standings: list[TownshipStanding],
+    as_of: date,
+    survey: Sequence[SurveyStanding] | None = None,
+) -> list[PlannedMessage]:
+    """The weekly ranking notice, one message per township and one to the county. With `survey` standings
+    (the household survey is under way) the townships are ranked on survey completion, milestones second."""
     serial = max(ranking_serial(campaign, as_of), 1)
     phase = campaign.phase_on(as_of)
     bottom = bottom_townships(standings, campaign.ranking.bottom)
+    survey_part: dict[str, Any] = {}
+    if survey:
+        ranked = sorted(survey, key=lambda s: s.rank)
+        cutoff = ranked[max(len(ranked) - campaign.ranking.bottom, 0)].rank if campaign.ranking.bottom else None
+        survey_bottom = [s for s in ranked if cutoff is not None and s.rank >= cutoff and s.rate < 1]
+        survey_part = {
+            "survey": [s.__dict__ for s in ranked],
+            "survey_bottom": [s.__dict__ for s in survey_bottom],
+            "survey_totals": {
+                "to_visit": sum(s.to_visit for s in ranked),
+                "visited": sum(s.visited for s in ranked),
+                "registered": sum(s.registered for s in ranked),
+                "behind": sum(s.behind for s in ranked),
+                "expected_rate": max((s.expected_rate for s in ranked), default=0.0),
+            },
+        }
     context = {
+        **survey_part,
         "serial": serial,
         "doc_number": f"{campaign.notices.doc_prefix}〔{as_of.year}〕{serial}号",
         "phase": phase.model_dump() if phase else None,

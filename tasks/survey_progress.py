@@ -24,7 +24,11 @@ def calendar_of(campaign: Campaign) -> WorkCalendar:
 def rules_of(campaign: Campaign) -> ProgressRules:
     start, deadline = campaign.survey_window()
     return ProgressRules(
-        start=start, deadline=deadline, behind_margin=campaign.survey.behind_margin, pace_days=campaign.survey.pace_days
+        start=start,
+        deadline=deadline,
+        behind_margin=campaign.survey.behind_margin,
+        pace_days=campaign.survey.pace_days,
+        grace_days=campaign.survey.grace_days,
     )
 
 
@@ -63,7 +67,8 @@ def _rejudge(frame: pd.DataFrame, campaign: Campaign, rules: ProgressRules, as_o
     frame = frame.copy()
     expected = expected_on(campaign, as_of)
     complete = frame["visited"] >= frame["to_visit"]
-    late = frame["projected_done"].isna() | (frame["projected_done"] > pd.Timestamp(rules.deadline))
+    unknown = frame["projected_done"].isna() & ((as_of - rules.start).days >= rules.grace_days)
+    late = unknown | (frame["projected_done"] > pd.Timestamp(rules.deadline))
     low = frame["rate"] < expected - rules.behind_margin - 1e-9
     frame["expected_rate"] = expected
     frame["behind"] = ~complete & (late | low)
