@@ -69,7 +69,13 @@ def test_parse_corrections(campaign: Campaign, text: str, expected: dict[str, st
     ],
 )
 def test_check_visit(
-    campaign: Campaign, outcome: str, corrections: str, visited: str, code: str | None, day: date | None, reason: str | None
+    campaign: Campaign,
+    outcome: str,
+    corrections: str,
+    visited: str,
+    code: str | None,
+    day: date | None,
+    reason: str | None,
 ) -> None:
     got_code, _fixes, got_day, reasons = check_visit(campaign.survey, WINDOW, outcome, corrections, visited, RECEIVED)
     assert got_code == code
@@ -151,7 +157,11 @@ def _visit(outcome: str, day: date = date(2017, 5, 10), **corrections: str) -> V
         ("deceased", {}, {"deceased": True, "category": "deceased"}),
         ("refused", {}, {"pension": "missing", "category": "uninsured"}),
         ("moved", {}, {"category": "uninsured"}),
-        ("corrected", {"phone": "13905951234", "birth_date": "1981-02-03"}, {"phone": "13905951234", "birth_date": date(1981, 2, 3)}),
+        (
+            "corrected",
+            {"phone": "13905951234", "birth_date": "1981-02-03"},
+            {"phone": "13905951234", "birth_date": date(1981, 2, 3)},
+        ),
     ],
 )
 def test_apply_visit_changes_the_record_and_reports_each_change(
@@ -212,7 +222,9 @@ def test_overlay_reapplies_visits_on_a_fresh_comparison(campaign: Campaign) -> N
 
 def test_correction_lists_go_to_the_department_named_in_the_campaign(campaign: Campaign) -> None:
     visits = [_visit("deceased"), _visit("corrected", phone="13905951234", address="新址"), _visit("refused")]
-    lists = correction_lists(visits, campaign.survey, {"A": {"name": "王五", "phone": "13800000000", "address": "旧址"}})
+    lists = correction_lists(
+        visits, campaign.survey, {"A": {"name": "王五", "phone": "13800000000", "address": "旧址"}}
+    )
     assert [row["finding"] for row in lists["police"]] == ["已死亡", "信息更正"]
     assert lists["police"][1]["field"] == "现居住地"
     assert lists["police"][1]["before"] == "旧址"
