@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -58,4 +59,7 @@ def prepare_prefect_environment(settings: Settings) -> None:
         # The temporary server is stopped while its event services still flush and prints their cancelled
         # tasks as errors (a known cost of ephemeral mode); the flows' own logs are unaffected.
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        # Its database pool reports the cancellation of its last queries the same way, through SQLAlchemy's
+        # logger rather than Prefect's; canbao's own engines log nothing there.
+        logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     settings.prefect_home.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -20,15 +21,21 @@ from canbao.workspace import Workspace
 from flows.collection import import_source, record_deliveries
 from flows.comparison import run_compare
 from flows.monitors import run_daily_reminders, run_weekly_ranking
+from flows.steps import survey_figures
+from flows.survey import record_and_complete, run_import
 from flows.tracking import run_phase_tracking
 from flows.worklists import run_worklists
 from models import crud
+from models.visits import load_to_visit
 from tasks.campaign import Campaign
 from tasks.ranking import rank_townships
 from tasks.reminders import is_ranking_day
 from tasks.simulation import PROFILE_NAMES, Profile, SimulatedOwners
 from tasks.snapshots import delivered_sources
 from tasks.status import milestone_statuses
+from tasks.survey import VisitRecord
+from tasks.survey_progress import calendar_of
+from tasks.survey_simulation import SimulatedVisit, SurveySimulation
 from tasks.synth import generate_county
 
 SIMULATED_BY = "模拟"
@@ -98,6 +105,7 @@ def replay_campaign(
         folder = make_county(ws, campaign, persons, seed)
         phases_closed = []
         data: dict[str, Any] = {"persons": persons}
+        survey: SurveySimulation | None = None
         day = start
         while day <= end:
             delivering = simulate_day(ws, day, owners)
@@ -107,6 +115,9 @@ def replay_campaign(
                     comparison = run_compare(ws, day)
                     lists = run_worklists(ws, published_on=day)
                     data |= {"compared_on": day.isoformat(), "comparison": comparison, "worklists": lists}
+            if "worklists" in data and day >= campaign.survey_window()[0]:
+                survey = survey or start_survey(ws, campaign_id, campaign, owners, seed, day)
+                simulate_visits(ws, campaign_id, survey, day)
             run_daily_reminders(ws, day)
             if is_ranking_day(campaign, day):
                 run_weekly_ranking(ws, day)
@@ -116,12 +127,130 @@ def replay_campaign(
             day += timedelta(days=1)
         summary = summarise(ws, campaign_id, campaign, owners.profiles, start, end, seed, phases_closed)
         summary["data"] = _data_summary(data)
+        if survey is not None:
+            summary["survey"] = survey_summary(ws, campaign_id, campaign, survey, end)
     finally:
         ws.close()
     path = summary_path(base)
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     get_run_logger().info("回放完成：%s 至 %s，摘要已写入 %s", start, end, path)
     return summary
+
+
+def start_survey(
+    ws: Workspace, campaign_id: int, campaign: Campaign, owners: SimulatedOwners, seed: int, day: date
+) -> SurveySimulation:
+    with ws.engine.connect() as connection:
+        to_visit = load_to_visit(connection, campaign_id=campaign_id)
+    return SurveySimulation(campaign, to_visit, owners.profiles, seed, calendar_of(campaign), day)
+
+
+@task(name="simulate-visits", cache_policy=NO_CACHE)
+def simulate_visits(ws: Workspace, campaign_id: int, survey: SurveySimulation, day: date) -> dict[str, int]:
+    """The day's visits: web townships record them at once, paper townships return a week's lists as files."""
+    with ws.session() as session:
+        received = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind"])
+    reminders: dict[str, int] = {}
+    for (owner, _milestone), count in received.items():
+        reminders[owner] = reminders.get(owner, 0) + count
+    web, paper = survey.split(day, survey.visits_on(day, reminders))
+    recorded = 0
+    if web:
+        records = [
+            VisitRecord(
+                v.id_number,
+                v.township_code,
+                v.village_code,
+                v.outcome,
+                v.visited_on,
+                day,
+                "web",
+                v.visitor,
+                "模拟网页登记",
+                v.corrections,
+            )
+            for v in web
+        ]
+        recorded += record_and_complete(ws, records, day)["recorded"]
+    if paper:
+        folder = ws.settings.data_path / "returned" / day.isoformat()
+        files = write_returned_lists(ws, paper, folder)
+        recorded += run_import(ws, [str(f) for f in files], day)["recorded"]
+    return {"web": len(web), "paper": len(paper), "recorded": recorded}
+
+
+def write_returned_lists(ws: Workspace, visits: list[SimulatedVisit], folder: Path) -> list[Path]:
+    """One CSV per township of the week's paper lists, headed as the published work lists are."""
+    _cid, campaign = ws.campaign()
+    names = {code: o.name for code, o in campaign.survey.outcomes.items()}
+    labels = {key: c.label for key, c in campaign.survey.corrections.items()}
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    by_township: dict[str, list[SimulatedVisit]] = {}
+    for visit in visits:
+        by_township.setdefault(visit.township_code, []).append(visit)
+    for township, items in sorted(by_township.items()):
+        rows = [
+            {
+                "身份证号": v.id_number,
+                "走访结果": names[v.outcome],
+                "更正信息": "；".join(f"{labels[k]}：{value}" for k, value in v.corrections.items()),
+                "走访人": v.visitor,
+                "走访日期": v.visited_on.isoformat(),
+            }
+            for v in items
+        ]
+        path = folder / f"{township}-入户调查名单-回收.csv"
+        pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")
+        files.append(path)
+    return files
+
+
+def survey_summary(
+    ws: Workspace, campaign_id: int, campaign: Campaign, survey: SurveySimulation, end: date
+) -> dict[str, Any]:
+    """Per township: how far the survey had come at the deadline, the reminders it received, and whether it
+    recovered (was reminded, then finished by the deadline)."""
+    _start, deadline = campaign.survey_window()
+    figures = survey_figures(ws, campaign_id, campaign, [min(deadline, end), end])
+    with ws.session() as session:
+        reminded = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind"])
+        escalations = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_escalation"])
+    counts: dict[str, int] = {}
+    for (owner, _m), n in reminded.items():
+        counts[owner] = counts.get(owner, 0) + n
+    if not figures:
+        return {}
+    at_deadline = {str(r["township_code"]): r for r in figures[0].townships.to_dict("records")}
+    at_end = {str(r["township_code"]): r for r in figures[1].townships.to_dict("records")}
+    townships = []
+    for township in campaign.townships:
+        row = at_deadline.get(township.code)
+        if row is None:
+            continue
+        done = int(row["visited"]) >= int(row["to_visit"])
+        townships.append(
+            {
+                "code": township.code,
+                "name": township.name,
+                "profile": survey.profiles.get(township.code),
+                "channel": "web" if township.code in survey.web else "paper",
+                "to_visit": int(row["to_visit"]),
+                "visited_by_deadline": int(row["visited"]),
+                "rate_at_deadline": round(float(row["rate"]), 4),
+                "rate_at_end": round(float(at_end[township.code]["rate"]), 4),
+                "survey_reminders": counts.get(township.code, 0),
+                "recovered": done and counts.get(township.code, 0) > 0,
+                "missed_deadline": not done,
+            }
+        )
+    return {
+        "deadline": deadline.isoformat(),
+        "to_visit": sum(t["to_visit"] for t in townships),
+        "visited_by_deadline": sum(t["visited_by_deadline"] for t in townships),
+        "escalations": sum(escalations.values()),
+        "townships": townships,
+    }
 
 
 @task(name="make-synthetic-county", cache_policy=NO_CACHE)

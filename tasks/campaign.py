@@ -202,7 +202,7 @@ class Survey(_Strict):
     expected: Literal["calendar", "workdays"] = "calendar"  # linear over calendar days or working days
     behind_margin: Annotated[float, Field(ge=0, le=1)] = 0.10
     pace_days: Annotated[int, Field(ge=1)] = 7
-    grace_days: Annotated[int, Field(ge=0)] = 7  # days from the start before "no pace yet" counts as behind
+    grace_days: Annotated[int, Field(ge=0)] = 7  # days from the start before projections can make a list behind
     escalate_after_days: Annotated[int, Field(ge=1)] = 3  # working days behind before the county is told
     lagging_villages_shown: Annotated[int, Field(ge=1)] = 10
     registers: list[str] = ["pension", "medical"]  # what a village worker can enrol a person in on the spot

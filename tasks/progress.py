@@ -18,14 +18,17 @@ Decisions (documented here because callers and reports rely on them):
 - Visits of persons on no list are not part of any village; `unlisted_visits` counts them (rows, after the
   same date and outcome filters) so the caller can report them, rather than a DataFrame attribute that
   pandas drops on the next operation.
-- `pace_7d` keeps its name whatever `pace_days` is, so reports have a stable column.
+- `pace_7d` keeps its name whatever `pace_days` is, so reports have a stable column. In the survey's first
+  `pace_days` days the window is the days since the start (`pace_window`): two days of visits are a pace of
+  two days, not of seven.
 - `projected_done` is a datetime64 column: `as_of` itself when the list is already complete (nothing is
   left, so it is "done as of today"), NaT when nothing is left to project from (pace 0, not complete),
   otherwise `as_of` + ceil(remaining / pace) days, computed in integer arithmetic so no float rounding
   moves a projection by a day.
-- `behind` is never true for a complete list; otherwise it is true when there is no projection (once
-  `grace_days` have passed since the start), when the projection falls after `deadline`, or when `rate < expected_rate - behind_margin`. A rate exactly at the
-  margin is not behind; a tiny tolerance keeps float noise (e.g. 0.5 - 0.1) from flipping that boundary.
+- `behind` is never true for a complete list; otherwise it is true when (once `grace_days` have passed since
+  the start) there is no projection or the projection falls after `deadline`, or when
+  `rate < expected_rate - behind_margin`. A rate exactly at the margin is not behind; a tiny tolerance keeps
+  float noise (e.g. 0.5 - 0.1) from flipping that boundary.
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ def expected_rate(rules: ProgressRules, as_of: date) -> float:
     return min(max(elapsed / total, 0.0), 1.0)
 
 
+def pace_window(rules: ProgressRules, as_of: date) -> int:
+    """Days the recent pace is measured over: `pace_days`, or fewer while the survey is younger than that."""
+    return int(min(rules.pace_days, max((as_of - rules.start).days + 1, 1)))
+
+
 def days_behind(history: Sequence[bool]) -> int:
     """Consecutive days behind at the end of `history` (oldest first), for escalation after N such days."""
     count = 0
@@ -139,11 +147,11 @@ def _project(
     rules: ProgressRules,
     as_of: date,
 ) -> npt.NDArray[np.datetime64]:
-    """Finish dates at the recent pace (`recent` first visits in `pace_days`), see the module notes."""
+    """Finish dates at the recent pace (`recent` first visits in the pace window), see the module notes."""
     remaining = np.maximum(to_visit - visited, 0)
-    # ceil(remaining / (recent / pace_days)) == ceil(remaining * pace_days / recent), exact in integers.
+    # ceil(remaining / (recent / window)) == ceil(remaining * window / recent), exact in integers.
     safe = np.where(recent > 0, recent, 1)
-    days = -(-(remaining * rules.pace_days) // safe)
+    days = -(-(remaining * pace_window(rules, as_of)) // safe)
     done = np.datetime64(as_of, "D") + days.astype("timedelta64[D]")
     done[(remaining > 0) & (recent <= 0)] = np.datetime64("NaT")
     return done.astype("datetime64[s]")  # the coarsest unit pandas keeps as is
@@ -157,12 +165,13 @@ def _judge(frame: pd.DataFrame, rules: ProgressRules, as_of: date, recent: npt.N
     rate = visited / to_visit
     done = _project(to_visit, visited, recent, rules, as_of)
     complete = visited >= to_visit
-    unknown = np.isnat(done) & ((as_of - rules.start).days >= rules.grace_days)
-    late = unknown | (~np.isnat(done) & (done > np.datetime64(rules.deadline, "s")))
+    # Within the grace days a pace is too short to judge by: only the rate can make a list behind.
+    judged = (as_of - rules.start).days >= rules.grace_days
+    late = judged & (np.isnat(done) | (done > np.datetime64(rules.deadline, "s")))
     low = rate < expected - rules.behind_margin - _EPS
     frame["rate"] = rate
     frame["expected_rate"] = expected
-    frame["pace_7d"] = recent / rules.pace_days
+    frame["pace_7d"] = recent / pace_window(rules, as_of)
     frame["projected_done"] = done
     frame["behind"] = ~complete & (late | low)
     return frame
@@ -226,7 +235,7 @@ def township_progress(villages: pd.DataFrame, rules: ProgressRules, as_of: date)
     # The township pace is the sum of its villages' paces; back to whole first visits so the projection
     # uses the same exact integer arithmetic as for a village.
     pace = grouped["pace_7d"].sum().to_numpy(dtype=float)
-    recent = np.rint(pace * rules.pace_days).astype(np.int64)
+    recent = np.rint(pace * pace_window(rules, as_of)).astype(np.int64)
     frame = _judge(frame, rules, as_of, recent)
 
     lagging = (

@@ -67,8 +67,8 @@ def _rejudge(frame: pd.DataFrame, campaign: Campaign, rules: ProgressRules, as_o
     frame = frame.copy()
     expected = expected_on(campaign, as_of)
     complete = frame["visited"] >= frame["to_visit"]
-    unknown = frame["projected_done"].isna() & ((as_of - rules.start).days >= rules.grace_days)
-    late = unknown | (frame["projected_done"] > pd.Timestamp(rules.deadline))
+    judged = (as_of - rules.start).days >= rules.grace_days
+    late = judged & (frame["projected_done"].isna() | (frame["projected_done"] > pd.Timestamp(rules.deadline)))
     low = frame["rate"] < expected - rules.behind_margin - 1e-9
     frame["expected_rate"] = expected
     frame["behind"] = ~complete & (late | low)

@@ -63,10 +63,11 @@ def test_a_survey_season_from_returned_lists(
     returned = tmp_path / "returned"
 
     # Village 1: every kind of row.
+    correction = "联系电话：13905951234；现居住地：凤城镇新街1号"
     entries = {
         a[0]: {"走访结果": "已登记参保", "走访日期": "2017-05-03", "走访人": "张三"},
-        a[1]: {"走访结果": "信息更正", "更正信息": "联系电话：13905951234；现居住地：凤城镇新街1号", "走访日期": "2017-05-04"},
-    }  # fmt: skip
+        a[1]: {"走访结果": "信息更正", "更正信息": correction, "走访日期": "2017-05-04"},
+    }
     bad = {
         "乱写": {"走访结果": "乱写", "走访日期": "2017-05-04"},
         "no correction": {"走访结果": "信息更正", "走访日期": "2017-05-04"},
@@ -86,12 +87,14 @@ def test_a_survey_season_from_returned_lists(
     pending_expected = len(a) - 2 - rejected_expected
     file1 = fill_returned(first, returned / first.name, entries, extra)
     # Village 2: everyone visited at a steady pace; village 3: nobody yet.
-    file2 = fill_returned(
-        second,
-        returned / second.name,
-        {i: {"走访结果": "已登记参保" if k % 2 else "拒绝参保", "走访日期": (START + timedelta(days=1 + k % 20)).isoformat()}
-         for k, i in enumerate(b)},
-    )  # fmt: skip
+    steady = {
+        i: {
+            "走访结果": "已登记参保" if k % 2 else "拒绝参保",
+            "走访日期": (START + timedelta(days=1 + k % 20)).isoformat(),
+        }
+        for k, i in enumerate(b)
+    }
+    file2 = fill_returned(second, returned / second.name, steady)
     file3 = fill_returned(third, returned / third.name, {})
 
     code, out, err = invoke(env, "survey", "import", str(file1), str(file2), str(file3), "--on", "2017-05-22", "--json")
@@ -128,7 +131,7 @@ def test_a_survey_season_from_returned_lists(
     assert "13905951234" not in out and shown["changes"]
 
     # Progress against an independent computation, on several days.
-    for as_of in (date(2017, 5, 8), date(2017, 5, 15), date(2017, 5, 22)):
+    for as_of in (date(2017, 5, 3), date(2017, 5, 8), date(2017, 5, 15), date(2017, 5, 22)):
         code, out, err = invoke(env, "progress", "--as-of", as_of.isoformat(), "--json")
         assert code == 0, err
         ours = json.loads(out)
@@ -187,6 +190,7 @@ def _independent_progress(env: dict[str, str], as_of: date) -> dict[str, dict[st
         to_visit = len(members)
         visited = sum(1 for m in members if m in first)
         recent = sum(1 for m in members if m in first and (as_of - first[m]).days < 7)
+        window = min(7, (as_of - START).days + 1)  # the survey's first days are a shorter window
         rate = visited / to_visit
         remaining = to_visit - visited
         if remaining == 0:
@@ -194,12 +198,12 @@ def _independent_progress(env: dict[str, str], as_of: date) -> dict[str, dict[st
         elif recent == 0:
             projected = None
         else:
-            projected = as_of + timedelta(days=math.ceil(remaining * 7 / recent))
-        no_projection = projected is None and (as_of - START).days >= 7
-        late = no_projection or (projected is not None and projected > DEADLINE)
+            projected = as_of + timedelta(days=math.ceil(remaining * window / recent))
+        judged = (as_of - START).days >= 7  # the campaign's grace days
+        late = judged and (projected is None or projected > DEADLINE)
         behind = remaining > 0 and (late or rate < expected_rate - 0.10 - 1e-9)
         return {
-            "to_visit": to_visit, "visited": visited, "rate": rate, "pace_7d": recent / 7,
+            "to_visit": to_visit, "visited": visited, "rate": rate, "pace_7d": recent / window,
             "expected_rate": expected_rate, "behind": behind,
             "projected_done": projected.isoformat() if projected else None,
         }  # fmt: skip

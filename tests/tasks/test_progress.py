@@ -282,3 +282,39 @@ def test_township_progress() -> None:
 )
 def test_days_behind(history: list[bool], expected: int) -> None:
     assert days_behind(history) == expected
+
+
+def _one_village(days: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    to_visit = pd.DataFrame(
+        {"village_code": ["V"] * 100, "township_code": ["T"] * 100, "id_number": [f"p{i}" for i in range(100)]}
+    )
+    visits = pd.DataFrame(
+        {"id_number": [f"p{i}" for i in range(len(days))], "visited_on": pd.to_datetime(days), "outcome": "refused"}
+    )
+    return to_visit, visits
+
+
+@pytest.mark.parametrize(
+    ("as_of", "window"),
+    [(date(2017, 5, 1), 1), (date(2017, 5, 2), 2), (date(2017, 5, 7), 7), (date(2017, 5, 30), 7)],
+)
+def test_the_pace_window_is_shorter_in_the_first_days(as_of: date, window: int) -> None:
+    from tasks.progress import pace_window
+
+    rules = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30))
+    assert pace_window(rules, as_of) == window
+
+
+def test_two_days_of_visits_are_a_two_day_pace_and_grace_spares_the_projection() -> None:
+    to_visit, visits = _one_village(["2017-05-01"] * 2 + ["2017-05-02"] * 2)
+    strict = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30))
+    row = village_progress(to_visit, visits, strict, date(2017, 5, 2)).iloc[0]
+    assert row["pace_7d"] == pytest.approx(2.0)
+    assert row["projected_done"] == pd.Timestamp("2017-06-19")  # May 2 + ceil(96 / 2) days
+    assert bool(row["behind"]) is False  # 4% against an expected 3.3%, projection inside the deadline
+
+    slow, slow_visits = _one_village(["2017-05-02"])
+    assert bool(village_progress(slow, slow_visits, strict, date(2017, 5, 2)).iloc[0]["behind"]) is True
+    graced = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30), grace_days=7)
+    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 2)).iloc[0]["behind"]) is False
+    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 8)).iloc[0]["behind"]) is True
