@@ -266,6 +266,7 @@ def replay(
     if first and last and last < first:
         fail("--end 早于 --start")
     from flows.replay import replay_campaign, summary_path
+    from tasks.simulation import PROFILE_NAMES
 
     summary = run_flow(replay_campaign, start=first, end=last, seed=seed, persons=persons)
     if as_json:
@@ -302,6 +303,23 @@ def replay(
             f"入户调查名单 {data['to_visit']} 人：{data['worklists']}",
             highlight=False,
         )
+    survey = summary.get("survey")
+    if survey:
+        table = Table("乡镇", "模拟类型", "登记方式", "应访", "截止时完成率", "期末完成率", "进度提醒", "结果",
+                      title=f"入户调查（截止 {survey['deadline']}）")  # fmt: skip
+        for t in survey["townships"]:
+            verdict = "未按期完成" if t["missed_deadline"] else ("提醒后赶上" if t["recovered"] else "按期完成")
+            table.add_row(
+                t["name"],
+                PROFILE_NAMES.get(t["profile"] or "", ""),
+                "网页" if t["channel"] == "web" else "纸质名单",
+                str(t["to_visit"]),
+                f"{t['rate_at_deadline']:.0%}",
+                f"{t['rate_at_end']:.0%}",
+                str(t["survey_reminders"]),
+                verdict,
+            )
+        out.print(table)
     out.print(
         f"共发送消息 {summary['messages_sent']} 条，排名通报 {summary['ranking_notices']} 期。"
         f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}",

@@ -292,7 +292,9 @@ def summarise(
         received = crud.message_counts(session, campaign_id=campaign_id, kinds=["reminder", "overdue"])
         notices = crud.message_counts(session, campaign_id=campaign_id, kinds=["weekly_ranking"])
         messages = crud.message_counts(
-            session, campaign_id=campaign_id, kinds=["reminder", "overdue", "escalation", "weekly_ranking"]
+            session,
+            campaign_id=campaign_id,
+            kinds=["reminder", "overdue", "escalation", "weekly_ranking", "survey_behind", "survey_escalation"],
         )
     statuses = milestone_statuses(campaign, completions, end)
     standings = {s.code: s for s in rank_townships(campaign, statuses, end)}

@@ -75,8 +75,9 @@ class Milestone(_Strict):
     text: str = ""
     source: str = ""
     # Completed by an event instead of a report: "delivery" when all of an owner's data sources are
-    # imported, "worklists" when the household-visit lists are published.
-    completed_by: Literal["delivery", "worklists"] | None = None
+    # imported, "worklists" when the household-visit lists are published, "survey" when every person on a
+    # township's lists has been visited.
+    completed_by: Literal["delivery", "worklists", "survey"] | None = None
 
 
 class ReminderPolicy(_Strict):
@@ -206,7 +207,6 @@ class Survey(_Strict):
     escalate_after_days: Annotated[int, Field(ge=1)] = 3  # working days behind before the county is told
     lagging_villages_shown: Annotated[int, Field(ge=1)] = 10
     registers: list[str] = ["pension", "medical"]  # what a village worker can enrol a person in on the spot
-    milestones: list[str] = ["household_survey", "survey_data_entry"]  # completed when a township's lists are done
     holidays: list[date] = []  # extra days off beyond the official calendar
     workdays: list[date] = []  # extra working days
     outcomes: dict[str, Outcome] = DEFAULT_OUTCOMES
@@ -371,9 +371,6 @@ def _survey_problems(campaign: Campaign, survey: Survey, departments: set[str]) 
         start, deadline = campaign.survey_window()
         if deadline < start:
             problems.append((["survey", "deadline"], "截止日期早于开始日期"))
-    for key in survey.milestones:
-        if campaign.milestone(key) is None:
-            problems.append((["survey", "milestones"], f"节点 {key} 未定义"))
     for group, items in (("outcomes", survey.outcomes), ("corrections", survey.corrections)):
         for key, item in items.items():
             if item.notify is not None and item.notify not in departments:

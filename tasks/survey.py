@@ -439,7 +439,8 @@ def completion_facts(
 ) -> list[CompletionFact]:
     """The survey milestones of each township whose every listed person has been visited by `as_of`, done on
     the day the last of them was first visited."""
-    if to_visit.empty:
+    keys = [m.key for m in campaign.milestones if m.completed_by == "survey"]
+    if to_visit.empty or not keys:
         return []
     when = pd.to_datetime(visits["visited_on"]).dt.normalize()
     valid = visits[(when <= pd.Timestamp(as_of)) & visits["outcome"].fillna("").astype(str).ne("")]
@@ -450,5 +451,5 @@ def completion_facts(
         if group["first"].isna().any():
             continue
         done_on = pd.Timestamp(group["first"].max()).date()
-        facts += [CompletionFact(key, str(township), done_on) for key in campaign.survey.milestones]
+        facts += [CompletionFact(key, str(township), done_on) for key in keys]
     return facts

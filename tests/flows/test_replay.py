@@ -42,5 +42,22 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     assert data["compared_on"] is not None and "2017-04-01" <= data["compared_on"] <= "2017-06-30"
     assert 2900 <= data["persons"] <= 3000 and data["to_visit"] > 0
     assert len(list(Path(data["worklists"]).rglob("*-入户调查名单.xlsx"))) == 460
+    survey = summary["survey"]  # simulated visits drove progress, reminders and the survey milestones
+    assert survey["to_visit"] == data["to_visit"]
+    outcome = {t["code"]: t for t in survey["townships"]}
+    assert len(outcome) == 24
+    for t in townships:
+        s = outcome[t["code"]]
+        if t["profile"] in ("early", "on_time"):
+            assert not s["missed_deadline"], t["name"]
+        if t["profile"] == "never":
+            assert s["missed_deadline"] and s["survey_reminders"] > 5, t["name"]
+        if t["profile"] == "late":
+            assert s["survey_reminders"] > 0, t["name"]
+    assert any(s["recovered"] for s in outcome.values())
+    assert survey["escalations"] > 0
+    assert {s["channel"] for s in outcome.values()} == {"web", "paper"}
     mailbox = Path(summary["mailbox"])
+    behind = list(mailbox.rglob("*.txt"))
+    assert any("入户调查进度滞后" in path.read_text(encoding="utf-8") for path in behind)
     assert len(list(mailbox.rglob("*.txt"))) == summary["messages_sent"]
