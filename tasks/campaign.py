@@ -497,6 +497,10 @@ _TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
 
 
+# A comment after a value ("registers = ["a"]  # why"); a '#' inside quotes is not one.
+_TRAILING_COMMENT = re.compile(r"""\s+#[^"']*$""")
+
+
 def locate_key(text: str, loc: list[str | int]) -> int | None:
     """Best-effort line number of a validation error's location in the TOML text.
 
@@ -533,7 +537,7 @@ def locate_key(text: str, loc: list[str | int]) -> int | None:
             if key and not array_key:
                 name = key.group(1).strip("\"'")
                 path = [*current, name]
-                value = line.split("=", 1)[1].strip()
+                value = _TRAILING_COMMENT.sub("", line.split("=", 1)[1].strip())
                 if value.startswith("[") and not value.rstrip().endswith("]"):
                     array_key, array_index = name, -1
             elif array_key:

@@ -99,6 +99,11 @@ def line_of(text: str, needle: str) -> int:
         ('{ code = "350524102205"', '{ code = "35052410220"', "townships.2.villages.5.code", "格式不对"),
         ('owners = ["departments"]', 'owners = ["nobody"]', "milestones.8.owners", "责任单位 nobody 未定义"),
         ('{ code = "350524102205"', '{ code = "350524102204"', "townships.2.villages.5.code", "代码重复"),
+        ('phase = "survey"            #', 'phase = "surve"            #', "survey.phase", "阶段 surve 未定义"),
+        ('registers = ["pension", "medical"]', 'registers = ["pension", "dental"]', "survey.registers", "未知险种"),
+        ('deceased = true, notify = "police"', 'deceased = true, notify = "polic"', "survey.outcomes.deceased.notify",
+         "部门 polic 未定义"),
+        ("behind_margin = 0.10", "behind_margin = 1.5", "survey.behind_margin", ""),
     ],
 )
 def test_errors_name_the_key_and_line(old: str, new: str, key: str, reason: str) -> None:

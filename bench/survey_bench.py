@@ -1,0 +1,224 @@
+"""Benchmark: survey progress for a whole county, and importing returned work lists.
+
+    .venv/bin/python bench/survey_bench.py --persons 1200000 --returned 100000
+
+1. Progress: every one of N persons on a list (the worst case: 460 villages, 1.2 million persons), about 85 %
+   visited over May–June, some visited twice. Times the pure computation (target: under 2 s) and the same with
+   the lists and visits read from the SQLite database first.
+2. Import: R persons on the lists of a SQLite registration database, their returned work lists as .xlsx files
+   (one per village, as villages hand them in, with outcomes, corrections and a few bad rows), then the whole
+   `canbao survey import` path: read, check, record the visits, update the persons, audit, complete
+   milestones (target: 100,000 rows under 30 s).
+Prints one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.compare_bench import PeakMemory, _gb  # noqa: E402
+from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
+from canbao.workspace import Workspace  # noqa: E402
+from models.bulk import insert_rows  # noqa: E402
+from models.visits import load_to_visit, load_visits  # noqa: E402
+from tasks.campaign import INSURANCES, Campaign  # noqa: E402
+from tasks.idnumber import check_char  # noqa: E402
+from tasks.survey_progress import survey_progress  # noqa: E402
+from tasks.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402
+
+AS_OF = date(2017, 6, 20)
+
+
+def synthetic_ids(count: int, seed: int) -> list[str]:
+    """Distinct valid ID numbers of Anxi residents."""
+    rng = np.random.default_rng(seed)
+    births = pd.to_datetime("1940-01-01") + pd.to_timedelta(rng.integers(0, 365 * 70, count), unit="D")
+    bodies = [f"350524{b:%Y%m%d}{n:03d}" for b, n in zip(births, rng.integers(0, 1000, count), strict=True)]
+    ids = list(dict.fromkeys(body + check_char(body) for body in bodies))
+    while len(ids) < count:  # the rare collision: draw a few more
+        ids = list(dict.fromkeys([*ids, *synthetic_ids(count - len(ids), seed + len(ids))]))
+    return ids[:count]
+
+
+def county_lists(campaign: Campaign, ids: list[str], seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    villages = [(t.code, v.code) for t in campaign.townships for v in t.villages]
+    at = rng.integers(0, len(villages), len(ids))
+    return pd.DataFrame(
+        {
+            "id_number": ids,
+            "township_code": [villages[i][0] for i in at],
+            "village_code": [villages[i][1] for i in at],
+        }
+    )
+
+
+def progress_figures(campaign: Campaign, persons: int, seed: int, work: Path) -> dict[str, float | int]:
+    ids = synthetic_ids(persons, seed)
+    to_visit = county_lists(campaign, ids, seed)
+    rng = np.random.default_rng(seed + 1)
+    visited = rng.random(persons) < 0.85
+    again = rng.random(persons) < 0.15
+    chosen = np.concatenate([np.flatnonzero(visited), np.flatnonzero(visited & again)])
+    days = pd.to_datetime("2017-05-02") + pd.to_timedelta(rng.integers(0, 60, len(chosen)), unit="D")
+    visits = pd.DataFrame(
+        {
+            "id_number": to_visit["id_number"].to_numpy()[chosen],
+            "visited_on": days,
+            "outcome": np.where(rng.random(len(chosen)) < 0.6, "registered", "refused"),
+        }
+    )
+    started = time.perf_counter()
+    progress = survey_progress(campaign, to_visit, visits, AS_OF)
+    pure = time.perf_counter() - started
+    assert int(progress.townships["to_visit"].sum()) == persons
+
+    settings = _settings(work / "progress")
+    ws = Workspace.open(settings)
+    ws.init()
+    campaign_id, _ = ws.campaign()
+    with ws.session() as session:
+        connection = session.connection()
+        insert_rows(
+            connection,
+            "worklist_entry",
+            to_visit.assign(campaign_id=campaign_id, reasons="", listed_on=date(2017, 4, 28)),
+        )
+        insert_rows(
+            connection,
+            "visit",
+            visits.assign(
+                campaign_id=campaign_id, key=[f"k{i}" for i in range(len(visits))],
+                township_code="", village_code="", visitor="", corrections="{}", channel="file", origin="",
+                received_on=visits["visited_on"], recorded_at=pd.Timestamp.now(tz="UTC").isoformat(),
+            ),
+        )  # fmt: skip
+    started = time.perf_counter()
+    with ws.engine.connect() as connection:
+        listed = load_to_visit(connection, campaign_id=campaign_id)
+        recorded = load_visits(connection, campaign_id=campaign_id)
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    survey_progress(campaign, listed, recorded, AS_OF)
+    again_pure = time.perf_counter() - started
+    ws.close()
+    return {
+        "progress_persons": persons,
+        "progress_visits": len(visits),
+        "progress_villages": len(progress.villages),
+        "progress_s": round(pure, 2),
+        "progress_from_db_s": round(loaded + again_pure, 2),
+        "progress_db_read_s": round(loaded, 2),
+    }
+
+
+def import_figures(campaign: Campaign, returned: int, seed: int, work: Path) -> dict[str, float | int | str]:
+    from prefect.logging import disable_run_logger
+
+    from flows.survey import import_returned_lists
+
+    settings = _settings(work / "import")
+    ws = Workspace.open(settings)
+    ws.init()
+    campaign_id, _ = ws.campaign()
+    ids = synthetic_ids(returned, seed + 7)
+    lists = county_lists(campaign, ids, seed + 7)
+    persons = pd.DataFrame(
+        {
+            "id_number": ids, "name": "张三", "sex": "男", "birth_date": pd.to_datetime([i[6:14] for i in ids]),
+            "age": 40, "township_code": lists["township_code"], "village_code": lists["village_code"],
+            "household": "1", "household_type": "农业", "address": "安溪县", "phone": "13800000000",
+            "deceased": False, "student": False, "employed": False, "employer": "",
+            **{i: "missing" for i in INSURANCES}, "category": "uninsured", "employment_status": "",
+            "subsidised": "", "anomalies": "", "compare_run_id": 0,
+        }
+    )  # fmt: skip
+    with ws.session() as session:
+        connection = session.connection()
+        insert_rows(connection, "person", persons.assign(campaign_id=campaign_id))
+        entries = lists.assign(campaign_id=campaign_id, reasons="未参保", listed_on=date(2017, 4, 28))
+        insert_rows(connection, "worklist_entry", entries)
+
+    # The returned workbooks: the published list's columns, filled in by the village.
+    rng = np.random.default_rng(seed)
+    outcomes = ["已登记参保", "拒绝参保", "外地参保", "信息更正", "已迁出"]
+    folder = work / "returned"
+    started = time.perf_counter()
+    files = []
+    for village, group in lists.groupby("village_code", sort=True):
+        n = len(group)
+        picked = rng.integers(0, len(outcomes), n)
+        rows = pd.DataFrame({column: "" for column in LIST_COLUMNS}, index=range(n))
+        rows["序号"] = range(1, n + 1)
+        rows["姓名"] = "张三"
+        rows["身份证号"] = group["id_number"].to_numpy()
+        rows["走访结果"] = [outcomes[i] for i in picked]
+        rows["更正信息"] = np.where(picked == 3, "联系电话：13905951234", "")
+        rows["走访人"] = "李四"
+        rows["走访日期"] = [(date(2017, 5, 2) + timedelta(days=int(d))).isoformat() for d in rng.integers(0, 40, n)]
+        rows.loc[0, "走访结果"] = "乱写"  # one bad row per village
+        item = VillageList("", str(village), str(village), rows)
+        files.append(write_village_list(item, folder / f"{village}.xlsx", f"{village} 入户调查名单"))
+    written = time.perf_counter() - started
+
+    memory = PeakMemory()
+    memory.start()
+    with memory.stage(), disable_run_logger():
+        started = time.perf_counter()
+        result = import_returned_lists.fn(ws, [str(f) for f in files], date(2017, 6, 20))
+        elapsed = time.perf_counter() - started
+    memory.stop()
+    ws.close()
+    assert result["rows_read"] == returned, result
+    assert result["recorded"] + result["rejected"] + result["duplicates"] + result["pending"] == returned
+    return {
+        "import_rows": returned,
+        "import_files": len(files),
+        "import_recorded": result["recorded"],
+        "import_rejected": result["rejected"],
+        "import_changes": result["changes"],
+        "import_s": round(elapsed, 2),
+        "import_peak_gb": _gb(memory.peak),
+        "workbooks_written_s": round(written, 1),
+    }
+
+
+def _settings(folder: Path) -> Settings:
+    shutil.rmtree(folder, ignore_errors=True)
+    return Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}", apprise_config=None,
+                    campaign=DEFAULT_CAMPAIGN)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=1_200_000, help="persons on the lists for progress")
+    parser.add_argument("--returned", type=int, default=100_000, help="rows of returned work lists to import")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    from tasks.campaign import load_campaign
+
+    campaign, _digest = load_campaign(DEFAULT_CAMPAIGN)
+    work = Path(tempfile.mkdtemp(prefix="canbao-survey-bench-"))
+    try:
+        figures = progress_figures(campaign, args.persons, args.seed, work)
+        figures |= import_figures(campaign, args.returned, args.seed, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
