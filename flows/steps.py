@@ -13,10 +13,10 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import text
 
 from canbao.workspace import Workspace, today_in
 from models import crud
-from models.visits import load_to_visit, load_visits
 from tasks import outbox, snapshots
 from tasks.campaign import Campaign
 from tasks.collection import missing_sources
@@ -24,7 +24,7 @@ from tasks.delivery import Deliverer
 from tasks.ranking import rank_townships
 from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders
 from tasks.status import MilestoneStatus, milestone_statuses
-from tasks.survey_progress import Progress, calendar_of, survey_progress
+from tasks.survey_progress import Progress, calendar_of
 from tasks.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
 from tasks.workdays import WorkCalendar
 
@@ -65,12 +65,15 @@ def queue_ranking_notice(
 
 def survey_figures(ws: Workspace, campaign_id: int, campaign: Campaign, days: list[date]) -> list[Progress]:
     """Survey progress on each of `days` (one read of the lists and visits); empty before any list exists."""
+    from flows.survey import progress_in_database
+
     with ws.engine.connect() as connection:
-        to_visit = load_to_visit(connection, campaign_id=campaign_id)
-        if to_visit.empty:
+        listed = connection.execute(
+            text("SELECT 1 FROM worklist_entry WHERE campaign_id = :c LIMIT 1"), {"c": campaign_id}
+        ).first()
+        if listed is None:
             return []
-        visits = load_visits(connection, campaign_id=campaign_id)
-    return [survey_progress(campaign, to_visit, visits, day) for day in days]
+        return [progress_in_database(connection, campaign_id, campaign, day) for day in days]
 
 
 @task(name="queue-survey-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

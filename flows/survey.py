@@ -11,14 +11,22 @@ from typing import Any
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Connection
 
 from canbao.workspace import Workspace, today_in
 from models import crud
-from models.visits import listed_places, load_to_visit, load_visits, record_visits
+from models.visits import (
+    listed_places,
+    load_to_visit,
+    load_visits,
+    record_visits,
+    unlisted_visit_count,
+    village_counts,
+)
 from tasks.campaign import Campaign
 from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
 from tasks.survey import RETURNED_COLUMNS, VisitRecord, completion_facts, returned_list_source, returned_visits
-from tasks.survey_progress import Progress, survey_progress
+from tasks.survey_progress import Progress, progress_from_counts, window_start
 
 AUTO_RECORDER = "系统（入户调查）"
 IMPORT_FIELDS = ("files", "rows_read", "recorded", "rejected", "duplicates", "rejects_file")
@@ -31,9 +39,16 @@ class NoWorklists(LookupError):
 def load_progress(ws: Workspace, as_of: date) -> tuple[Campaign, Progress]:
     campaign_id, campaign = ws.campaign()
     with ws.engine.connect() as connection:
-        to_visit = load_to_visit(connection, campaign_id=campaign_id)
-        visits = load_visits(connection, campaign_id=campaign_id)
-    return campaign, survey_progress(campaign, to_visit, visits, as_of)
+        return campaign, progress_in_database(connection, campaign_id, campaign, as_of)
+
+
+def progress_in_database(connection: Connection, campaign_id: int, campaign: Campaign, as_of: date) -> Progress:
+    """Survey progress with the counting done by the database (see models.visits.village_counts)."""
+    counts = village_counts(
+        connection, campaign_id=campaign_id, as_of=as_of, window_start=window_start(campaign, as_of)
+    )
+    unlisted = unlisted_visit_count(connection, campaign_id=campaign_id, as_of=as_of)
+    return progress_from_counts(campaign, counts, unlisted, as_of)
 
 
 def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_on: date) -> dict[str, int]:

@@ -159,6 +159,7 @@ def record_visits(
         return Recorded(0, offered, 0, ())
     import pandas as pd
 
+    now = pd.Timestamp.now(tz="UTC").isoformat()  # one transaction, one time: the changes happen together
     insert_rows(
         connection,
         "visit",
@@ -176,7 +177,7 @@ def record_visits(
                 "channel": [v.channel for v in new],
                 "origin": [v.origin for v in new],
                 "received_on": [v.received_on for v in new],
-                "recorded_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                "recorded_at": now,
             }
         ),
     )
@@ -199,7 +200,7 @@ def record_visits(
                     "visit_key": visit.key,
                     "changed_by": visit.visitor or recorded_by,
                     "channel": visit.channel,
-                    "changed_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                    "changed_at": now,
                 }
             )
     _update_persons(connection, campaign_id, persons, changed)
@@ -249,3 +250,49 @@ def person_changes_before(connection: Connection, *, campaign_id: int, ids: Sequ
             if id_number in current:
                 current[id_number][name] = before  # newest first: the oldest `before` is the original
     return current
+
+
+def village_counts(connection: Connection, *, campaign_id: int, as_of: date, window_start: date) -> pd.DataFrame:
+    """What tasks.progress counts per village, counted by the database: persons listed (once per village),
+    visited (a visit with an outcome dated by `as_of`), registered (such a visit with outcome `registered`) and
+    first visited after `window_start`. A county's million visits never leave the database."""
+    import pandas as pd
+
+    query = text(
+        """
+        WITH firsts AS (
+            SELECT id_number, MIN(visited_on) AS first_day,
+                   MAX(CASE WHEN outcome = 'registered' THEN 1 ELSE 0 END) AS registered
+            FROM visit
+            WHERE campaign_id = :c AND visited_on <= :as_of AND outcome <> ''
+            GROUP BY id_number
+        ),
+        listed AS (
+            SELECT DISTINCT village_code, township_code, id_number FROM worklist_entry WHERE campaign_id = :c
+        )
+        SELECT l.village_code, MIN(l.township_code) AS township_code, COUNT(*) AS to_visit,
+               COUNT(f.id_number) AS visited, COALESCE(SUM(f.registered), 0) AS registered,
+               COALESCE(SUM(CASE WHEN f.first_day > :window_start THEN 1 ELSE 0 END), 0) AS recent
+        FROM listed l LEFT JOIN firsts f ON f.id_number = l.id_number
+        GROUP BY l.village_code
+        """
+    )
+    # ISO text compares correctly with SQLite's ISO dates and is cast to a date by PostgreSQL.
+    params = {"c": campaign_id, "as_of": as_of.isoformat(), "window_start": window_start.isoformat()}
+    rows = connection.execute(query, params).all()
+    columns = ["village_code", "township_code", "to_visit", "visited", "registered", "recent"]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def unlisted_visit_count(connection: Connection, *, campaign_id: int, as_of: date) -> int:
+    """Visits (with an outcome, dated by `as_of`) of persons on no list, as tasks.progress.unlisted_visits."""
+    query = text(
+        """
+        SELECT COUNT(*) FROM visit v
+        WHERE v.campaign_id = :c AND v.visited_on <= :as_of AND v.outcome <> ''
+          AND NOT EXISTS (
+              SELECT 1 FROM worklist_entry w WHERE w.campaign_id = :c AND w.id_number = v.id_number
+          )
+        """
+    )
+    return int(connection.execute(query, {"c": campaign_id, "as_of": as_of.isoformat()}).scalar_one())

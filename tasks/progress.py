@@ -211,17 +211,26 @@ def village_progress(to_visit: pd.DataFrame, visits: pd.DataFrame, rules: Progre
     # The township of a village is taken from its first listed row: a list belongs to one village.
     first_row = np.full(n, len(listed), dtype=np.int64)
     np.minimum.at(first_row, village, np.arange(len(listed)))
-    frame = pd.DataFrame(
+    counts = pd.DataFrame(
         {
             "village_code": village_codes,
             "township_code": listed["township_code"].to_numpy()[first_row] if n else [],
             "to_visit": np.bincount(village, minlength=n).astype(np.int64),
             "visited": np.bincount(village, weights=row_visited, minlength=n).astype(np.int64),
             "registered": np.bincount(village, weights=ever_registered[person], minlength=n).astype(np.int64),
+            "recent": np.bincount(village, weights=row_recent, minlength=n).astype(np.int64),
         }
     )
-    recent = np.bincount(village, weights=row_recent, minlength=n).astype(np.int64)
-    frame = _judge(frame, rules, as_of, recent)
+    return judge_villages(counts, rules, as_of)
+
+
+def judge_villages(counts: pd.DataFrame, rules: ProgressRules, as_of: date) -> pd.DataFrame:
+    """`village_progress` from per-village counts (village_code, township_code, to_visit, visited, registered,
+    recent: first visits inside the pace window), however they were counted (here, or by the database)."""
+    frame = counts[["village_code", "township_code", "to_visit", "visited", "registered"]].copy()
+    for column in ("to_visit", "visited", "registered"):
+        frame[column] = frame[column].astype(np.int64)
+    frame = _judge(frame, rules, as_of, counts["recent"].to_numpy(dtype=np.int64))
     return frame.sort_values(["township_code", "village_code"], ignore_index=True)[VILLAGE_COLUMNS]
 
 

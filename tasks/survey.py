@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -49,11 +50,17 @@ RETURNED_COLUMNS: dict[str, list[str]] = {
 # Fields of the person table a visit may change, in the order the audit trail lists them.
 PERSON_FIELDS = ("name", "sex", "birth_date", "household_type", "address", "phone", "employer", "deceased",
                  *INSURANCES, "category", "survey_outcome", "surveyed_on")  # fmt: skip
+_SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[；;\n\r]+")
 _PAIR = re.compile(r"^\s*([^:：=]+?)\s*[:：=]\s*(.*?)\s*$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SEX = {"男": "男", "男性": "男", "1": "男", "女": "女", "女性": "女", "2": "女"}
+
+
+# Lookups built once per campaign's survey section (checked by identity, so a reloaded campaign rebuilds them):
+# a returned list is checked row by row.
+_LOOKUPS: dict[tuple[str, int], tuple[Survey, dict[str, str]]] = {}
 
 
 def returned_list_source(campaign: Campaign) -> Source:
@@ -71,23 +78,31 @@ def returned_list_source(campaign: Campaign) -> Source:
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()).lower()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def outcome_lookup(survey: Survey) -> dict[str, str]:
     """Every way of writing an outcome (code, name, alias; any width, any spacing) → its code."""
+    cached = _LOOKUPS.get(("outcomes", id(survey)))
+    if cached is not None and cached[0] is survey:
+        return cached[1]
     lookup: dict[str, str] = {}
     for code, outcome in survey.outcomes.items():
         for text in (code, outcome.name, *outcome.aliases):
             lookup.setdefault(_key(text), code)
+    _LOOKUPS[("outcomes", id(survey))] = (survey, lookup)
     return lookup
 
 
 def correction_lookup(survey: Survey) -> dict[str, str]:
+    cached = _LOOKUPS.get(("corrections", id(survey)))
+    if cached is not None and cached[0] is survey:
+        return cached[1]
     lookup: dict[str, str] = {}
     for name, item in survey.corrections.items():
         for text in (name, item.label, *item.aliases):
             lookup.setdefault(_key(text), name)
+    _LOOKUPS[("corrections", id(survey))] = (survey, lookup)
     return lookup
 
 
@@ -165,7 +180,7 @@ class VisitRecord:
     origin: str = ""
     corrections: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         corrections = json.dumps(dict(sorted(self.corrections.items())), ensure_ascii=False)
         text = f"{self.id_number}|{self.outcome}|{self.visited_on.isoformat()}|{corrections}"

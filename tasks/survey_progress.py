@@ -4,13 +4,20 @@ and the JSON that `canbao progress --json` prints. Pure; the arithmetic itself i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
 from tasks.campaign import Campaign
-from tasks.progress import ProgressRules, expected_rate, township_progress, unlisted_visits, village_progress
+from tasks.progress import (
+    ProgressRules,
+    expected_rate,
+    judge_villages,
+    township_progress,
+    unlisted_visits,
+    village_progress,
+)
 from tasks.workdays import WorkCalendar, fallback_note
 
 FIGURES = ("to_visit", "visited", "registered", "rate", "expected_rate", "pace_7d", "projected_done", "behind")
@@ -60,6 +67,23 @@ def survey_progress(campaign: Campaign, to_visit: pd.DataFrame, visits: pd.DataF
     if campaign.survey.expected == "workdays" and len(townships):
         townships = _rejudge(townships, campaign, rules, as_of)
     return Progress(as_of, villages, townships, unlisted_visits(to_visit, visits, as_of))
+
+
+def progress_from_counts(campaign: Campaign, counts: pd.DataFrame, unlisted: int, as_of: date) -> Progress:
+    """`survey_progress` from per-village counts (tasks.progress.judge_villages), e.g. counted by the database."""
+    rules = rules_of(campaign)
+    villages = judge_villages(counts, rules, as_of)
+    if campaign.survey.expected == "workdays" and len(villages):
+        villages = _rejudge(villages, campaign, rules, as_of)
+    townships = township_progress(villages, rules, as_of)
+    if campaign.survey.expected == "workdays" and len(townships):
+        townships = _rejudge(townships, campaign, rules, as_of)
+    return Progress(as_of, villages, townships, unlisted)
+
+
+def window_start(campaign: Campaign, as_of: date) -> date:
+    """First visits after this day are inside the pace window (as_of - pace_days, as_of]."""
+    return as_of - timedelta(days=campaign.survey.pace_days)
 
 
 def _rejudge(frame: pd.DataFrame, campaign: Campaign, rules: ProgressRules, as_of: date) -> pd.DataFrame:

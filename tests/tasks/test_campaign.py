@@ -101,8 +101,12 @@ def line_of(text: str, needle: str) -> int:
         ('{ code = "350524102205"', '{ code = "350524102204"', "townships.2.villages.5.code", "代码重复"),
         ('phase = "survey"            #', 'phase = "surve"            #', "survey.phase", "阶段 surve 未定义"),
         ('registers = ["pension", "medical"]', 'registers = ["pension", "dental"]', "survey.registers", "未知险种"),
-        ('deceased = true, notify = "police"', 'deceased = true, notify = "polic"', "survey.outcomes.deceased.notify",
-         "部门 polic 未定义"),
+        (
+            'deceased = true, notify = "police"',
+            'deceased = true, notify = "polic"',
+            "survey.outcomes.deceased.notify",
+            "部门 polic 未定义",
+        ),
         ("behind_margin = 0.10", "behind_margin = 1.5", "survey.behind_margin", ""),
     ],
 )
