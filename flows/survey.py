@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from canbao.workspace import Workspace, today_in
+from flows.tracking import run_phase_tracking
 from models import crud
 from models.visits import (
     listed_places,
@@ -28,6 +29,7 @@ from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_w
 from tasks.survey import RETURNED_COLUMNS, VisitRecord, completion_facts, returned_list_source, returned_visits
 from tasks.survey_progress import Progress, progress_from_counts, window_start
 
+PHASE = "survey"
 AUTO_RECORDER = "系统（入户调查）"
 IMPORT_FIELDS = ("files", "rows_read", "recorded", "rejected", "duplicates", "rejects_file")
 
@@ -130,6 +132,16 @@ def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path],
 
 def run_import(ws: Workspace, files: Sequence[str], received_on: date | None = None) -> dict[str, Any]:
     return import_returned_lists(ws, list(files), received_on)
+
+
+@flow(name="survey-phase")
+def survey_phase(as_of: date | None = None) -> dict[str, Any]:
+    """Tracks the 入户调查阶段's milestones as of a date (the survey-phase deployment)."""
+    ws = Workspace.open()
+    try:
+        return run_phase_tracking(ws, PHASE, as_of)
+    finally:
+        ws.close()
 
 
 @flow(name="import-visits")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
@@ -221,6 +222,38 @@ class Survey(_Strict):
         return keys
 
 
+class InspectionResult(_Strict):
+    """A result an inspector writes in 核查结果, and whether it counts against the township."""
+
+    name: str
+    aliases: list[str] = []
+    error: bool = False
+
+
+DEFAULT_INSPECTION_RESULTS: dict[str, InspectionResult] = {
+    "correct": InspectionResult(name="属实", aliases=["核实无误", "无误", "一致", "正确"]),
+    "wrong": InspectionResult(name="不属实", aliases=["不一致", "有误", "错误", "与走访结果不符"], error=True),
+    "not_found": InspectionResult(name="未找到", aliases=["找不到", "未找到本人", "无法核实"], error=True),
+}
+
+
+class Inspection(_Strict):
+    """Spot checks (督查抽查) of completed visits: the sample, the results an inspector writes, and which of
+    them count as errors in a township's error rate."""
+
+    sample_size: Annotated[int, Field(ge=1)] = 20
+    min_villages: Annotated[int, Field(ge=1)] = 1  # a sample spans at least this many villages (those visited)
+    # survey outcome code -> relative chance of a visit with that outcome being drawn (unlisted outcomes: 1)
+    weights: dict[str, Annotated[float, Field(gt=0)]] = {}
+    results: dict[str, InspectionResult] = Field(default=DEFAULT_INSPECTION_RESULTS, min_length=1)
+
+    @model_validator(mode="after")
+    def _sample_spans_villages(self) -> Inspection:
+        if self.sample_size < self.min_villages:
+            raise ValueError(f"sample_size（{self.sample_size}）小于 min_villages（{self.min_villages}）")
+        return self
+
+
 class County(_Strict):
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
     name: str
@@ -242,6 +275,7 @@ class Campaign(_Strict):
     ranking: RankingPolicy = RankingPolicy()
     notices: Notices
     survey: Survey = Survey()
+    inspection: Inspection = Inspection()
 
     @field_validator("phases", "sources", mode="before")
     @classmethod
@@ -357,6 +391,8 @@ def consistency_problems(campaign: Campaign) -> list[Problem]:
             problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
     if "survey" in campaign.model_fields_set:
         problems += _survey_problems(campaign, campaign.survey, departments)
+    if "inspection" in campaign.model_fields_set:
+        problems += _inspection_problems(campaign, campaign.inspection)
     for kind in ("reminder", "overdue", "escalation", "weekly_ranking"):
         if kind not in campaign.notices.templates:
             problems.append((["notices", "templates"], f"缺少通知类型 {kind} 的模板"))
@@ -375,6 +411,21 @@ def _survey_problems(campaign: Campaign, survey: Survey, departments: set[str]) 
         for key, item in items.items():
             if item.notify is not None and item.notify not in departments:
                 problems.append((["survey", group, key, "notify"], f"部门 {item.notify} 未定义"))
+    return problems
+
+
+def _inspection_problems(campaign: Campaign, inspection: Inspection) -> list[Problem]:
+    problems: list[Problem] = []
+    for code in inspection.weights:
+        if code not in campaign.survey.outcomes:
+            names = "、".join(campaign.survey.outcomes)
+            problems.append((["inspection", "weights", code], f"走访结果 {code} 未定义（可用：{names}）"))
+    written: dict[str, str] = {}
+    for code, result in inspection.results.items():
+        for text in (code, result.name, *result.aliases):
+            key = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+            if written.setdefault(key, code) != code:
+                problems.append((["inspection", "results", code], f"“{text}”也是核查结果 {written[key]} 的写法"))
     return problems
 
 
@@ -478,6 +529,7 @@ _REASONS = {
     "too_short": "不能为空",
     "string_pattern_mismatch": "格式不对",
     "greater_than_equal": "数值太小",
+    "greater_than": "数值太小",
     "less_than_equal": "数值太大",
 }
 
