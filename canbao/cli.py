@@ -501,3 +501,7 @@ from canbao import survey_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
+
+from canbao import web_cli  # noqa: E402
+
+app.add_typer(web_cli.web_app, name="web")
