@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from canbao.settings import PROJECT_ROOT, Settings
 from canbao.workspace import Workspace, today_in
+from flows.survey import record_and_complete
 from models.crud import NoCampaignError, active_campaign
 from models.db import make_engine
 from models.worker import ListedPerson, find_token, person_visits, village_entries, village_entry
@@ -298,8 +299,6 @@ async def _read_form(request: Request) -> bytes | None:
 
 def _record(ws: Workspace, visit: VisitRecord, today: date) -> bool:
     """Record one visit; True if it had been recorded before (also when an identical one won a race)."""
-    from flows.survey import record_and_complete
-
     try:
         result = record_and_complete(ws, [visit], today)
     except IntegrityError:
