@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from canbao.cli import Json, emit_json, err, fail, out, workspace
-from canbao.settings import Settings
+from canbao.settings import Settings, prepare_prefect_environment
 from tasks.campaign import Campaign
 
 web_app: typer.Typer = typer.Typer(help="入户调查网页（村（社区）工作人员用手机登记走访结果）", no_args_is_help=True)
@@ -153,18 +153,21 @@ def serve(
     port: int = typer.Option(8000, "--port", help="端口"),
 ) -> None:
     """运行入户调查网页（Ctrl-C 停止）。访问日志不记录链接中的令牌。"""
+    settings = Settings()
+    with workspace() as ws:
+        ws.campaign()  # fail now, in Chinese, if `canbao init` has not been run
+    # Recording a visit uses the survey flow's module, which imports Prefect: it must see its home first.
+    prepare_prefect_environment(settings)
     import uvicorn
 
     from canbao.web import create_app
 
-    settings = Settings()
-    with workspace() as ws:
-        ws.campaign()  # fail now, in Chinese, if `canbao init` has not been run
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     page_log = logging.getLogger("canbao.web")
     page_log.addHandler(handler)
     page_log.setLevel(logging.INFO)
+    page_log.propagate = False  # Prefect's console handler on the root logger would print every line twice
     err.print(f"入户调查网页：http://{host}:{port}/w/<个人链接令牌>（Ctrl-C 停止）", highlight=False)
     # uvicorn's access log prints each request's path, and the path holds the worker's token: it stays off;
     # canbao.web logs every request with the token replaced by its id.
