@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from canbao.workspace import Workspace, today_in
+from flows.tracking import run_phase_tracking
 from models import crud
 from models.visits import listed_places, load_to_visit, load_visits, record_visits
 from tasks.campaign import Campaign
@@ -160,3 +161,13 @@ def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
         )
         written[key] = {"department": name, "rows": len(frame), "file": str(path)}
     return {"out": str(out), "departments": written}
+
+
+@flow(name="survey-phase")
+def survey_phase(as_of: date | None = None) -> dict[str, Any]:
+    """The 入户调查阶段 milestones as of a date, as the other phases' flows track theirs (prefect.yaml)."""
+    ws = Workspace.open()
+    try:
+        return run_phase_tracking(ws, "survey", as_of)
+    finally:
+        ws.close()
