@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint browser clean
 
 install: $(STAMP)
 
@@ -18,9 +18,24 @@ $(STAMP): pyproject.toml
 demo: install
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/canbao replay
 
-## test: lint, type-check, then the whole suite (PostgreSQL tests skip when no server answers)
-test: install lint
+## test: lint, type-check, then the whole suite (PostgreSQL tests skip when no server answers, the browser
+## test when Chromium could not be installed)
+test: install lint browser
 	$(BIN)/pytest
+
+## browser: Debian's Chromium, which the web page's browser test drives; installed only where it is missing.
+## Never fails the run: without apt (or root, or sudo without a password) the browser test skips with its reason.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "browser: no apt-get here, the browser test will be skipped"; exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
+	echo "browser: installing Debian's chromium for the browser test"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium >/dev/null 2>&1; } \
+		|| echo "browser: chromium could not be installed, the browser test will be skipped"
 
 lint: install
 	$(BIN)/ruff check .

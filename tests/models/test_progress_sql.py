@@ -26,7 +26,7 @@ def _random_season(campaign: Campaign, seed: int) -> tuple[pd.DataFrame, pd.Data
     count = 400
     visits = pd.DataFrame(
         {
-            "id_number": [*rng.choice(persons + ["OUTSIDER1", "OUTSIDER2"], count)],
+            "id_number": [*rng.choice([*persons, "OUTSIDER1", "OUTSIDER2"], count)],
             "visited_on": pd.to_datetime("2017-05-01") + pd.to_timedelta(rng.integers(0, 70, count), unit="D"),
             "outcome": rng.choice(["registered", "refused", "moved", ""], count, p=[0.5, 0.3, 0.1, 0.1]),
         }
@@ -50,8 +50,8 @@ def test_database_counts_equal_pandas_counts(workspace: Workspace, campaign: Cam
             "visit",
             visits.assign(
                 campaign_id=campaign_id, key=[f"k{i}" for i in range(len(visits))], township_code="",
-                village_code="", channel="file", received_on=visits["visited_on"], corrections="{}", visitor="", origin="",
-                recorded_at="2017-07-01T00:00:00+00:00",
+                village_code="", channel="file", received_on=visits["visited_on"], corrections="{}", visitor="",
+                origin="", recorded_at="2017-07-01T00:00:00+00:00",
             ),
         )  # fmt: skip
     for as_of in (date(2017, 5, 3), date(2017, 5, 20), date(2017, 6, 30), date(2017, 7, 5)):

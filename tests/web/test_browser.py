@@ -1,0 +1,127 @@
+"""The village workers' page in a real browser at a phone's size: Debian's Chromium driven by Playwright, against
+uvicorn on a free port, as a worker would use it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from canbao.settings import Settings
+from canbao.web import create_app
+from canbao.workspace import Workspace
+from tasks.masking import find_unmasked
+from tests.receivers import free_port
+from tests.web_helpers import TODAY, VILLAGE_A, person, seed, token_for, visits
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+    "locale": "zh-CN",
+}
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"没有 Chromium（{CHROMIUM}），浏览器测试跳过：运行 make browser 或 apt-get install chromium / "
+        f"Chromium is missing at {CHROMIUM}: run `make browser` or `apt-get install chromium`",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="没有安装 playwright（pip install -e '.[dev]'）/ the playwright package is not installed",
+)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Workspace]]:
+    """uvicorn serving the page on a free port in a background thread; its base URL and the workspace."""
+    import uvicorn
+
+    settings = Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'canbao.db'}")
+    ws = Workspace.open(settings)
+    ws.init()
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, clock=lambda _c: TODAY), host="127.0.0.1", port=port, access_log=False, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", ws
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        ws.close()
+
+
+def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(served: tuple[str, Workspace]) -> None:
+    base, ws = served
+    entries = seed(ws)
+    token, token_id = token_for(ws, VILLAGE_A)
+    link = f"{base}/w/{token}"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(**PHONE)
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+
+            assert page.goto(link).status == 200  # type: ignore[union-attr]
+            assert "新安社区" in page.locator("h1").inner_text()
+            assert page.locator("#count").inner_text() == "已走访 0 / 共 3 人，还剩 3 人"
+            assert page.locator(".people li.todo").count() == 3
+            # made for a phone: nothing wider than the screen
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert find_unmasked(page.content()) == []
+
+            page.get_by_text("陈一鸣").tap()
+            page.wait_for_url(f"{link}/p/{entries['陈一鸣']}")
+            assert page.locator("#visited_on").input_value() == TODAY.isoformat()
+            assert page.locator("#visitor").input_value() == "张晓红"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.locator("#outcome").select_option(label="已登记参保")
+            assert not page.locator("#c_phone").is_visible()  # the corrections fold away until needed
+            page.get_by_text("更正信息").tap()
+            page.locator("#c_phone").fill("1390000111")  # a digit short
+            page.locator("#save").tap()
+
+            page.locator("#errors").wait_for()
+            assert "联系电话位数不对" in page.locator("#errors").inner_text()
+            assert page.get_by_role("alert").count() == 2  # also beside the button, where the page may stay scrolled
+            assert page.locator("#outcome").input_value() == "registered"  # the input is kept
+            assert page.locator("#c_phone").input_value() == "1390000111"
+            assert visits(ws) == []
+            page.locator("#c_phone").fill("13900001111")
+            page.locator("#save").tap()
+
+            page.wait_for_url(f"{link}?saved={entries['陈一鸣']}")
+            assert page.locator("#message").inner_text() == "已记录陈一鸣的走访结果：已登记参保。"
+            assert page.locator("#count").inner_text() == "已走访 1 / 共 3 人，还剩 2 人"
+            done = page.locator(f"#e{entries['陈一鸣']}")
+            assert done.get_attribute("class") == "done"
+            assert "已走访" in done.inner_text() and "已登记参保（2017-05-22）" in done.inner_text()
+            assert page.locator(".people li.todo").count() == 2
+            assert find_unmasked(page.content()) == []
+
+            foreign = page.goto(f"{link}/p/{entries['黄美玲']}")
+            assert foreign is not None and foreign.status == 404
+            assert page.locator("h1").inner_text() == "页面不存在"
+            assert "黄美玲" not in page.content()
+        finally:
+            browser.close()
+
+    [visit] = visits(ws)
+    assert (visit.channel, visit.origin, visit.outcome) == ("web", f"web:{token_id}", "registered")
+    assert person(ws, "陈一鸣").phone == "13900001111"
+    assert person(ws, "黄美玲").survey_outcome == ""
