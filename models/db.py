@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+import models.training  # noqa: F401  (registers the training sessions and attendance tables)
 from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
