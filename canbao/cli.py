@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from canbao.settings import Settings, prepare_prefect_environment
+from canbao.training_cli import training_app
 from canbao.workspace import Workspace, today_in
 from models import crud
 from models.crud import NoCampaignError
@@ -34,6 +35,7 @@ milestone_app = typer.Typer(help="工作节点", no_args_is_help=True)
 notice_app = typer.Typer(help="通报", no_args_is_help=True)
 app.add_typer(milestone_app, name="milestone")
 app.add_typer(notice_app, name="notice")
+app.add_typer(training_app, name="training")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # never break a path or an error across lines

@@ -9,6 +9,7 @@ from prefect import flow
 
 from canbao.workspace import Workspace
 from flows import steps
+from flows.training_steps import queue_training_reminders
 from tasks import outbox
 
 
@@ -16,7 +17,8 @@ def run_daily_reminders(ws: Workspace, as_of: date | None = None, dry_run: bool 
     """Remind the owners who are behind on `as_of`, then send everything still undelivered."""
     campaign_id, handled = steps.queue_reminders(ws, as_of, dry_run)
     _cid, survey = steps.queue_survey_reminders(ws, as_of, dry_run)
-    handled += survey
+    _cid, training = queue_training_reminders(ws, as_of, dry_run)
+    handled += survey + training
     return handled if dry_run else handled + steps.send_messages(ws, campaign_id)
 
 

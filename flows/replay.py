@@ -26,6 +26,7 @@ from flows.survey import record_and_complete, run_import
 from flows.tracking import run_phase_tracking
 from flows.worklists import run_worklists
 from models import crud
+from models import training as training_db
 from models.visits import load_to_visit
 from tasks.campaign import Campaign
 from tasks.ranking import rank_townships
@@ -37,6 +38,7 @@ from tasks.survey import VisitRecord
 from tasks.survey_progress import calendar_of
 from tasks.survey_simulation import SimulatedVisit, SurveySimulation
 from tasks.synth import generate_county
+from tasks.training import AttendanceRow, SessionRow, training_completions
 
 SIMULATED_BY = "模拟"
 DEFAULT_PERSONS = 20_000  # a modest county: every stage runs for real, the demo stays well under two minutes
@@ -62,7 +64,8 @@ def simulate_day(ws: Workspace, day: date, owners: SimulatedOwners) -> list[str]
     """Record what the simulated owners report done on `day`, given the reminders they have received.
 
     Milestones the data completes are not reported: a department "finishing" its delivery returns its key,
-    and the replay imports its files instead; the work lists are published when the comparison is run."""
+    and the replay imports its files instead; a township "finishing" its training holds a session whose
+    sign-in sheet is recorded; the work lists are published when the comparison is run."""
     with ws.session() as session:
         campaign_id, campaign = crud.active_campaign(session)
         completions = crud.completions(session, campaign_id=campaign_id)
@@ -72,7 +75,37 @@ def simulate_day(ws: Workspace, day: date, owners: SimulatedOwners) -> list[str]
         by_event = {m.key: m.completed_by for m in campaign.milestones}
         reported = [f for f in finished if by_event[f.milestone] is None]
         crud.record_completions(session, campaign_id=campaign_id, facts=reported, by=SIMULATED_BY)
-        return [f.owner for f in finished if by_event[f.milestone] == "delivery"]
+        trained = [f.owner for f in finished if by_event[f.milestone] == "training"]
+        delivering = [f.owner for f in finished if by_event[f.milestone] == "delivery"]
+    if trained:
+        train_staff(ws, trained, day)
+    return delivering
+
+
+def train_staff(ws: Workspace, townships: list[str], day: date) -> None:
+    """Townships that hold their training on `day`: a session and a sign-in sheet of the required staff,
+    recorded as `canbao training` records imported ones, so the training milestone follows from attendance."""
+    campaign_id, campaign = ws.campaign()
+    training = campaign.training
+    if training is None:
+        return
+    names = campaign.owner_names()
+    sessions = [
+        SessionRow(code, day, f"{names[code]}人民政府会议室", "县人社局业务骨干", training.required_for(code) + 5,
+                   "模拟培训场次", "", 0)
+        for code in townships
+    ]  # fmt: skip
+    attendance = [
+        AttendanceRow(code, day, f"学员{i:02d}", f"{names[code]}各村（社区）", "协理员", "", True, "模拟签到表", "", i)
+        for code in townships
+        for i in range(1, training.required_for(code) + 1)
+    ]
+    with ws.session() as session:
+        training_db.store_sessions(session, campaign_id=campaign_id, rows=sessions, booked_on=day)
+        training_db.store_attendance(session, campaign_id=campaign_id, rows=attendance, imported_on=day)
+        standings = training_db.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
+        facts = [f for f in training_completions(campaign, standings) if f.owner in townships]
+        crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=SIMULATED_BY)
 
 
 def deliver_data(ws: Workspace, campaign: Campaign, departments: list[str], folder: Path, day: date) -> None:

@@ -16,7 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 COUNTY_TAG = "county"
 OWNER_GROUPS = ("county", "townships", "departments")
@@ -77,8 +77,9 @@ class Milestone(_Strict):
     source: str = ""
     # Completed by an event instead of a report: "delivery" when all of an owner's data sources are
     # imported, "worklists" when the household-visit lists are published, "survey" when every person on a
-    # township's lists has been visited.
-    completed_by: Literal["delivery", "worklists", "survey"] | None = None
+    # township's lists has been visited, "training" when enough of a township's staff have attended its
+    # training (see [training]).
+    completed_by: Literal["delivery", "worklists", "survey", "training"] | None = None
 
 
 class ReminderPolicy(_Strict):
@@ -254,6 +255,81 @@ class Inspection(_Strict):
         return self
 
 
+# Header synonyms of the training files, as townships write them (the first one is the heading used in the
+# rejects workbook). A campaign file may replace them in [training.session_columns] / [training.attendance_columns].
+SESSION_FIELDS = {"township": True, "date": True, "place": True, "trainer": False, "capacity": True}
+ATTENDANCE_FIELDS = {
+    "township": True,
+    "date": True,
+    "name": True,
+    "unit": False,
+    "role": False,
+    "phone": False,
+    "attended": False,
+}
+DEFAULT_SESSION_COLUMNS: dict[str, list[str]] = {
+    "township": ["乡镇", "所属乡镇", "乡镇（街道）", "乡镇名称", "培训乡镇"],
+    "date": ["培训日期", "日期", "培训时间", "举办日期"],
+    "place": ["地点", "培训地点", "举办地点"],
+    "trainer": ["授课人", "主讲人", "授课老师", "培训老师", "讲师"],
+    "capacity": ["容量", "可容纳人数", "计划人数", "人数上限", "培训人数"],
+}
+DEFAULT_ATTENDANCE_COLUMNS: dict[str, list[str]] = {
+    "township": ["乡镇", "所属乡镇", "乡镇（街道）", "乡镇名称", "培训乡镇"],
+    "date": ["培训日期", "日期", "签到日期", "培训时间"],
+    "name": ["姓名", "参训人员", "参训人姓名", "名字"],
+    "unit": ["单位", "工作单位", "所在单位", "单位及职务", "单位（职务）", "村（社区）", "所在村（社区）"],
+    "role": ["职务", "岗位", "职务（岗位）"],
+    "phone": ["联系电话", "手机号码", "手机", "电话"],
+    "attended": ["是否参训", "是否参加", "签到", "是否签到", "出勤", "出勤情况"],
+}
+
+
+class TrainingSessionPlan(_Strict):
+    """A township training session the coordinator schedules in the campaign file."""
+
+    township: Annotated[str, Field(pattern=r"^\d{9}$")]
+    date: date
+    place: str = Field(min_length=1)
+    trainer: str = ""
+    capacity: int
+
+    @field_validator("capacity")
+    @classmethod
+    def _capacity(cls, capacity: int) -> int:
+        if capacity < 1:
+            raise ValueError(f"容量至少为 1 人（现为 {capacity}）")
+        return capacity
+
+
+class Training(_Strict):
+    """The township-level staff training (三（三）、四（二）): who must attend, sessions, attendance reminders."""
+
+    milestone: str = "township_training"
+    required_staff: Annotated[int, Field(ge=1)] = 10
+    required_by_township: dict[str, Annotated[int, Field(ge=1)]] = {}  # township code -> required staff
+    book_by_days: Annotated[int, Field(ge=0)] = 14  # remind townships with no session from due - N days
+    attendance_within_days: Annotated[int, Field(ge=0)] = 2  # attendance is due N days after a session
+    sessions: list[TrainingSessionPlan] = []
+    session_columns: dict[str, list[str]] = DEFAULT_SESSION_COLUMNS
+    attendance_columns: dict[str, list[str]] = DEFAULT_ATTENDANCE_COLUMNS
+
+    @field_validator("session_columns", "attendance_columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        fields = SESSION_FIELDS if info.field_name == "session_columns" else ATTENDANCE_FIELDS
+        unknown = [name for name in columns if name not in fields]
+        if unknown:
+            raise ValueError(f"不认识的列 {'、'.join(unknown)}（可用：{'、'.join(fields)}）")
+        missing = [name for name, required in fields.items() if required and not columns.get(name)]
+        if missing:
+            raise ValueError(f"必填列 {'、'.join(missing)} 没有列名")
+        return columns
+
+    def required_for(self, township: str) -> int:
+        return self.required_by_township.get(township, self.required_staff)
+
+
 class County(_Strict):
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
     name: str
@@ -271,6 +347,7 @@ class Campaign(_Strict):
     milestones: list[Milestone] = Field(min_length=1)
     sources: dict[str, Source] = {}
     comparison: Comparison | None = None
+    training: Training | None = None
     reminders: ReminderPolicy = ReminderPolicy()
     ranking: RankingPolicy = RankingPolicy()
     notices: Notices
@@ -386,6 +463,7 @@ def consistency_problems(campaign: Campaign) -> list[Problem]:
             problems.append((["sources", key, "department"], f"部门 {source.department} 未定义"))
     if campaign.comparison is not None:
         problems += _comparison_problems(campaign, campaign.comparison)
+    problems += _training_problems(campaign, campaign.training)
     for phase in campaign.ranking.phases:
         if phase not in campaign.phases:
             problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
@@ -449,6 +527,49 @@ def _comparison_problems(campaign: Campaign, comparison: Comparison) -> list[Pro
     for source in comparison.subsidised:
         if source not in known:
             problems.append((["comparison", "subsidised"], f"数据源 {source} 未定义"))
+    return problems
+
+
+def training_window(campaign: Campaign, training: Training) -> tuple[date, date] | None:
+    """The dates a training session may have: from the start of its milestone's phase to the campaign's end."""
+    milestone = campaign.milestone(training.milestone)
+    if milestone is None or milestone.phase not in campaign.phases:
+        return None
+    return campaign.phases[milestone.phase].start, campaign.end
+
+
+def _training_problems(campaign: Campaign, training: Training | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, m in enumerate(campaign.milestones):
+        if m.completed_by == "training" and (training is None or training.milestone != m.key):
+            problems.append((["milestones", i, "completed_by"], "由培训完成的节点须在 [training] 的 milestone 中指定"))
+    if training is None:
+        return problems
+    milestone = campaign.milestone(training.milestone)
+    if milestone is None:
+        return [*problems, (["training", "milestone"], f"节点 {training.milestone} 未定义")]
+    if milestone.completed_by not in (None, "training"):
+        reason = f"节点 {milestone.key} 由 {milestone.completed_by} 完成，不能同时由培训完成"
+        problems.append((["training", "milestone"], reason))
+    if any(owner_kind(campaign, owner) != "township" for owner in campaign.owners_of(milestone)):
+        problems.append((["training", "milestone"], f"节点 {milestone.key} 的责任单位应为乡镇"))
+    townships = set(campaign.township_codes)
+    for code in training.required_by_township:
+        if code not in townships:
+            problems.append((["training", "required_by_township", code], f"乡镇 {code} 未定义"))
+    window = training_window(campaign, training)
+    for i, session in enumerate(training.sessions):
+        if session.township not in townships:
+            problems.append((["training", "sessions", i, "township"], f"乡镇 {session.township} 未定义"))
+        if window is not None and not window[0] <= session.date <= window[1]:
+            problems.append(
+                (
+                    ["training", "sessions", i, "date"],
+                    f"培训日期 {session.date.isoformat()} 不在 {window[0].isoformat()} 至 {window[1].isoformat()} 之间",
+                )
+            )
+    if "training_reminder" not in campaign.notices.templates:
+        problems.append((["notices", "templates"], "缺少通知类型 training_reminder 的模板"))
     return problems
 
 
