@@ -241,7 +241,10 @@ def report_messages(handled: list[dict[str, Any]], as_json: bool, dry_run: bool)
         return
     names = {"sent": "[green]已发送[/]", "failed": "[red]发送失败[/]", "skipped": "[dim]跳过[/]"}
     table = Table("类型", "接收方", "节点", "状态", "原因")
-    kinds = {"reminder": "催办提醒", "overdue": "逾期催办", "escalation": "逾期报告", "weekly_ranking": "排名通报"}
+    kinds = {
+        "reminder": "催办提醒", "overdue": "逾期催办", "escalation": "逾期报告", "weekly_ranking": "排名通报",
+        "survey_behind": "调查进度提醒", "survey_escalation": "调查进度督办", "training_reminder": "培训提醒",
+    }  # fmt: skip
     for h in handled:
         table.add_row(
             kinds.get(h["kind"], h["kind"]), h["owner"], h["milestone"] or "", names[h["status"]], h.get("error") or ""

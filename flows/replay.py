@@ -327,7 +327,15 @@ def summarise(
         messages = crud.message_counts(
             session,
             campaign_id=campaign_id,
-            kinds=["reminder", "overdue", "escalation", "weekly_ranking", "survey_behind", "survey_escalation"],
+            kinds=[
+                "reminder",
+                "overdue",
+                "escalation",
+                "weekly_ranking",
+                "survey_behind",
+                "survey_escalation",
+                "training_reminder",
+            ],
         )
     statuses = milestone_statuses(campaign, completions, end)
     standings = {s.code: s for s in rank_townships(campaign, statuses, end)}

@@ -4,6 +4,7 @@ Prefect task that queues the training reminders."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -156,7 +157,8 @@ def test_before_init_and_without_a_training_section(env: dict[str, str], tmp_pat
     original = DEFAULT_CAMPAIGN.read_text(encoding="utf-8")
     start, end = original.index("[training]\n"), original.index("# ---- data sources")
     plain = tmp_path / "plain.toml"
-    plain.write_text(original[:start] + original[end:], encoding="utf-8")
+    without = re.sub(r'(?m)^completed_by = "training".*\n', "", original[:start] + original[end:])
+    plain.write_text(without, encoding="utf-8")
     assert invoke(env, "init", "--campaign", str(plain))[0] == 0
     code, _out, err = invoke(env, "training", "status")
     assert code == 2 and "活动计划中没有 [training]" in err
