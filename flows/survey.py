@@ -17,16 +17,15 @@ from canbao.workspace import Workspace, today_in
 from flows.tracking import run_phase_tracking
 from models import crud
 from models.visits import (
+    finished_townships,
     listed_places,
-    load_to_visit,
-    load_visits,
     record_visits,
     unlisted_visit_count,
     village_counts,
 )
 from tasks.campaign import Campaign
 from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
-from tasks.survey import RETURNED_COLUMNS, VisitRecord, completion_facts, returned_list_source, returned_visits
+from tasks.survey import RETURNED_COLUMNS, VisitRecord, facts_from_days, returned_list_source, returned_visits
 from tasks.survey_progress import Progress, progress_from_counts, window_start
 
 PHASE = "survey"
@@ -59,13 +58,12 @@ def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_o
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
         recorded = record_visits(session, campaign_id=campaign_id, visits=visits, survey=campaign.survey)
-        connection = session.connection()
-        facts = completion_facts(
-            campaign,
-            load_to_visit(connection, campaign_id=campaign_id),
-            load_visits(connection, campaign_id=campaign_id),
-            received_on,
-        )
+        # Only the townships of these visits can have finished now, and only those not finished before.
+        keys = {m.key for m in campaign.milestones if m.completed_by == "survey"}
+        done = {c.owner for c in crud.completions(session, campaign_id=campaign_id) if c.milestone in keys}
+        touched = sorted({v.township_code for v in visits} - done)
+        days = finished_townships(session.connection(), campaign_id=campaign_id, townships=touched, as_of=received_on)
+        facts = facts_from_days(campaign, days)
         completed = crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
     return {"recorded": recorded.recorded, "duplicates": recorded.duplicates, "changes": recorded.changes,
             "completed": completed}  # fmt: skip

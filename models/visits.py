@@ -296,3 +296,34 @@ def unlisted_visit_count(connection: Connection, *, campaign_id: int, as_of: dat
         """
     )
     return int(connection.execute(query, {"c": campaign_id, "as_of": as_of.isoformat()}).scalar_one())
+
+
+def finished_townships(
+    connection: Connection, *, campaign_id: int, townships: Sequence[str], as_of: date
+) -> dict[str, date | None]:
+    """For each of `townships`: the day its last listed person was first visited (a visit with an outcome dated
+    by `as_of`), or None while someone is still unvisited. The database reads only those townships' persons."""
+    if not townships:
+        return {}
+    query = text(
+        """
+        WITH listed AS (
+            SELECT DISTINCT township_code, id_number FROM worklist_entry
+            WHERE campaign_id = :c AND township_code IN :townships
+        ),
+        firsts AS (
+            SELECT id_number, MIN(visited_on) AS first_day FROM visit
+            WHERE campaign_id = :c AND visited_on <= :as_of AND outcome <> ''
+              AND id_number IN (SELECT id_number FROM listed)
+            GROUP BY id_number
+        )
+        SELECT l.township_code, COUNT(*) AS listed, COUNT(f.id_number) AS visited, MAX(f.first_day) AS last_first
+        FROM listed l LEFT JOIN firsts f ON f.id_number = l.id_number
+        GROUP BY l.township_code
+        """
+    ).bindparams(bindparam("townships", expanding=True))
+    rows = connection.execute(query, {"c": campaign_id, "as_of": as_of.isoformat(), "townships": list(townships)})
+    return {
+        str(t): (_as_date(last) if listed == visited and last is not None else None)
+        for t, listed, visited, last in rows
+    }

@@ -461,10 +461,13 @@ def completion_facts(
     valid = visits[(when <= pd.Timestamp(as_of)) & visits["outcome"].fillna("").astype(str).ne("")]
     first = pd.to_datetime(valid["visited_on"]).groupby(valid["id_number"].astype(str)).min()
     listed = to_visit.assign(first=to_visit["id_number"].astype(str).map(first))
-    facts: list[CompletionFact] = []
+    days: dict[str, date | None] = {}
     for township, group in listed.groupby("township_code", sort=True):
-        if group["first"].isna().any():
-            continue
-        done_on = pd.Timestamp(group["first"].max()).date()
-        facts += [CompletionFact(key, str(township), done_on) for key in keys]
-    return facts
+        days[str(township)] = None if group["first"].isna().any() else pd.Timestamp(group["first"].max()).date()
+    return facts_from_days(campaign, days)
+
+
+def facts_from_days(campaign: Campaign, days: Mapping[str, date | None]) -> list[CompletionFact]:
+    """The survey milestones of the townships whose lists were finished (on the day given; None: not yet)."""
+    keys = [m.key for m in campaign.milestones if m.completed_by == "survey"]
+    return [CompletionFact(key, township, day) for township, day in sorted(days.items()) if day for key in keys]

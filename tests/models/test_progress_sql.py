@@ -69,3 +69,40 @@ def test_database_counts_equal_pandas_counts(workspace: Workspace, campaign: Cam
         )
         assert ours.unlisted == expected.unlisted
         assert as_of - timedelta(days=0) == ours.as_of
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_finished_townships_equal_the_pandas_completion_facts(
+    workspace: Workspace, campaign: Campaign, seed: int
+) -> None:
+    from models.visits import finished_townships
+    from tasks.survey import completion_facts, facts_from_days
+
+    to_visit, visits = _random_season(campaign, seed)
+    # Visit everyone of the first township, so that one township finishes.
+    first = to_visit[to_visit["township_code"] == campaign.townships[0].code]["id_number"].unique()
+    extra = pd.DataFrame({"id_number": first, "visited_on": pd.Timestamp("2017-05-09"), "outcome": "registered"})
+    visits = pd.concat([visits, extra], ignore_index=True)
+    campaign_id, _ = workspace.campaign()
+    with workspace.session() as session:
+        connection = session.connection()
+        insert_rows(
+            connection,
+            "worklist_entry",
+            to_visit.assign(campaign_id=campaign_id, reasons="", listed_on=date(2017, 4, 28)),
+        )
+        insert_rows(
+            connection,
+            "visit",
+            visits.assign(
+                campaign_id=campaign_id, key=[f"k{i}" for i in range(len(visits))], township_code="",
+                village_code="", channel="file", received_on=visits["visited_on"], corrections="{}", visitor="",
+                origin="", recorded_at="2017-07-01T00:00:00+00:00",
+            ),
+        )  # fmt: skip
+    townships = sorted(to_visit["township_code"].unique())
+    for as_of in (date(2017, 5, 8), date(2017, 5, 9), date(2017, 7, 10)):
+        with workspace.engine.connect() as connection:
+            days = finished_townships(connection, campaign_id=campaign_id, townships=townships, as_of=as_of)
+        assert facts_from_days(campaign, days) == completion_facts(campaign, to_visit, visits, as_of)
+    assert facts_from_days(campaign, days)  # by July the first township is finished
