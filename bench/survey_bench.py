@@ -126,8 +126,8 @@ def progress_figures(campaign: Campaign, persons: int, seed: int, work: Path) ->
         "progress_visits": len(visits),
         "progress_villages": len(progress.villages),
         "progress_s": round(pure, 2),
-        "progress_counted_in_sqlite_s": round(in_database, 2),
-        "progress_sqlite_equals_pandas": same,
+        "progress_counted_in_database_s": round(in_database, 2),
+        "progress_database_equals_pandas": same,
         "reading_lists_and_visits_into_pandas_s": round(loaded, 2),
     }
 
@@ -203,10 +203,21 @@ def import_figures(campaign: Campaign, returned: int, seed: int, work: Path) -> 
     }
 
 
+POSTGRES: str | None = None  # --postgres: run in a fresh schema of this database instead of SQLite files
+
+
 def _settings(folder: Path) -> Settings:
     shutil.rmtree(folder, ignore_errors=True)
-    return Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}", apprise_config=None,
-                    campaign=DEFAULT_CAMPAIGN)  # fmt: skip
+    url = f"sqlite:///{folder / 'bench.db'}"
+    if POSTGRES:
+        import psycopg
+
+        schema = f"bench_{folder.name}"
+        with psycopg.connect(POSTGRES, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    return Settings(data_dir=folder, database_url=url, apprise_config=None, campaign=DEFAULT_CAMPAIGN)
 
 
 def main() -> None:
@@ -214,7 +225,10 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_200_000, help="persons on the lists for progress")
     parser.add_argument("--returned", type=int, default=100_000, help="rows of returned work lists to import")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", default=None, help="e.g. postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    global POSTGRES
+    POSTGRES = args.postgres
     from tasks.campaign import load_campaign
 
     campaign, _digest = load_campaign(DEFAULT_CAMPAIGN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -220,6 +220,8 @@ class Visit(SQLModel, table=True):
     corrections) makes re-importing the same workbook a no-op."""
 
     __tablename__ = "visit"
+    # Progress looks up each listed person's visits by date and outcome: this index answers from itself.
+    __table_args__ = (Index("ix_visit_person_day", "campaign_id", "id_number", "visited_on", "outcome"),)
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(index=True)

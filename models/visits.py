@@ -258,23 +258,24 @@ def village_counts(connection: Connection, *, campaign_id: int, as_of: date, win
     first visited after `window_start`. A county's million visits never leave the database."""
     import pandas as pd
 
+    # One pass over each village's list in the order of its unique index, each person's visits found through
+    # the (campaign, person, date, outcome) index: no sort of a million visits, no temporary lookup table.
     query = text(
         """
-        WITH firsts AS (
-            SELECT id_number, MIN(visited_on) AS first_day,
-                   MAX(CASE WHEN outcome = 'registered' THEN 1 ELSE 0 END) AS registered
-            FROM visit
-            WHERE campaign_id = :c AND visited_on <= :as_of AND outcome <> ''
-            GROUP BY id_number
-        ),
-        listed AS (
-            SELECT DISTINCT village_code, township_code, id_number FROM worklist_entry WHERE campaign_id = :c
+        WITH per_person AS (
+            SELECT w.village_code, MIN(w.township_code) AS township_code, MIN(v.visited_on) AS first_day,
+                   MAX(CASE WHEN v.outcome = 'registered' THEN 1 ELSE 0 END) AS registered
+            FROM worklist_entry w
+            LEFT JOIN visit v ON v.campaign_id = w.campaign_id AND v.id_number = w.id_number
+                             AND v.visited_on <= :as_of AND v.outcome <> ''
+            WHERE w.campaign_id = :c
+            GROUP BY w.village_code, w.id_number
         )
-        SELECT l.village_code, MIN(l.township_code) AS township_code, COUNT(*) AS to_visit,
-               COUNT(f.id_number) AS visited, COALESCE(SUM(f.registered), 0) AS registered,
-               COALESCE(SUM(CASE WHEN f.first_day > :window_start THEN 1 ELSE 0 END), 0) AS recent
-        FROM listed l LEFT JOIN firsts f ON f.id_number = l.id_number
-        GROUP BY l.village_code
+        SELECT village_code, MIN(township_code) AS township_code, COUNT(*) AS to_visit,
+               COUNT(first_day) AS visited, SUM(registered) AS registered,
+               SUM(CASE WHEN first_day > :window_start THEN 1 ELSE 0 END) AS recent
+        FROM per_person
+        GROUP BY village_code
         """
     )
     # ISO text compares correctly with SQLite's ISO dates and is cast to a date by PostgreSQL.
@@ -308,19 +309,17 @@ def finished_townships(
         return {}
     query = text(
         """
-        WITH listed AS (
-            SELECT DISTINCT township_code, id_number FROM worklist_entry
-            WHERE campaign_id = :c AND township_code IN :townships
-        ),
-        firsts AS (
-            SELECT id_number, MIN(visited_on) AS first_day FROM visit
-            WHERE campaign_id = :c AND visited_on <= :as_of AND outcome <> ''
-              AND id_number IN (SELECT id_number FROM listed)
-            GROUP BY id_number
+        WITH per_person AS (
+            SELECT w.township_code, w.id_number, MIN(v.visited_on) AS first_day
+            FROM worklist_entry w
+            LEFT JOIN visit v ON v.campaign_id = w.campaign_id AND v.id_number = w.id_number
+                             AND v.visited_on <= :as_of AND v.outcome <> ''
+            WHERE w.campaign_id = :c AND w.township_code IN :townships
+            GROUP BY w.township_code, w.id_number
         )
-        SELECT l.township_code, COUNT(*) AS listed, COUNT(f.id_number) AS visited, MAX(f.first_day) AS last_first
-        FROM listed l LEFT JOIN firsts f ON f.id_number = l.id_number
-        GROUP BY l.township_code
+        SELECT township_code, COUNT(*) AS listed, COUNT(first_day) AS visited, MAX(first_day) AS last_first
+        FROM per_person
+        GROUP BY township_code
         """
     ).bindparams(bindparam("townships", expanding=True))
     rows = connection.execute(query, {"c": campaign_id, "as_of": as_of.isoformat(), "townships": list(townships)})
