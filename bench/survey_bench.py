@@ -35,7 +35,7 @@ from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from canbao.workspace import Workspace  # noqa: E402
 from flows.survey import progress_in_database  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
-from models.visits import load_to_visit, load_visits  # noqa: E402
+from models.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
 from tasks.campaign import INSURANCES, Campaign  # noqa: E402
 from tasks.idnumber import check_char  # noqa: E402
 from tasks.survey_progress import survey_progress  # noqa: E402
@@ -108,6 +108,7 @@ def progress_figures(campaign: Campaign, persons: int, seed: int, work: Path) ->
                 received_on=visits["visited_on"], recorded_at=pd.Timestamp.now(tz="UTC").isoformat(),
             ),
         )  # fmt: skip
+        refresh_first_visits(connection, campaign_id=campaign_id)  # what record_visits keeps up to date
     started = time.perf_counter()
     with ws.engine.connect() as connection:
         counted = progress_in_database(connection, campaign_id, campaign, AS_OF)

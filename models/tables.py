@@ -213,6 +213,10 @@ class WorklistEntry(SQLModel, table=True):
     village_code: str = Field(index=True)
     reasons: str = ""
     listed_on: date
+    # The person's earliest visit, and earliest visit with outcome `registered`, kept up to date as visits are
+    # recorded: progress as of any date is then one pass over the lists (see models.visits.village_counts).
+    first_visited_on: date | None = None
+    first_registered_on: date | None = None
 
 
 class Visit(SQLModel, table=True):

@@ -45,7 +45,55 @@ def add_worklist_entries(session: Session, *, campaign_id: int, entries: pd.Data
     fresh = entries[[pair not in known for pair in pairs]]
     fresh = fresh.drop_duplicates(["village_code", "id_number"])
     columns = fresh[["id_number", "township_code", "village_code", "reasons"]]
-    return insert_rows(connection, "worklist_entry", columns.assign(campaign_id=campaign_id, listed_on=listed_on))
+    added = insert_rows(connection, "worklist_entry", columns.assign(campaign_id=campaign_id, listed_on=listed_on))
+    if added:
+        refresh_first_visits(connection, campaign_id=campaign_id, only_missing=True)
+    return added
+
+
+def refresh_first_visits(connection: Connection, *, campaign_id: int, only_missing: bool = False) -> None:
+    """Recompute the entries' first visit days from the visits (for new entries, or after a bulk load)."""
+    condition = " AND first_visited_on IS NULL" if only_missing else ""
+    connection.execute(
+        text(
+            f"""
+            UPDATE worklist_entry SET
+                first_visited_on = (
+                    SELECT MIN(v.visited_on) FROM visit v
+                    WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
+                      AND v.outcome <> ''
+                ),
+                first_registered_on = (
+                    SELECT MIN(v.visited_on) FROM visit v
+                    WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
+                      AND v.outcome = 'registered'
+                )
+            WHERE campaign_id = :c{condition}
+            """
+        ),
+        {"c": campaign_id},
+    )
+
+
+def _advance_first_visits(connection: Connection, campaign_id: int, visits: Sequence[VisitRecord]) -> None:
+    """Move each listed person's first visit days earlier where the new visits are earlier."""
+    first: dict[str, date] = {}
+    registered: dict[str, date] = {}
+    for visit in visits:
+        if visit.outcome:
+            first[visit.id_number] = min(first.get(visit.id_number, visit.visited_on), visit.visited_on)
+        if visit.outcome == "registered":
+            registered[visit.id_number] = min(registered.get(visit.id_number, visit.visited_on), visit.visited_on)
+    for column, days in (("first_visited_on", first), ("first_registered_on", registered)):
+        if not days:
+            continue
+        connection.execute(
+            text(
+                f"UPDATE worklist_entry SET {column} = :d WHERE campaign_id = :c AND id_number = :i "
+                f"AND ({column} IS NULL OR {column} > :d)"
+            ),
+            [{"c": campaign_id, "i": i, "d": d.isoformat()} for i, d in days.items()],
+        )
 
 
 def listed_places(connection: Connection, *, campaign_id: int) -> dict[str, tuple[str, str]]:
@@ -181,6 +229,7 @@ def record_visits(
             }
         ),
     )
+    _advance_first_visits(connection, campaign_id, new)
     persons = person_rows(connection, campaign_id=campaign_id, ids=sorted({v.id_number for v in new}))
     changed: dict[str, set[str]] = {}
     audit: list[dict[str, Any]] = []
@@ -258,23 +307,16 @@ def village_counts(connection: Connection, *, campaign_id: int, as_of: date, win
     first visited after `window_start`. A county's million visits never leave the database."""
     import pandas as pd
 
-    # One pass over each village's list in the order of its unique index, each person's visits found through
-    # the (campaign, person, date, outcome) index: no sort of a million visits, no temporary lookup table.
+    # One pass over the lists: each entry carries its person's first visit days (kept by record_visits).
     query = text(
         """
-        WITH per_person AS (
-            SELECT w.village_code, MIN(w.township_code) AS township_code, MIN(v.visited_on) AS first_day,
-                   MAX(CASE WHEN v.outcome = 'registered' THEN 1 ELSE 0 END) AS registered
-            FROM worklist_entry w
-            LEFT JOIN visit v ON v.campaign_id = w.campaign_id AND v.id_number = w.id_number
-                             AND v.visited_on <= :as_of AND v.outcome <> ''
-            WHERE w.campaign_id = :c
-            GROUP BY w.village_code, w.id_number
-        )
         SELECT village_code, MIN(township_code) AS township_code, COUNT(*) AS to_visit,
-               COUNT(first_day) AS visited, SUM(registered) AS registered,
-               SUM(CASE WHEN first_day > :window_start THEN 1 ELSE 0 END) AS recent
-        FROM per_person
+               SUM(CASE WHEN first_visited_on <= :as_of THEN 1 ELSE 0 END) AS visited,
+               SUM(CASE WHEN first_registered_on <= :as_of THEN 1 ELSE 0 END) AS registered,
+               SUM(CASE WHEN first_visited_on <= :as_of AND first_visited_on > :window_start THEN 1 ELSE 0 END)
+                   AS recent
+        FROM worklist_entry
+        WHERE campaign_id = :c
         GROUP BY village_code
         """
     )
@@ -309,16 +351,11 @@ def finished_townships(
         return {}
     query = text(
         """
-        WITH per_person AS (
-            SELECT w.township_code, w.id_number, MIN(v.visited_on) AS first_day
-            FROM worklist_entry w
-            LEFT JOIN visit v ON v.campaign_id = w.campaign_id AND v.id_number = w.id_number
-                             AND v.visited_on <= :as_of AND v.outcome <> ''
-            WHERE w.campaign_id = :c AND w.township_code IN :townships
-            GROUP BY w.township_code, w.id_number
-        )
-        SELECT township_code, COUNT(*) AS listed, COUNT(first_day) AS visited, MAX(first_day) AS last_first
-        FROM per_person
+        SELECT township_code, COUNT(DISTINCT id_number) AS listed,
+               COUNT(DISTINCT CASE WHEN first_visited_on <= :as_of THEN id_number END) AS visited,
+               MAX(CASE WHEN first_visited_on <= :as_of THEN first_visited_on END) AS last_first
+        FROM worklist_entry
+        WHERE campaign_id = :c AND township_code IN :townships
         GROUP BY township_code
         """
     ).bindparams(bindparam("townships", expanding=True))
