@@ -51,49 +51,33 @@ def add_worklist_entries(session: Session, *, campaign_id: int, entries: pd.Data
     return added
 
 
+_FIRST_VISITS = """
+    UPDATE worklist_entry SET
+        first_visited_on = (
+            SELECT MIN(v.visited_on) FROM visit v
+            WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
+              AND v.outcome <> ''
+        ),
+        first_registered_on = (
+            SELECT MIN(v.visited_on) FROM visit v
+            WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
+              AND v.outcome = 'registered'
+        )
+    WHERE campaign_id = :c"""
+
+
 def refresh_first_visits(connection: Connection, *, campaign_id: int, only_missing: bool = False) -> None:
     """Recompute the entries' first visit days from the visits (for new entries, or after a bulk load)."""
     condition = " AND first_visited_on IS NULL" if only_missing else ""
-    connection.execute(
-        text(
-            f"""
-            UPDATE worklist_entry SET
-                first_visited_on = (
-                    SELECT MIN(v.visited_on) FROM visit v
-                    WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
-                      AND v.outcome <> ''
-                ),
-                first_registered_on = (
-                    SELECT MIN(v.visited_on) FROM visit v
-                    WHERE v.campaign_id = worklist_entry.campaign_id AND v.id_number = worklist_entry.id_number
-                      AND v.outcome = 'registered'
-                )
-            WHERE campaign_id = :c{condition}
-            """
-        ),
-        {"c": campaign_id},
-    )
+    connection.execute(text(_FIRST_VISITS + condition), {"c": campaign_id})
 
 
-def _advance_first_visits(connection: Connection, campaign_id: int, visits: Sequence[VisitRecord]) -> None:
-    """Move each listed person's first visit days earlier where the new visits are earlier."""
-    first: dict[str, date] = {}
-    registered: dict[str, date] = {}
-    for visit in visits:
-        if visit.outcome:
-            first[visit.id_number] = min(first.get(visit.id_number, visit.visited_on), visit.visited_on)
-        if visit.outcome == "registered":
-            registered[visit.id_number] = min(registered.get(visit.id_number, visit.visited_on), visit.visited_on)
-    for column, days in (("first_visited_on", first), ("first_registered_on", registered)):
-        if not days:
-            continue
-        connection.execute(
-            text(
-                f"UPDATE worklist_entry SET {column} = :d WHERE campaign_id = :c AND id_number = :i "
-                f"AND ({column} IS NULL OR {column} > :d)"
-            ),
-            [{"c": campaign_id, "i": i, "d": d.isoformat()} for i, d in days.items()],
-        )
+def _advance_first_visits(connection: Connection, campaign_id: int, ids: Sequence[str]) -> None:
+    """Recompute the first visit days of the persons just visited: a few set-based statements, where one
+    statement per person was at the mercy of a freshly loaded table's missing statistics on PostgreSQL."""
+    statement = text(_FIRST_VISITS + " AND id_number IN :ids").bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(statement, {"c": campaign_id, "ids": list(ids[start : start + CHUNK])})
 
 
 def listed_places(connection: Connection, *, campaign_id: int) -> dict[str, tuple[str, str]]:
@@ -229,8 +213,9 @@ def record_visits(
             }
         ),
     )
-    _advance_first_visits(connection, campaign_id, new)
-    persons = person_rows(connection, campaign_id=campaign_id, ids=sorted({v.id_number for v in new}))
+    visited = sorted({v.id_number for v in new})
+    _advance_first_visits(connection, campaign_id, visited)
+    persons = person_rows(connection, campaign_id=campaign_id, ids=visited)
     changed: dict[str, set[str]] = {}
     audit: list[dict[str, Any]] = []
     for visit in sorted(new, key=lambda v: v.visited_on):
