@@ -60,8 +60,10 @@ def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_o
         recorded = record_visits(session, campaign_id=campaign_id, visits=visits, survey=campaign.survey)
         # Only the townships of these visits can have finished now, and only those not finished before.
         keys = {m.key for m in campaign.milestones if m.completed_by == "survey"}
-        done = {c.owner for c in crud.completions(session, campaign_id=campaign_id) if c.milestone in keys}
-        touched = sorted({v.township_code for v in visits} - done)
+        recorded_keys: dict[str, set[str]] = {}
+        for c in crud.completions(session, campaign_id=campaign_id):
+            recorded_keys.setdefault(c.owner, set()).add(c.milestone)
+        touched = sorted({v.township_code for v in visits if not keys <= recorded_keys.get(v.township_code, set())})
         days = finished_townships(session.connection(), campaign_id=campaign_id, townships=touched, as_of=received_on)
         facts = facts_from_days(campaign, days)
         completed = crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
