@@ -6,7 +6,6 @@ line (errors, JSON, the workspace) are imported when a command runs, as canbao.c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -201,6 +200,7 @@ def write_rejects(
     files: list[Path],
 ) -> str | None:
     """The rejects workbook, when some rows were rejected or are to be checked."""
+    from tasks.snapshots import digest_files
     from tasks.training import AttendanceRow, write_training_rejects
 
     if not result.rejected and not any(isinstance(r, AttendanceRow) and r.issue for r in result.accepted):
@@ -249,11 +249,3 @@ def require_training(campaign: Campaign) -> None:
         from canbao.cli import fail
 
         fail(escape("活动计划中没有 [training]（乡镇级业务培训）的设置，请在活动计划文件中添加后运行 canbao init"))
-
-
-def digest_files(files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()

@@ -6,7 +6,6 @@ commands answer at once. The rules are in tasks.inspection; this module loads, c
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +28,7 @@ from models.inspection import (
     township_visits,
 )
 from tasks.campaign import Campaign, Township
-from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
+from tasks.ingest import IngestError, read_source, write_rejected_rows
 from tasks.inspection import (
     CHECK_COLUMNS,
     TownshipRate,
@@ -39,6 +38,7 @@ from tasks.inspection import (
     error_rates,
     spot_check_source,
 )
+from tasks.snapshots import digest_files
 from tasks.worklists import write_table
 
 SAMPLE_FIELDS = ("township", "as_of", "seed", "size", "drawn", "villages", "file", "sample_id")
@@ -247,26 +247,11 @@ def import_spot_checks(ws: Workspace, files: Sequence[str], received_on: date | 
 
 
 def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path], day: date) -> Path:
-    """The rows sent back to the inspectors, named by the files' content so a re-import overwrites, not adds."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.read_bytes())
-    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
-    frame = rejected[["file", "sheet", "row", "reason", *fields]].fillna("")
+    """The rows sent back, named by the files' content so a re-import overwrites, not adds."""
+    digest = digest_files(list(paths))[:12]
     labels = {name: synonyms[0] for name, synonyms in CHECK_COLUMNS.items()}
-    report = IngestResult(
-        source="inspection",
-        files=[str(p) for p in paths],
-        rows_read=len(frame),
-        accepted=pd.DataFrame(
-            {name: pd.Series(dtype="str") for name in ("file", "sheet", "issues", "id_number")}
-        ).assign(row=pd.Series(dtype="int64")),  # nothing to check among recorded results: the second sheet stays empty
-        rejected=frame,
-        duplicates=0,
-        labels={name: labels.get(name, name) for name in fields},
-    )
-    path = ws.settings.data_path / "inspection" / "rejects" / f"{day.isoformat()}-{digest.hexdigest()[:12]}-退回.xlsx"
-    return write_rejects_workbook(report, path, "督查抽查结果")
+    path = ws.settings.data_path / "inspection" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
+    return write_rejected_rows(rejected, path, "督查抽查结果", labels)
 
 
 # -- error rates ----------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,8 @@ from models.visits import (
     village_counts,
 )
 from tasks.campaign import Campaign
-from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
+from tasks.ingest import IngestError, read_source, write_rejected_rows
+from tasks.snapshots import digest_files
 from tasks.survey import RETURNED_COLUMNS, VisitRecord, facts_from_days, returned_list_source, returned_visits
 from tasks.survey_progress import Progress, progress_from_counts, window_start
 
@@ -108,26 +108,11 @@ def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date
 
 
 def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path], day: date) -> Path:
-    """The rows sent back to the villages, named by the files' content so a re-import overwrites, not adds."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.read_bytes())
-    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
-    frame = rejected[["file", "sheet", "row", "reason", *fields]].fillna("")
+    """The rows sent back, named by the files' content so a re-import overwrites, not adds."""
+    digest = digest_files(list(paths))[:12]
     labels = {name: synonyms[0] for name, synonyms in RETURNED_COLUMNS.items()}
-    report = IngestResult(
-        source="survey",
-        files=[str(p) for p in paths],
-        rows_read=len(frame),
-        accepted=pd.DataFrame(
-            {name: pd.Series(dtype="str") for name in ("file", "sheet", "issues", "id_number")}
-        ).assign(row=pd.Series(dtype="int64")),  # nothing to check among recorded visits: the second sheet stays empty
-        rejected=frame,
-        duplicates=0,
-        labels={name: labels.get(name, name) for name in fields},
-    )
-    path = ws.settings.data_path / "survey" / "rejects" / f"{day.isoformat()}-{digest.hexdigest()[:12]}-退回.xlsx"
-    return write_rejects_workbook(report, path, "入户调查名单")
+    path = ws.settings.data_path / "survey" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
+    return write_rejected_rows(rejected, path, "入户调查名单", labels)
 
 
 def run_import(ws: Workspace, files: Sequence[str], received_on: date | None = None) -> dict[str, Any]:

@@ -72,7 +72,7 @@ from tasks.campaign import Campaign, Source
 from tasks.idnumber import validate_ids
 from tasks.masking import mask_text
 
-__all__ = ["IngestError", "IngestResult", "read_source", "write_rejects_workbook"]
+__all__ = ["IngestError", "IngestResult", "read_source", "write_rejected_rows", "write_rejects_workbook"]
 
 HEADER_SCAN_ROWS = 30
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -1130,6 +1130,26 @@ def write_rejects_workbook(result: IngestResult, path: Path, source_name: str) -
             _rows(flagged, ["file", "sheet", "row", "issues", "id_number", *shown]),
         )
     return path
+
+
+def write_rejected_rows(rejected: pd.DataFrame, path: Path, title: str, labels: dict[str, str]) -> Path:
+    """A rejects workbook for rows that were read, then refused by checks after the importer's (returned work
+    lists, spot checks): `rejected` has file, sheet, row, reason and the row's cells; `labels` heads the cells."""
+    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
+    frame = rejected[["file", "sheet", "row", "reason", *fields]].fillna("")
+    report = IngestResult(
+        source=title,
+        files=sorted(set(frame["file"].astype(str))),
+        rows_read=len(frame),
+        # Nothing accepted is listed for checking: the second sheet stays empty.
+        accepted=pd.DataFrame(
+            {name: pd.Series(dtype="str") for name in ("file", "sheet", "issues", "id_number")}
+        ).assign(row=pd.Series(dtype="int64")),
+        rejected=frame,
+        duplicates=0,
+        labels={name: labels.get(name, name) for name in fields},
+    )
+    return write_rejects_workbook(report, path, title)
 
 
 class _Formats:
