@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from canbao.settings import Settings, prepare_prefect_environment
+from canbao.settings import Settings, prepare_prefect_environment, quiet_temporary_server
 from canbao.training_cli import training_app
 from canbao.workspace import Workspace, today_in
 from models import crud
@@ -81,6 +81,8 @@ def run_flow(flow_fn: Callable[..., T], **kwargs: Any) -> T:
     from flows.comparison import NothingToCompare
     from flows.worklists import NoComparison
     from tasks.ingest import IngestError
+
+    quiet_temporary_server()  # Prefect is imported, this process's logging set up
 
     try:
         return flow_fn(**kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -59,7 +58,12 @@ def prepare_prefect_environment(settings: Settings) -> None:
         # The temporary server is stopped while its event services still flush and prints their cancelled
         # tasks as errors (a known cost of ephemeral mode); the flows' own logs are unaffected.
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-        # Its database pool reports the cancellation of its last queries the same way, through SQLAlchemy's
-        # logger rather than Prefect's; canbao's own engines log nothing there.
-        logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
+
+
+def quiet_temporary_server() -> None:
+    """The temporary server runs in a subprocess whose database pool reports the cancellation of its last
+    queries through SQLAlchemy's logger, which PREFECT_SERVER_LOGGING_LEVEL does not reach. Call this after
+    Prefect has configured this process's logging: only the subprocess, started later, reads the setting."""
+    if "PREFECT_API_URL" not in os.environ:
+        os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
