@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from canbao.workspace import Workspace, today_in
 from flows.tracking import run_phase_tracking
 from models import crud
+from models.cutoff import cutoff_of, mark_late_visits
 from models.visits import (
     finished_townships,
     listed_places,
@@ -65,6 +66,12 @@ def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_o
             recorded_keys.setdefault(c.owner, set()).add(c.milestone)
         touched = sorted({v.township_code for v in visits if not keys <= recorded_keys.get(v.township_code, set())})
         days = finished_townships(session.connection(), campaign_id=campaign_id, townships=touched, as_of=received_on)
+        _start, deadline = campaign.survey_window()
+        if received_on > deadline:
+            # Visits that reach the county after the deadline finish a township late, whatever day they were made.
+            days = {t: (max(d, received_on) if d else None) for t, d in days.items()}
+            if cutoff_of(session, campaign_id=campaign_id) is not None:
+                mark_late_visits(session.connection(), campaign_id=campaign_id, deadline=deadline)
         facts = facts_from_days(campaign, days)
         completed = crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
     return {"recorded": recorded.recorded, "duplicates": recorded.duplicates, "changes": recorded.changes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -248,6 +248,8 @@ class Visit(SQLModel, table=True):
     origin: str = ""  # file, sheet and row; or the web worker's token id
     received_on: date  # the campaign day the result reached the county
     recorded_at: datetime = Field(default_factory=utcnow)
+    # Visited or received after the survey's deadline (set once the survey is cut off): kept, not on time.
+    late: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class PersonChange(SQLModel, table=True):

@@ -335,6 +335,38 @@ class County(_Strict):
     name: str
 
 
+class ScoringWeights(_Strict):
+    """Points for each measured part of the work; they need not add up to 100."""
+
+    survey_completion: Annotated[float, Field(ge=0)] = 60  # × the survey completion rate at the cut-off
+    milestone_timeliness: Annotated[float, Field(ge=0)] = 25  # × the on-time share (late ones earn late_credit)
+    inspection_accuracy: Annotated[float, Field(ge=0)] = 15  # × (1 − the spot-check error rate)
+
+
+class ScoringDeductions(_Strict):
+    unfinished: Annotated[float, Field(ge=0)] = 10  # the survey not finished by the deadline
+    bottom: Annotated[float, Field(ge=0)] = 5  # each of the bottom townships of the ranking
+    bottom_count: Annotated[int, Field(ge=0)] = 3
+
+
+class Subsidy(_Strict):
+    """The work subsidy (工作经费补助): full for finishing on time, otherwise by `rule`."""
+
+    amount: Annotated[float, Field(ge=0)] = 50000  # yuan per township
+    rule: Literal["proportional", "on_time_only"] = "proportional"
+    minimum_rate: Annotated[float, Field(ge=0, le=1)] = 0.8  # below this completion rate: no subsidy
+
+
+class Scoring(_Strict):
+    """Performance scores (绩效评分) of the townships; see tasks.scoring for how they are computed."""
+
+    weights: ScoringWeights = ScoringWeights()
+    deductions: ScoringDeductions = ScoringDeductions()
+    subsidy: Subsidy = Subsidy()
+    # A township never spot-checked: "average" = the checked townships' mean accuracy, "full", or "zero".
+    inspection_missing: Literal["average", "full", "zero"] = "average"
+
+
 class Campaign(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     name: str
@@ -353,6 +385,7 @@ class Campaign(_Strict):
     notices: Notices
     survey: Survey = Survey()
     inspection: Inspection = Inspection()
+    scoring: Scoring = Scoring()
 
     @field_validator("phases", "sources", mode="before")
     @classmethod

@@ -1,0 +1,90 @@
+"""The survey's cut-off (seed 四（三）: 入户调查工作必须于6月30日前全面完成), scheduled for the end of the deadline.
+
+It freezes each village's figures at the deadline (models.cutoff), marks the visits made or received after
+it as late, and publishes the frozen figures as a Prefect artifact. Run again, it changes nothing but marks
+the visits recorded since as late. Visits recorded after the cut-off are kept and still update persons; they
+count toward the survey's progress but not toward on-time completion or the scores.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+
+from canbao.workspace import Workspace, today_in
+from models.cutoff import counts_at_deadline, freeze, frozen, late_visit_count, mark_late_visits
+from tasks.render import cn_date
+
+RECORDER = "系统（入户调查截止）"
+
+
+class TooEarly(RuntimeError):
+    """The survey cannot be cut off before its deadline has passed."""
+
+
+def run_cutoff(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
+    campaign_id, campaign = ws.campaign()
+    day = as_of or today_in(campaign)
+    _start, deadline = campaign.survey_window()
+    if day <= deadline:
+        raise TooEarly(f"入户调查截止日期为{cn_date(deadline)}，{cn_date(day)}尚不能截止（截止后一天起可运行）")
+    with ws.session() as session:
+        counts = counts_at_deadline(session.connection(), campaign_id=campaign_id, deadline=deadline)
+        newly = freeze(session, campaign_id=campaign_id, deadline=deadline, counts=counts, by=RECORDER)
+        marked = mark_late_visits(session.connection(), campaign_id=campaign_id, deadline=deadline)
+    with ws.session() as session:
+        stored = frozen(session, campaign_id=campaign_id)
+        late = late_visit_count(session.connection(), campaign_id=campaign_id)
+    assert stored is not None
+    names = {t.code: t.name for t in campaign.townships}
+    totals = stored.villages.groupby("township_code")[["to_visit", "visited", "registered"]].sum()
+    townships = [
+        {
+            "code": code,
+            "name": names.get(str(code), str(code)),
+            "to_visit": int(row.to_visit),
+            "visited": int(row.visited),
+            "registered": int(row.registered),
+            "rate": round(int(row.visited) / int(row.to_visit), 4) if row.to_visit else 1.0,
+            "finished": int(row.visited) >= int(row.to_visit),
+        }
+        for code, row in totals.iterrows()
+    ]
+    return {
+        "deadline": deadline.isoformat(),
+        "frozen_at": stored.frozen_at.isoformat(),
+        "frozen_now": newly,
+        "late_visits": late,
+        "late_marked_now": marked,
+        "townships": townships,
+    }
+
+
+@flow(name="survey-cutoff")
+def survey_cutoff(as_of: date | None = None) -> dict[str, Any]:
+    """Freeze the household survey's result at its deadline; later visits are kept and marked late."""
+    ws = Workspace.open()
+    try:
+        result = run_cutoff(ws, as_of)
+    finally:
+        ws.close()
+    unfinished = [t["name"] for t in result["townships"] if not t["finished"]]
+    create_table_artifact(
+        key="survey-cutoff",
+        table=[
+            {
+                "乡镇": t["name"],
+                "应访人数": t["to_visit"],
+                "已访人数": t["visited"],
+                "完成率": f"{t['rate'] * 100:.1f}%",
+                "按期完成": "是" if t["finished"] else "否",
+            }
+            for t in result["townships"]
+        ],
+        description=f"入户调查截止（{cn_date(date.fromisoformat(result['deadline']))}）各乡镇完成情况",
+    )
+    get_run_logger().info("入户调查已截止：%d 个乡镇未按期完成，逾期走访 %d 条", len(unfinished), result["late_visits"])
+    return result
