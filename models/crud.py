@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 
 from models.tables import (
@@ -159,7 +160,12 @@ def _delete_owners(session: Session, milestone: MilestoneRecord) -> None:
 
 def active_campaign(session: Session) -> tuple[int, Campaign]:
     """The most recently loaded campaign: its id and its validated spec."""
-    record = session.exec(select(CampaignRecord).order_by(col(CampaignRecord.loaded_at).desc())).first()
+    try:
+        record = session.exec(select(CampaignRecord).order_by(col(CampaignRecord.loaded_at).desc())).first()
+    except (OperationalError, ProgrammingError):
+        # No tables at all: a database never initialised (or the wrong URL).
+        url = session.get_bind().url.render_as_string(hide_password=True)
+        raise NoCampaignError(f"数据库 {url} 中还没有活动计划，请先运行 canbao init") from None
     if record is None or record.id is None:
         raise NoCampaignError("数据库中还没有活动计划，请先运行 canbao init")
     return record.id, Campaign.model_validate_json(record.spec)

@@ -9,9 +9,9 @@ A township's points, each rounded to 0.01 so that its breakdown adds up to its s
   `inspection_missing`, the mean accuracy of those checked ("average"; full weight if none was checked), full
   weight ("full") or nothing ("zero"); its breakdown value is then null.
 - unfinished (final scores only): −deduction when the survey was not finished by the deadline.
-- bottom: −deduction for each township whose subtotal (everything above) is among the `bottom_count` lowest;
-  townships tied with the last of them are included, so a tie never decides who is criticised; a township tied
-  with the best is never among them.
+- bottom: −deduction for the townships whose subtotal (everything above) is among the `bottom_count` lowest.
+  A tie at the boundary never adds townships: those tied with the first township outside the bottom are left
+  out, so at most `bottom_count` are named (fewer when the last places are tied).
 The score is the sum, never below 0.
 
 Ranking: score, then survey rate, then milestone share (all descending), then township code; townships equal
@@ -159,12 +159,15 @@ def _missing_accuracy(facts: Sequence[TownshipFacts], rules: Scoring) -> float:
 
 
 def _bottom(subtotals: dict[str, float], count: int) -> set[str]:
+    """At most `count` townships: those whose subtotal lies strictly below the (count+1)-th lowest."""
     if count <= 0 or not subtotals:
         return set()
     ordered = sorted(subtotals.values())
-    threshold, best = ordered[min(count, len(ordered)) - 1], ordered[-1]
-    # Ties with the best are never "bottom": equal work, equal treatment, even when all are equal.
-    return {code for code, value in subtotals.items() if value <= threshold and value < best}
+    if count >= len(ordered):
+        # Everyone would be "bottom": only those below the best.
+        return {code for code, value in subtotals.items() if value < ordered[-1]}
+    threshold = ordered[count]
+    return {code for code, value in subtotals.items() if value < threshold}
 
 
 def _subsidy(f: TownshipFacts, rules: Scoring) -> float:

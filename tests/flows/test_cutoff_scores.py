@@ -1,0 +1,185 @@
+"""A season with known outcomes, cut off at June 30 and scored through the command line; the scores are held
+against an independent computation of the rules documented in tasks/scoring.py."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.campaign import Campaign
+from tests.cli_runner import invoke
+from tests.flows.test_survey_season import _published, _query
+from tests.survey_files import fill_returned, listed_ids
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+DEADLINE = date(2017, 6, 30)
+SCORED_ON = date(2017, 7, 5)
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
+    from tasks.synth import generate_county
+
+    out = tmp_path_factory.mktemp("county")
+    generate_county(campaign, 3000, out, seed=11, as_of=date(2017, 4, 30), formats="csv")
+    return out
+
+
+def _by_township(env: dict[str, str], published: list[Path]) -> dict[str, list[Path]]:
+    place = {i: t for t, i in _query(env, "SELECT township_code, id_number FROM worklist_entry")}
+    lists: dict[str, list[Path]] = defaultdict(list)
+    for path in published:
+        lists[place[listed_ids(path)[0]]].append(path)
+    return lists
+
+
+def _returned(paths: list[Path], folder: Path, day: str, leave_out: int = 0) -> tuple[list[Path], list[str]]:
+    """Every listed person visited on `day`, except the last `leave_out` persons of the first list."""
+    files, left = [], []
+    for n, path in enumerate(paths):
+        ids = listed_ids(path)
+        if n == 0 and leave_out:
+            left, ids = ids[-leave_out:], ids[:-leave_out]
+        entries = {i: {"走访结果": "已登记参保", "走访日期": day} for i in ids}
+        files.append(fill_returned(path, folder / path.parent.name / path.name, entries))
+    return files, left
+
+
+def _import(env: dict[str, str], files: list[Path], on: str) -> dict[str, Any]:
+    code, out, err = invoke(env, "survey", "import", *map(str, files), "--on", on, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, tmp_path: Path,
+                                             campaign: Campaign) -> None:  # fmt: skip
+    published = _published(env, county, tmp_path / "lists")
+    lists = _by_township(env, published)
+    on_time, nearly, posted_late = sorted(lists, key=lambda t: -len(lists[t]))[:3]
+
+    # A township's milestones recorded on time, another's late: the milestone share differs.
+    assert invoke(env, "milestone", "done", on_time, "township_leading_group", "--on", "2017-03-01")[0] == 0
+    assert invoke(env, "milestone", "done", nearly, "township_leading_group", "--on", "2017-04-20")[0] == 0
+
+    # on_time: everything visited and received in June. nearly: two persons missing at the deadline, visited on
+    # July 3. posted_late: visited on June 29, but the lists reached the county on July 2.
+    files, _ = _returned(lists[on_time], tmp_path / "r1", "2017-06-10")
+    _import(env, files, "2017-06-12")
+    files, left = _returned(lists[nearly], tmp_path / "r2", "2017-06-20", leave_out=2)
+    _import(env, files, "2017-06-21")
+
+    code, _out, err = invoke(env, "cutoff", "--as-of", "2017-06-30")
+    assert code == 2 and "尚不能截止" in err
+
+    code, out, err = invoke(env, "cutoff", "--as-of", "2017-07-01", "--json")
+    assert code == 0, err
+    first_cut = json.loads(out)
+    assert first_cut["frozen_now"] and first_cut["late_visits"] == 0
+
+    late_files, _ = _returned(lists[posted_late], tmp_path / "r3", "2017-06-29")
+    _import(env, late_files, "2017-07-02")
+    rest = {i: {"走访结果": "已登记参保", "走访日期": "2017-07-03"} for i in left}
+    _import(env, [fill_returned(lists[nearly][0], tmp_path / "r4" / lists[nearly][0].name, rest)], "2017-07-03")
+
+    code, out, err = invoke(env, "cutoff", "--as-of", "2017-07-04", "--json")
+    assert code == 0, err
+    second_cut = json.loads(out)
+    assert not second_cut["frozen_now"]
+    assert second_cut["townships"] == first_cut["townships"]  # frozen: later visits change nothing
+    late_rows = _query(env, "SELECT COUNT(*) FROM visit WHERE late = :t", t=True)[0][0]
+    received_late = _query(env, "SELECT COUNT(*) FROM visit WHERE received_on > :d", d=DEADLINE.isoformat())[0][0]
+    assert second_cut["late_visits"] == late_rows == received_late > 0
+
+    # Late visits still update the registry and the progress, but finish the survey milestones late.
+    code, out, _ = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    states = {(m["owner"], m["key"]): (m["state"], m["done_on"]) for m in json.loads(out)["milestones"]}
+    assert states[(on_time, "household_survey")] == ("done_on_time", "2017-06-10")
+    assert states[(posted_late, "household_survey")] == ("done_late", "2017-07-02")
+    assert states[(nearly, "household_survey")] == ("done_late", "2017-07-03")
+    progress = json.loads(invoke(env, "progress", "--as-of", SCORED_ON.isoformat(), "--json")[1])
+    assert {t["code"]: t["rate"] for t in progress["townships"]}[posted_late] == 1.0
+
+    code, out, err = invoke(env, "scores", "--as-of", SCORED_ON.isoformat(), "--json")
+    assert code == 0, err
+    ours = json.loads(out)
+    want = _independent_scores(env, campaign, json.loads(invoke(env, "status", "--as-of", SCORED_ON.isoformat(),
+                                                                "--json")[1]))  # fmt: skip
+    assert [s["township"] for s in ours] == [w["township"] for w in want]
+    for got, expected in zip(ours, want, strict=True):
+        assert got["rank"] == expected["rank"], got["name"]
+        assert got["score"] == pytest.approx(expected["score"], abs=0.011), got["name"]
+        assert got["subsidy"] == pytest.approx(expected["subsidy"], abs=0.011), got["name"]
+        assert got["criticised"] == expected["criticised"], got["name"]
+        assert {p["rule"]: p["points"] for p in got["breakdown"]} == pytest.approx(expected["points"], abs=0.011)
+        assert set(got) >= {"township", "rank", "score", "breakdown", "subsidy", "criticised"}
+    by_code = {s["township"]: s for s in ours}
+    assert by_code[on_time]["finished"] and by_code[on_time]["subsidy"] == 50000
+    assert not by_code[nearly]["finished"] and by_code[nearly]["criticised"]
+    assert not by_code[posted_late]["finished"]
+
+    # Before the deadline the scores are provisional and count what was visited by then.
+    provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
+    assert not provisional[0]["final"]
+    assert {s["township"]: s["finished"] for s in provisional}[on_time]
+
+
+def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of tasks/scoring.py's docstring, from the raw tables, in plain Python."""
+    deadline = DEADLINE.isoformat()
+    on_time_visits = {
+        i for i, visited_on, received_on, outcome in _query(
+            env, "SELECT id_number, visited_on, received_on, outcome FROM visit")
+        if outcome and str(visited_on)[:10] <= deadline and str(received_on)[:10] <= deadline
+    }  # fmt: skip
+    villages: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for village, township, id_number in _query(
+        env, "SELECT village_code, township_code, id_number FROM worklist_entry"
+    ):
+        villages[(township, village)].add(id_number)
+    to_visit: dict[str, int] = defaultdict(int)
+    visited: dict[str, int] = defaultdict(int)
+    for (township, _village), members in villages.items():
+        to_visit[township] += len(members)
+        visited[township] += len(members & on_time_visits)
+
+    considered: dict[str, float] = defaultdict(float)
+    credit: dict[str, float] = defaultdict(float)
+    for m in status["milestones"]:
+        if m["due"] <= SCORED_ON.isoformat() or m["state"] in ("done_on_time", "done_late"):
+            considered[m["owner"]] += 1
+            credit[m["owner"]] += {"done_on_time": 1.0, "done_late": 0.5}.get(m["state"], 0.0)
+
+    rows = []
+    for t in campaign.townships:
+        rate = visited[t.code] / to_visit[t.code] if to_visit[t.code] else 1.0
+        finished = visited[t.code] == to_visit[t.code]
+        share = credit[t.code] / considered[t.code] if considered[t.code] else 1.0
+        points = {
+            "survey_completion": round(60 * rate, 2),
+            "milestone_timeliness": round(25 * share, 2),
+            "inspection_accuracy": 15.0,  # nobody spot-checked: "average" of none = full weight
+        }
+        if not finished:
+            points["unfinished"] = -10.0
+        rows.append({"township": t.code, "rate": rate, "share": share, "finished": finished, "points": points})
+    subtotal = {r["township"]: round(sum(r["points"].values()), 2) for r in rows}
+    ordered = sorted(subtotal.values())
+    bottom = {c for c, v in subtotal.items() if v < ordered[3]}
+    for r in rows:
+        if r["township"] in bottom:
+            r["points"]["bottom"] = -5.0
+        r["score"] = max(round(sum(r["points"].values()), 2), 0.0)
+        r["criticised"] = not r["finished"] or r["township"] in bottom
+        r["subsidy"] = 50000.0 if r["finished"] else (round(50000 * r["rate"], 2) if r["rate"] >= 0.8 else 0.0)
+    rows.sort(key=lambda r: (-r["score"], -r["rate"], -r["share"], r["township"]))
+    previous = None
+    for n, r in enumerate(rows, start=1):
+        key = (r["score"], r["rate"], r["share"])
+        r["rank"] = rows[n - 2]["rank"] if key == previous else n
+        previous = key
+    return rows
