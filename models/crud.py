@@ -164,7 +164,7 @@ def active_campaign(session: Session) -> tuple[int, Campaign]:
         record = session.exec(select(CampaignRecord).order_by(col(CampaignRecord.loaded_at).desc())).first()
     except (OperationalError, ProgrammingError):
         # No tables at all: a database never initialised (or the wrong URL).
-        url = session.get_bind().url.render_as_string(hide_password=True)
+        url = session.connection().engine.url.render_as_string(hide_password=True)
         raise NoCampaignError(f"数据库 {url} 中还没有活动计划，请先运行 canbao init") from None
     if record is None or record.id is None:
         raise NoCampaignError("数据库中还没有活动计划，请先运行 canbao init")
