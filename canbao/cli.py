@@ -327,6 +327,15 @@ def replay(
                 verdict,
             )
         out.print(table)
+    scores = summary.get("scores")
+    if scores:
+        kind = "最终" if scores["final"] else "暂定"
+        table = Table("名次", "乡镇", "截止时完成率", "得分", "经费补助（元）", "通报批评",
+                      title=f"乡镇绩效评分（{kind}，{scores['as_of']}）")  # fmt: skip
+        for t in scores["townships"]:
+            table.add_row(str(t["rank"]), t["name"], f"{t['rate']:.0%}", f"{t['score']:.2f}", f"{t['subsidy']:,.0f}",
+                          "；".join(t["reasons"]))  # fmt: skip
+        out.print(table)
     out.print(
         f"共发送消息 {summary['messages_sent']} 条，排名通报 {summary['ranking_notices']} 期。"
         f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}",

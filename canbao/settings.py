@@ -63,7 +63,8 @@ def prepare_prefect_environment(settings: Settings) -> None:
 
 def quiet_temporary_server() -> None:
     """The temporary server runs in a subprocess whose database pool reports the cancellation of its last
-    queries through SQLAlchemy's logger, which PREFECT_SERVER_LOGGING_LEVEL does not reach. Call this after
+    queries at shutdown through SQLAlchemy's logger, which PREFECT_SERVER_LOGGING_LEVEL does not reach (and
+    SQLAlchemy sets to WARNING when imported). The subprocess gets its own logging file. Call this after
     Prefect has configured this process's logging: only the subprocess, started later, reads the setting."""
     if "PREFECT_API_URL" not in os.environ:
-        os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("server_logging.yml")))

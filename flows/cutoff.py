@@ -15,7 +15,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from canbao.workspace import Workspace, today_in
+from flows.scoring import score_sheet
+from flows.steps import send_messages
 from models.cutoff import counts_at_deadline, freeze, frozen, late_visit_count, mark_late_visits
+from tasks import outbox
+from tasks.final_notice import KIND, plan_final_notice
 from tasks.render import cn_date
 
 RECORDER = "系统（入户调查截止）"
@@ -63,12 +67,31 @@ def run_cutoff(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
     }
 
 
+def queue_final_notice(ws: Workspace, as_of: date) -> list[outbox.Handled]:
+    """The final notice from the scores at the cut-off, to every township and the county (once: keyed)."""
+    campaign_id, campaign = ws.campaign()
+    sheet = score_sheet(ws, as_of)
+    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of)
+    with ws.session() as session:
+        return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
+
+
 @flow(name="survey-cutoff")
-def survey_cutoff(as_of: date | None = None) -> dict[str, Any]:
-    """Freeze the household survey's result at its deadline; later visits are kept and marked late."""
+def survey_cutoff(as_of: date | None = None, notify: bool = True) -> dict[str, Any]:
+    """Freeze the household survey's result at its deadline (later visits are kept and marked late), then
+    issue the final notice with the scores."""
     ws = Workspace.open()
     try:
         result = run_cutoff(ws, as_of)
+        if notify:
+            day = as_of or today_in(ws.campaign()[1])
+            queue_final_notice(ws, day)
+            campaign_id, _campaign = ws.campaign()
+            sent = send_messages(ws, campaign_id)
+            result["final_notice"] = {
+                "sent": sum(h.status == "sent" for h in sent if h.kind == KIND),
+                "failed": sum(h.status == "failed" for h in sent if h.kind == KIND),
+            }
     finally:
         ws.close()
     unfinished = [t["name"] for t in result["townships"] if not t["finished"]]

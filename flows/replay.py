@@ -20,7 +20,9 @@ from canbao.settings import Settings
 from canbao.workspace import Workspace
 from flows.collection import import_source, record_deliveries
 from flows.comparison import run_compare
+from flows.cutoff import queue_final_notice, run_cutoff
 from flows.monitors import run_daily_reminders, run_weekly_ranking
+from flows.scoring import score_sheet
 from flows.steps import survey_figures
 from flows.survey import record_and_complete, run_import
 from flows.tracking import run_phase_tracking
@@ -139,6 +141,7 @@ def replay_campaign(
         phases_closed = []
         data: dict[str, Any] = {"persons": persons}
         survey: SurveySimulation | None = None
+        _survey_start, deadline = campaign.survey_window()
         day = start
         while day <= end:
             delivering = simulate_day(ws, day, owners)
@@ -151,6 +154,8 @@ def replay_campaign(
             if "worklists" in data and day >= campaign.survey_window()[0]:
                 survey = survey or start_survey(ws, campaign_id, campaign, owners, seed, day)
                 simulate_visits(ws, campaign_id, survey, day)
+            if survey is not None and day == deadline + timedelta(days=1):
+                data["cutoff"] = close_survey(ws, day)  # its final notice goes out with the day's messages
             run_daily_reminders(ws, day)
             if is_ranking_day(campaign, day):
                 run_weekly_ranking(ws, day)
@@ -162,12 +167,44 @@ def replay_campaign(
         summary["data"] = _data_summary(data)
         if survey is not None:
             summary["survey"] = survey_summary(ws, campaign_id, campaign, survey, end)
+            summary["scores"] = scores_summary(ws, end)
+            if "cutoff" in data:
+                summary["cutoff"] = data["cutoff"]
     finally:
         ws.close()
     path = summary_path(base)
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     get_run_logger().info("回放完成：%s 至 %s，摘要已写入 %s", start, end, path)
     return summary
+
+
+def close_survey(ws: Workspace, day: date) -> dict[str, Any]:
+    """The cut-off as scheduled (the first minute after the deadline), with its final notice."""
+    result = run_cutoff(ws, day)
+    queue_final_notice(ws, day)
+    return {"on": day.isoformat(), "late_visits": result["late_visits"],
+            "unfinished": [t["name"] for t in result["townships"] if not t["finished"]]}  # fmt: skip
+
+
+def scores_summary(ws: Workspace, end: date) -> dict[str, Any]:
+    sheet = score_sheet(ws, end)
+    return {
+        "as_of": end.isoformat(),
+        "final": sheet.final,
+        "townships": [
+            {
+                "code": s.township,
+                "name": s.name,
+                "rank": s.rank,
+                "score": s.score,
+                "rate": round(s.rate, 4),
+                "subsidy": s.subsidy,
+                "criticised": s.criticised,
+                "reasons": list(s.reasons),
+            }
+            for s in sheet.scores
+        ],
+    }
 
 
 def start_survey(
@@ -335,6 +372,7 @@ def summarise(
                 "survey_behind",
                 "survey_escalation",
                 "training_reminder",
+                "final_notice",
             ],
         )
     statuses = milestone_statuses(campaign, completions, end)

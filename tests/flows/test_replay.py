@@ -61,3 +61,14 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     behind = list(mailbox.rglob("*.txt"))
     assert any("入户调查进度滞后" in path.read_text(encoding="utf-8") for path in behind)
     assert len(list(mailbox.rglob("*.txt"))) == summary["messages_sent"]
+
+    # The season ends with the cut-off, the final scores and the final notice.
+    cutoff, scores = summary["cutoff"], summary["scores"]
+    assert cutoff["on"] == "2017-07-01" and scores["final"]
+    missed = {s["code"] for s in outcome.values() if s["missed_deadline"]}
+    assert {t["name"] for t in townships if t["code"] in missed} == set(cutoff["unfinished"])
+    ranked = {t["code"]: t for t in scores["townships"]}
+    assert all(ranked[c]["criticised"] and ranked[c]["subsidy"] < 50000 for c in missed)
+    assert max(ranked[c]["rank"] for c in ranked if c not in missed) < min(ranked[c]["rank"] for c in missed)
+    finals = [p for p in mailbox.rglob("*.txt") if "入户调查工作完成情况的通报" in p.read_text(encoding="utf-8")]
+    assert len(finals) == 25  # every township and the county
