@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from models import cutoff, inspection, tables, training  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -44,7 +44,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Create or upgrade the schema to the newest migration (models.schema)."""
+    from models.schema import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager

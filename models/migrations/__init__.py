@@ -1,0 +1,1 @@
+"""Alembic migrations of the registration database (run by `canbao init`; see models.schema)."""
