@@ -522,9 +522,11 @@ def main() -> None:  # pragma: no cover
 
 
 # Registered last: these modules use the helpers above.
-from canbao import inspect_cli, survey_cli, web_cli  # noqa: E402
+from canbao import analysis_cli, inspect_cli, survey_cli, web_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
 app.add_typer(inspect_cli.inspect_app, name="inspect")
 app.add_typer(web_cli.web_app, name="web")
+app.add_typer(analysis_cli.analysis_app, name="analysis")
+app.command("exchange")(analysis_cli.exchange)
