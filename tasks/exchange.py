@@ -42,6 +42,7 @@ STATUS_NAMES = {
     "": "（新增人员）",
 }
 PERSON_KEYS = ["id_number", "township_code", "village_code"]
+STATUS_VALUES = ["insured", "missing", "elsewhere", "not_applicable", ""]
 PAIR_COLUMNS = [*PERSON_KEYS, "insurance", "before", "after"]
 
 
@@ -68,16 +69,18 @@ class Changes:
 
 
 def status_snapshot(persons: pd.DataFrame) -> pd.DataFrame:
-    """The compact per-person snapshot kept for each comparison: text statuses, boolean `deceased`."""
-    frame = pd.DataFrame({column: persons[column] for column in STATUS_COLUMNS if column in persons})
+    """The compact per-person snapshot kept for each comparison: statuses as categoricals, boolean `deceased`.
+    ID numbers are unique in a comparison's persons (one row per registered person)."""
+    frame = pd.DataFrame(index=persons.index)
     for column in STATUS_COLUMNS:
         if column == "deceased":
-            frame[column] = frame[column].fillna(False).astype(bool) if column in frame else False
+            frame[column] = persons[column].fillna(False).astype(bool) if column in persons else False
+        elif column in INSURANCES:
+            values = persons[column] if column in persons else pd.Series("", index=persons.index)
+            frame[column] = pd.Categorical(values.astype(object).fillna(""), categories=STATUS_VALUES)
         else:
-            values = frame[column].astype(object) if column in frame else pd.Series("", index=frame.index)
-            frame[column] = values.fillna("").astype(str)
-    frame = frame.drop_duplicates("id_number")
-    return frame[list(STATUS_COLUMNS)].sort_values("id_number", ignore_index=True)
+            frame[column] = persons[column].astype(object).fillna("").astype(str) if column in persons else ""
+    return frame.reset_index(drop=True)
 
 
 def changes(before: pd.DataFrame, after: pd.DataFrame) -> Changes:

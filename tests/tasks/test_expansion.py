@@ -135,7 +135,7 @@ def test_priority_groups_follow_the_campaign_file(campaign: Campaign) -> None:
             injury="insured",
             unemployment="insured",
             maternity="insured",
-        ),  # fmt: skip
+        ),
         person(pension="missing", medical="insured"),
         person(pension="missing", medical="missing", subsidised="dibao"),
         person(pension="missing", medical="missing", deceased=True),
