@@ -531,7 +531,7 @@ def main() -> None:  # pragma: no cover
 
 
 # Registered last: these modules use the helpers above.
-from canbao import inspect_cli, scores_cli, survey_cli, web_cli  # noqa: E402
+from canbao import analysis_cli, inspect_cli, scores_cli, survey_cli, web_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
@@ -539,3 +539,5 @@ app.add_typer(inspect_cli.inspect_app, name="inspect")
 app.add_typer(web_cli.web_app, name="web")
 app.command("cutoff")(scores_cli.cutoff)
 app.command("scores")(scores_cli.scores)
+app.add_typer(analysis_cli.analysis_app, name="analysis")
+app.command("exchange")(analysis_cli.exchange)

@@ -49,7 +49,7 @@ def store_result(
         # The departments' data may not yet show what the villages found: recorded visits are applied again.
         visits = visit_records(session.connection(), campaign_id=campaign_id)
         persons = overlay_visits(result.persons, visits, campaign.survey) if visits else result.persons
-        return crud.store_comparison(
+        run_id = crud.store_comparison(
             session,
             campaign_id=campaign_id,
             as_of=as_of,
@@ -58,6 +58,11 @@ def store_result(
             anomalies=result.anomalies,
             summary=summary,
         )
+    # The next data exchange tells what changed against these statuses (tasks.exchange).
+    snapshots.save_status_snapshot(
+        ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run_id, persons=persons
+    )
+    return run_id
 
 
 def run_compare(ws: Workspace, as_of: date | None = None, parts: int = 1) -> dict[str, Any]:

@@ -330,6 +330,38 @@ class Training(_Strict):
         return self.required_by_township.get(township, self.required_staff)
 
 
+class PriorityGroup(_Strict):
+    """A group the expansion plan names for priority work: persons who match the filters and miss at least one
+    of `insurances` (e.g. employed persons without work-injury or unemployment insurance: their employers)."""
+
+    name: str
+    insurances: list[str] = Field(min_length=1)
+    employed: bool | None = None  # True: only employed persons; False: only persons not employed; None: anyone
+    subsidised: bool | None = None  # True: only subsidised groups (低保, 特困, 残疾…); None: anyone
+
+
+DEFAULT_PRIORITIES: dict[str, PriorityGroup] = {
+    "subsidised": PriorityGroup(name="资助参保对象未参保", insurances=["pension", "medical"], subsidised=True),
+    "employees": PriorityGroup(
+        name="就业人员未参工伤、失业、生育保险", insurances=["injury", "unemployment", "maternity"], employed=True
+    ),
+    "residents_pension": PriorityGroup(name="城乡居民未参养老保险", insurances=["pension"], employed=False),
+    "residents_medical": PriorityGroup(name="城乡居民未参医疗保险", insurances=["medical"], employed=False),
+}
+
+
+class Analysis(_Strict):
+    """The analysis phase (完善分析阶段): the expansion plan's targets and the periodic data exchange."""
+
+    phase: str = "analysis"
+    target_coverage: Annotated[float, Field(gt=0, le=1)] = 0.95  # share of those who should be insured
+    target_date: date | None = None  # the plan's monthly targets run up to this day; default: the year's end
+    exchange_every_days: Annotated[int, Field(ge=1)] = 30  # how often departments exchange data
+    plan_milestone: str | None = "data_analysis"  # completed when the expansion plan is written
+    exchange_milestone: str | None = "data_exchange_meeting"  # completed by a data exchange in the phase
+    priorities: dict[str, PriorityGroup] = DEFAULT_PRIORITIES
+
+
 class County(_Strict):
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
     name: str
@@ -386,6 +418,7 @@ class Campaign(_Strict):
     survey: Survey = Survey()
     inspection: Inspection = Inspection()
     scoring: Scoring = Scoring()
+    analysis: Analysis = Analysis()
 
     @field_validator("phases", "sources", mode="before")
     @classmethod
@@ -497,6 +530,7 @@ def consistency_problems(campaign: Campaign) -> list[Problem]:
     if campaign.comparison is not None:
         problems += _comparison_problems(campaign, campaign.comparison)
     problems += _training_problems(campaign, campaign.training)
+    problems += _analysis_problems(campaign, campaign.analysis)
     for phase in campaign.ranking.phases:
         if phase not in campaign.phases:
             problems.append((["ranking", "phases"], f"阶段 {phase} 未定义"))
@@ -603,6 +637,21 @@ def _training_problems(campaign: Campaign, training: Training | None) -> list[Pr
             )
     if "training_reminder" not in campaign.notices.templates:
         problems.append((["notices", "templates"], "缺少通知类型 training_reminder 的模板"))
+    return problems
+
+
+def _analysis_problems(campaign: Campaign, analysis: Analysis) -> list[Problem]:
+    problems: list[Problem] = []
+    if analysis.phase not in campaign.phases:
+        problems.append((["analysis", "phase"], f"阶段 {analysis.phase} 未定义"))
+    for field in ("plan_milestone", "exchange_milestone"):
+        key = getattr(analysis, field)
+        if key is not None and campaign.milestone(key) is None:
+            problems.append((["analysis", field], f"节点 {key} 未定义"))
+    for key, group in analysis.priorities.items():
+        for insurance in group.insurances:
+            if insurance not in INSURANCES:
+                problems.append((["analysis", "priorities", key, "insurances"], f"险种 {insurance} 未定义"))
     return problems
 
 

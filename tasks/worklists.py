@@ -151,6 +151,29 @@ def write_table(frame: pd.DataFrame, path: Path, sheet_name: str, title: str, te
     return path
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook written by `write_sheets`."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    text_columns: frozenset[str] = frozenset()
+
+
+def write_sheets(path: Path, sheets: list[Sheet]) -> Path:
+    """Several sheets, each a title row, a header row and its frame, as `write_table` writes one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    try:
+        for sheet in sheets:
+            ws = workbook.add_worksheet(sheet.name)
+            _write_table(workbook, ws, sheet.title, sheet.frame, text_columns=set(sheet.text_columns))
+    finally:
+        workbook.close()
+    return path
+
+
 def _write_table(
     workbook: xlsxwriter.Workbook, ws: Any, title: str, frame: pd.DataFrame, text_columns: set[str]
 ) -> None:
