@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -45,6 +45,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the columns a newer version declares with a server default to tables an older one created
+    (create_all only creates missing tables); returns them as "table.column". Other changes need a migration."""
+    existing = inspect(engine)
+    added = []
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if not existing.has_table(table.name):
+                continue
+            present = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or column.server_default is None:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                default = getattr(column.server_default, "arg", None)
+                if not isinstance(default, str):
+                    continue
+                literal = "'" + default.replace("'", "''") + "'"
+                null = "" if column.nullable else " NOT NULL"
+                connection.execute(
+                    text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind} DEFAULT {literal}{null}')
+                )
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 @contextmanager

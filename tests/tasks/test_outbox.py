@@ -23,11 +23,13 @@ class Recorder:
     def __init__(self, ok: bool = True) -> None:
         self.ok = ok
         self.sent: list[tuple[tuple[str, ...], str]] = []
+        self.attachments: list[tuple[Path, ...]] = []
 
-    def send(self, tags: Sequence[str], title: str, body: str) -> DeliveryResult:
+    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> DeliveryResult:
         if not self.ok:
             return DeliveryResult(ok=False, error="发送失败：连接被拒绝")
         self.sent.append((tuple(tags), title))
+        self.attachments.append(tuple(attachments))
         return DeliveryResult(ok=True)
 
 
