@@ -39,6 +39,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from tasks.masking import mask_text
 from tasks.render import TEMPLATES_DIR, cn_date
@@ -459,10 +460,9 @@ def _html_environment(directory: Path = TEMPLATES_DIR) -> Environment:
     return env
 
 
-def _css_fonts(font: str) -> str:
-    generic = {"serif", "sans-serif", "monospace"}
-    return ", ".join(name if name in generic or re.fullmatch(r"\w+", name, re.ASCII) else f"'{name}'"
-                     for name in FONT_STACKS[font])  # fmt: skip
+def _css_fonts(font: str) -> Markup:
+    """A CSS font-family list; names with spaces quoted. Our own constants, so marked safe for the template."""
+    return Markup(", ".join(f"'{name}'" if " " in name else name for name in FONT_STACKS[font]))
 
 
 def to_html(doc: OfficialDocument) -> str:
