@@ -261,7 +261,7 @@ def ranking_document(
                     str(s["to_visit"]),
                     str(s["visited"]),
                     f"{s['rate'] * 100:.1f}%",
-                    (s["projected_done"] or "—") + ("（滞后）" if s["behind"] else ""),
+                    _month_day(s["projected_done"]) + ("（滞后）" if s["behind"] else ""),
                 ]
                 for s in c["survey"]
             ],
@@ -320,6 +320,14 @@ def ranking_document(
         printed=f"{issuer}  {cn_date(as_of)}印发",
         keywords=("全民参保登记", "通报", f"第{c['serial']}期"),
     )
+
+
+def _month_day(day: date | str | None) -> str:
+    """6月10日 for a table cell (the notice's year is its own); — when there is no date."""
+    if not day:
+        return "—"
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{value.month}月{value.day}日"
 
 
 def bottom_townships(standings: list[TownshipStanding], count: int) -> list[TownshipStanding]:

@@ -256,7 +256,18 @@ def test_the_ranking_document_during_the_survey_ranks_on_completion(campaign: Ca
     as_of = date(2017, 6, 2)
     standings = rank_townships(campaign, milestone_statuses(campaign, [], as_of), as_of)
     survey = [
-        SurveyStanding(t.code, t.name, 100, 100 - 3 * i, i, (100 - 3 * i) / 100, 0.6, None, i > 20, i + 1)
+        SurveyStanding(
+            t.code,
+            t.name,
+            100,
+            100 - 3 * i,
+            i,
+            (100 - 3 * i) / 100,
+            0.6,
+            "2017-06-12" if i == 0 else None,
+            i > 20,
+            i + 1,
+        )
         for i, t in enumerate(campaign.townships)
     ]
     doc = ranking_document(campaign, standings, as_of, survey)
@@ -271,6 +282,7 @@ def test_the_ranking_document_during_the_survey_ranks_on_completion(campaign: Ca
         "预计完成",
     ]
     assert survey_table.rows[1].cells[1].text == campaign.townships[0].name
+    assert survey_table.rows[1].cells[5].text == "6月12日"  # the projection as a short date
     assert survey_table.rows[-1].cells[5].text == "—（滞后）"
     assert len(nodes_table.rows) == 1 + len(campaign.townships)
     texts = [p.text for p in document.paragraphs]
