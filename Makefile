@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint browser clean
+.PHONY: install demo test lint browser office clean
 
 install: $(STAMP)
 
@@ -19,8 +19,8 @@ demo: install
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/canbao replay
 
 ## test: lint, type-check, then the whole suite (PostgreSQL tests skip when no server answers, the browser
-## test when Chromium could not be installed)
-test: install lint browser
+## test when Chromium could not be installed, the notices' PDF check when LibreOffice could not be)
+test: install lint browser office
 	$(BIN)/pytest
 
 ## browser: Debian's Chromium, which the web page's browser test drives; installed only where it is missing.
@@ -36,6 +36,23 @@ browser:
 	$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
 		|| { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium >/dev/null 2>&1; } \
 		|| echo "browser: chromium could not be installed, the browser test will be skipped"
+
+## office: Debian's LibreOffice Writer (headless) and poppler's pdftotext, with which the notices' test renders
+## a .docx to PDF and reads it back; installed only where missing, never fails the run (the test then skips).
+## No CJK font is installed system-wide: the test points fontconfig (FONTCONFIG_FILE, a file in its temporary
+## folder) at the Noto CJK fonts that the mplfonts package ships, see tests/office.py.
+office:
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "office: no apt-get here, the notices' PDF test will be skipped"; exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
+	echo "office: installing Debian's libreoffice-writer-nogui and poppler-utils for the notices' PDF test"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	PACKAGES="libreoffice-writer-nogui poppler-utils"; \
+	$$SUDO apt-get install -y -q --no-install-recommends $$PACKAGES >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update -q >/dev/null 2>&1 \
+			&& $$SUDO apt-get install -y -q --no-install-recommends $$PACKAGES >/dev/null 2>&1; } \
+		|| echo "office: LibreOffice could not be installed, the notices' PDF test will be skipped"
 
 lint: install
 	$(BIN)/ruff check .

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         return self.data_path / "mailbox"
 
     @property
+    def notices_dir(self) -> Path:
+        """Official notices as documents (.docx, .html), one folder per notice."""
+        return self.data_path / "notices"
+
+    @property
     def prefect_home(self) -> Path:
         return self.data_path / "prefect"
 

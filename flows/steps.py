@@ -21,8 +21,9 @@ from tasks import outbox, snapshots
 from tasks.campaign import Campaign
 from tasks.collection import missing_sources
 from tasks.delivery import Deliverer
+from tasks.documents import notice_file_names, notice_folder_name, write_notice_files
 from tasks.ranking import rank_townships
-from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders
+from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders, ranking_document
 from tasks.status import MilestoneStatus, milestone_statuses
 from tasks.survey_progress import Progress, calendar_of
 from tasks.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
@@ -59,7 +60,12 @@ def queue_ranking_notice(
         figures = survey_figures(ws, campaign_id, campaign, [as_of])
         if figures and figures[0].townships["to_visit"].sum() > 0:
             survey = survey_standings(campaign, figures[0].townships)
-    planned = plan_ranking_notice(campaign, rank_townships(campaign, statuses, as_of), as_of, survey)
+    standings = rank_townships(campaign, statuses, as_of)
+    document = ranking_document(campaign, standings, as_of, survey)
+    folder = ws.settings.notices_dir / notice_folder_name(document)
+    # Written once per notice, before any message names it; a dry run only says where it would be.
+    files = [folder / name for name in notice_file_names(document)] if dry_run else write_notice_files(document, folder)
+    planned = plan_ranking_notice(campaign, standings, as_of, survey, attachments=files)
     return campaign_id, _queue(ws, campaign_id, campaign, planned, dry_run)
 
 

@@ -101,6 +101,7 @@ class OutboxMessage(SQLModel, table=True):
     tags: str  # comma-separated apprise tags
     title: str
     body: str
+    attachments: str = Field(default="", sa_column_kwargs={"server_default": ""})  # file paths, one per line
     as_of: date
     status: str = Field(default="pending", index=True)  # pending | sent | failed
     attempts: int = 0

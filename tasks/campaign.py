@@ -104,7 +104,18 @@ class RankingPolicy(_Strict):
 class Notices(_Strict):
     issuer: str
     doc_prefix: str
+    # the document number (发文字号): {prefix}, {year} and {serial} as plain numbers, 〔〕 brackets (GB/T 9704)
+    doc_number: str = "{prefix}〔{year}〕{serial}号"
     templates: dict[str, str]
+
+    @field_validator("doc_number")
+    @classmethod
+    def _doc_number_formats(cls, value: str) -> str:
+        try:
+            value.format(prefix="安参保办", year=2017, serial=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"文号格式 {value!r} 无效：只能使用 {{prefix}}、{{year}}、{{serial}}（{exc}）") from None
+        return value
 
 
 SourceRole = Literal["register", "enrolment", "students", "employment", "graduates", "subsidised", "deaths", "survey"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
@@ -35,7 +36,7 @@ class Handled:
 
 
 class Sender(Protocol):
-    def send(self, tags: Sequence[str], title: str, body: str) -> Any: ...
+    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> Any: ...
 
 
 def render_planned(campaign: Campaign, message: PlannedMessage) -> Rendered:
@@ -75,6 +76,7 @@ def enqueue(
                 tags=",".join(message.tags),
                 title=rendered.title,
                 body=rendered.body,
+                attachments="\n".join(message.attachments),
                 as_of=message.as_of,
             )
         )
@@ -87,11 +89,16 @@ def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Hand
     a crash mid-run neither loses the messages already sent nor sends them again."""
     handled = []
     for row in crud.undelivered_messages(session, campaign_id=campaign_id):
-        result = sender.send(row.tags.split(","), row.title, row.body)
+        # A missing attachment fails the send with its reason; the message stays in the outbox for the next run.
+        result = sender.send(row.tags.split(","), row.title, row.body, attachments=attachments_of(row))
         crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now())
         session.commit()
         handled.append(_handled(row, "sent" if result.ok else "failed", result.error))
     return handled
+
+
+def attachments_of(row: OutboxMessage) -> list[Path]:
+    return [Path(line) for line in row.attachments.splitlines() if line.strip()]
 
 
 def dry_run(planned: Sequence[PlannedMessage]) -> list[Handled]:

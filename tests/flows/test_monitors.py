@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from docx import Document
 
+from tasks.masking import find_unmasked
 from tests.cli_runner import invoke
 from tests.receivers import free_port, start_http_receiver
 
@@ -84,3 +87,21 @@ def test_the_ranking_notice_reaches_every_township_and_the_county(env: dict[str,
     assert all(m["milestone"] is None and m["kind"] == "weekly_ranking" for m in sent)
     notice = next((tmp_path / "var" / "mailbox" / "county").glob("*.txt")).read_text(encoding="utf-8")
     assert "关于全民参保登记工作进展情况的通报（第1期）" in notice and "安参保办〔2017〕1号" in notice
+
+    # The official document: written once under notices/, attached to every message and named in its text.
+    stem = "安参保办〔2017〕1号-全民参保登记工作进展情况通报"
+    assert f"附件：{stem}.docx、{stem}.html" in notice
+    issued = tmp_path / "var" / "notices" / "2017-05-05-安参保办〔2017〕1号"
+    assert sorted(p.name for p in issued.iterdir()) == [f"{stem}.docx", f"{stem}.html"]
+    for tag in ("county", "350524100"):
+        mailbox = tmp_path / "var" / "mailbox" / tag
+        (message,) = mailbox.glob("*.txt")
+        (docx,) = mailbox.glob(f"{message.stem}-{stem}.docx")
+        (html,) = mailbox.glob(f"{message.stem}-{stem}.html")
+        assert docx.read_bytes() == (issued / f"{stem}.docx").read_bytes()
+        document = Document(io.BytesIO(docx.read_bytes()))
+        texts = [p.text for p in document.paragraphs]
+        assert "安参保办〔2017〕1号" in texts and "关于全民参保登记工作进展情况的通报" in texts
+        assert len(document.tables[0].rows) == 25  # header and 24 townships
+        assert "关于全民参保登记工作进展情况的通报" in html.read_text(encoding="utf-8")
+        assert find_unmasked(html.read_text(encoding="utf-8")) == []

@@ -11,8 +11,8 @@ from sqlmodel import select
 from canbao.workspace import Workspace
 from models.tables import OutboxMessage
 from tasks import outbox
-from tasks.delivery import Deliverer, DeliveryResult
-from tasks.reminders import plan_reminders
+from tasks.delivery import Deliverer, DeliveryResult, write_folder_config
+from tasks.reminders import PlannedMessage, plan_reminders
 from tasks.status import milestone_statuses
 from tests.receivers import HttpReceiver, free_port, start_http_receiver
 
@@ -23,11 +23,13 @@ class Recorder:
     def __init__(self, ok: bool = True) -> None:
         self.ok = ok
         self.sent: list[tuple[tuple[str, ...], str]] = []
+        self.attachments: list[tuple[Path, ...]] = []
 
-    def send(self, tags: Sequence[str], title: str, body: str) -> DeliveryResult:
+    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> DeliveryResult:
         if not self.ok:
             return DeliveryResult(ok=False, error="发送失败：连接被拒绝")
         self.sent.append((tuple(tags), title))
+        self.attachments.append(tuple(attachments))
         return DeliveryResult(ok=True)
 
 
@@ -87,3 +89,41 @@ def test_outage_then_recovery_through_a_real_http_endpoint(workspace: Workspace,
     paths = sorted(r["path"] for r in receiver.requests)
     assert paths == sorted(f"/notify/{h.owner}" for h in failed)  # each message arrived exactly once
     assert all(r["json"]["title"].startswith(("【催办提醒】", "【逾期催办】")) for r in receiver.requests)
+
+
+def test_attachments_travel_with_the_message_and_a_missing_one_fails_until_it_is_back(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    campaign_id, campaign = workspace.campaign()
+    folder = tmp_path / "mailbox"
+    config = tmp_path / "apprise.yml"
+    write_folder_config(config, {"county": folder})
+    attachment = tmp_path / "notices" / "安参保办〔2017〕1号-全民参保登记工作进展情况通报.docx"
+    attachment.parent.mkdir()
+    planned = PlannedMessage(
+        key="anxi:test:attachment",
+        kind="escalation",
+        owner="county",
+        milestone="county_work_plan",
+        tags=("county",),
+        as_of=AS_OF,
+        context={"owner_name": "县", "milestone": {"name": "制定县工作方案"}, "due": AS_OF, "days_overdue": 1,
+                 "laggards": []},
+        attachments=(str(attachment),),
+    )  # fmt: skip
+    with workspace.session() as session:
+        outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=[planned])
+        (row,) = session.exec(select(OutboxMessage)).all()
+        assert outbox.attachments_of(row) == [attachment]
+
+        (missing,) = outbox.dispatch(session, campaign_id=campaign_id, sender=Deliverer(config))
+        assert missing.status == "failed" and "附件不存在" in (missing.error or "")
+
+        recorder = Recorder()
+        attachment.write_bytes(b"PK-docx")
+        (sent,) = outbox.dispatch(session, campaign_id=campaign_id, sender=Deliverer(config))
+        assert sent.status == "sent"
+        assert outbox.dispatch(session, campaign_id=campaign_id, sender=recorder) == []
+    copies = list(folder.glob(f"*-{attachment.name}"))
+    assert len(copies) == 1 and copies[0].read_bytes() == b"PK-docx"
+    assert len(list(folder.glob("*.txt"))) == 1
