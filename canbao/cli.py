@@ -100,9 +100,11 @@ def init(
     """创建或升级数据库并载入活动计划（可重复运行）。"""
     settings = Settings(campaign=campaign) if campaign else Settings()
     ws = Workspace.open(settings)
+    from models.schema import SchemaUpgradeError
+
     try:
         result = ws.init()
-    except CampaignFileError as exc:
+    except (CampaignFileError, SchemaUpgradeError) as exc:
         fail(str(exc))
     finally:
         ws.close()

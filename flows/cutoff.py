@@ -17,9 +17,12 @@ from prefect.artifacts import create_table_artifact
 from canbao.workspace import Workspace, today_in
 from flows.scoring import score_sheet
 from flows.steps import send_messages
+from models import crud
 from models.cutoff import counts_at_deadline, freeze, frozen, late_visit_count, mark_late_visits
 from tasks import outbox
-from tasks.final_notice import KIND, plan_final_notice
+from tasks.campaign import COUNTY_TAG
+from tasks.documents import notice_folder_name, write_notice_files
+from tasks.final_notice import KIND, final_document, final_notice_key, plan_final_notice
 from tasks.render import cn_date
 
 RECORDER = "系统（入户调查截止）"
@@ -70,8 +73,14 @@ def run_cutoff(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
 def queue_final_notice(ws: Workspace, as_of: date) -> list[outbox.Handled]:
     """The final notice from the scores at the cut-off, to every township and the county (once: keyed)."""
     campaign_id, campaign = ws.campaign()
+    _start, deadline = campaign.survey_window()
+    with ws.session() as session:
+        if crud.existing_messages(session, keys=[final_notice_key(campaign, deadline, COUNTY_TAG)]):
+            return []  # issued by an earlier run (its documents were written then, dated that day)
     sheet = score_sheet(ws, as_of)
-    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of)
+    document = final_document(campaign, sheet.facts, sheet.scores, as_of)
+    files = write_notice_files(document, ws.settings.notices_dir / notice_folder_name(document))
+    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of, attachments=files)
     with ws.session() as session:
         return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
 

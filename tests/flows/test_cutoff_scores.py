@@ -122,6 +122,9 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert not by_code[nearly]["finished"] and by_code[nearly]["criticised"]
     assert not by_code[posted_late]["finished"]
 
+    # The final notice went to every township and the county, with the document attached.
+    _final_notice_documents(env, ours, tmp_path)
+
     # Before the deadline the scores are provisional and count what was visited by then.
     provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
     assert not provisional[0]["final"]
@@ -183,3 +186,32 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
         r["rank"] = rows[n - 2]["rank"] if key == previous else n
         previous = key
     return rows
+
+
+def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]], tmp_path: Path) -> None:
+    import re
+
+    from docx import Document
+
+    from tasks.masking import find_unmasked
+    from tests.office import docx_to_pdf, libreoffice, pdf_text
+
+    mailbox = Path(env["CANBAO_DATA_DIR"]) / "mailbox"
+    texts = {p.parent.name: p.read_text(encoding="utf-8") for p in mailbox.rglob("*.txt")
+             if "入户调查工作完成情况的通报" in p.read_text(encoding="utf-8")}  # fmt: skip
+    assert len(texts) == 25 and "county" in texts
+    attached = sorted((mailbox / "county").glob("*.docx"))
+    finals = [p for p in attached if "入户调查工作完成情况" in p.name]
+    assert len(finals) == 1
+    body = "\n".join(p.text for p in Document(str(finals[0])).paragraphs)
+    cells = "\n".join(c.text for t in Document(str(finals[0])).tables for r in t.rows for c in r.cells)
+    assert "关于全民参保登记入户调查工作完成情况的通报" in body and "通报批评" in body
+    for s in scores:
+        assert s["name"] in cells
+        if s["criticised"]:
+            assert s["name"] in body
+    assert find_unmasked(body + cells) == []
+    if libreoffice() is None:
+        return  # the PDF check runs where LibreOffice is installed (`make office`)
+    flat = re.sub(r"\s+", "", pdf_text(docx_to_pdf(finals[0], tmp_path / "pdf")))
+    assert "入户调查工作完成情况的通报" in flat and scores[0]["name"] in flat and find_unmasked(flat) == []

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -93,3 +93,16 @@ def test_a_new_database_is_created_at_the_newest_revision(env: dict[str, str], t
     engine = make_engine(env["CANBAO_DATABASE_URL"])
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_tables_of_no_known_revision_are_refused_and_left_as_they_were(env: dict[str, str]) -> None:
+    url = env["CANBAO_DATABASE_URL"]
+    _previous_schema(url, stamped=False)
+    engine = make_engine(url)
+    with engine.begin() as connection:  # half of the next revision, made by hand
+        connection.execute(text("CREATE TABLE survey_cutoff (id INTEGER PRIMARY KEY)"))
+    code, _out, err = invoke(env, "init")
+    assert code == 2 and "无法升级" in err and "未做任何更改" in err
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert "alembic_version" not in tables and "campaign" in tables
