@@ -1,7 +1,11 @@
-"""`canbao cutoff` and `canbao scores`: the survey frozen at its deadline, and the townships' performance scores."""
+"""`canbao cutoff`, `canbao scores`, `canbao summary`: the survey frozen at its deadline, the townships'
+performance scores, the campaign's closing report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import typer
 from rich.table import Table
 
 from canbao.cli import AsOf, Json, emit_json, fail, out, parse_date, run_flow, workspace
@@ -50,3 +54,25 @@ def scores(as_of: str = AsOf, as_json: bool = Json) -> None:
         table.add_row(str(s.rank), s.name, f"{s.score:.2f}", *base, f"{deducted:.2f}" if deducted else "",
                       f"{s.subsidy:,.2f}", "；".join(s.reasons))  # fmt: skip
     out.print(table)
+
+
+def summary(
+    as_of: str = AsOf,
+    out_dir: Path = typer.Option(None, "--out", help="输出文件夹，默认 var/notices/<日期>-<文号>"),
+    as_json: bool = Json,
+) -> None:
+    """撰写全民参保登记工作总结暨提升社保服务质量的报告（.docx 和 HTML），完成“形成工作总结”工作节点。"""
+    from flows.summary import write_summary_report
+    from flows.worklists import NoComparison
+
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        day = parse_date(as_of, "--as-of") or today_in(campaign)
+        try:
+            result = write_summary_report(ws, day, out_dir)
+        except NoComparison as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"工作总结已写入：{'、'.join(result['files'])}", highlight=False)

@@ -125,6 +125,16 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     # The final notice went to every township and the county, with the document attached.
     _final_notice_documents(env, ours, tmp_path)
 
+    # The closing report at the end of the analysis phase.
+    code, out, err = invoke(env, "summary", "--as-of", "2017-08-31", "--json")
+    assert code == 0, err
+    closing = json.loads(out)
+    assert closing["milestone_completed"] and all(Path(p).is_file() for p in closing["files"])
+    assert closing["visited_by_deadline"] == sum(t["visited"] for t in second_cut["townships"])
+    assert closing["late_visits"] == late_rows
+    status = json.loads(invoke(env, "status", "--as-of", "2017-08-31", "--json")[1])
+    assert any(m["key"] == "summary_report" and m["state"] == "done_on_time" for m in status["milestones"])
+
     # Before the deadline the scores are provisional and count what was visited by then.
     provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
     assert not provisional[0]["final"]
