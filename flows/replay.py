@@ -18,15 +18,18 @@ from prefect.cache_policies import NO_CACHE
 
 from canbao.settings import Settings
 from canbao.workspace import Workspace
+from flows.analysis import write_expansion_plan
 from flows.collection import import_source, record_deliveries
 from flows.comparison import run_compare
 from flows.cutoff import queue_final_notice, run_cutoff
+from flows.exchange import run_exchange
 from flows.monitors import run_daily_reminders, run_weekly_ranking
 from flows.scoring import score_sheet
 from flows.steps import survey_figures
+from flows.summary import write_summary_report
 from flows.survey import record_and_complete, run_import
 from flows.tracking import run_phase_tracking
-from flows.worklists import run_worklists
+from flows.worklists import load_registry, run_worklists
 from models import crud
 from models import training as training_db
 from models.visits import load_to_visit
@@ -156,6 +159,8 @@ def replay_campaign(
                 simulate_visits(ws, campaign_id, survey, day)
             if survey is not None and day == deadline + timedelta(days=1):
                 data["cutoff"] = close_survey(ws, day)  # its final notice goes out with the day's messages
+            if "comparison" in data:
+                data |= analyse(ws, campaign, folder, seed, day, end)
             run_daily_reminders(ws, day)
             if is_ranking_day(campaign, day):
                 run_weekly_ranking(ws, day)
@@ -170,12 +175,56 @@ def replay_campaign(
             summary["scores"] = scores_summary(ws, end)
             if "cutoff" in data:
                 summary["cutoff"] = data["cutoff"]
+        summary["analysis"] = {k: data[k] for k in ("plan", "exchange", "closing") if k in data}
     finally:
         ws.close()
     path = summary_path(base)
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     get_run_logger().info("回放完成：%s 至 %s，摘要已写入 %s", start, end, path)
     return summary
+
+
+PLAN_DAY, EXCHANGE_DAY = (7, 20), (8, 1)  # the expansion plan and the departments' August delivery (defaults)
+
+
+def analyse(ws: Workspace, campaign: Campaign, folder: Path, seed: int, day: date, end: date) -> dict[str, Any]:
+    """The analysis phase's work on its days: the expansion plan, a data exchange, the closing report."""
+    done: dict[str, Any] = {}
+    if (day.month, day.day) == PLAN_DAY:
+        plan = write_expansion_plan(ws, day)
+        county = plan["county"]
+        done["plan"] = {"on": day.isoformat(), "file": plan["file"],
+                        "targets": {i["insurance"]: i["target"] for i in county["insurances"]}}  # fmt: skip
+    if (day.month, day.day) == EXCHANGE_DAY:
+        inbox = later_deliveries(ws, folder, ws.settings.data_path / "exchange" / day.isoformat(), seed)
+        result = run_exchange(ws, inbox, day)
+        done["exchange"] = {"on": day.isoformat(), "changes": result["changes"], "report": result["report"]}
+    if day == end:
+        closing = write_summary_report(ws, day)
+        done["closing"] = {"on": day.isoformat(), "files": closing["files"]}
+    return done
+
+
+def later_deliveries(ws: Workspace, county: Path, inbox: Path, seed: int) -> Path:
+    """What two departments send in August: the cremation list with a few new deaths and the work-injury list
+    with a few new enrolments (persons the comparison found without it), beside their earlier files."""
+    campaign_id, _campaign = ws.campaign()
+    persons, _anomalies = load_registry(ws, campaign_id)
+    living = persons[persons["category"] != "deceased"]
+    missing = living[living["injury"] == "missing"].sample(n=min(12, int((living["injury"] == "missing").sum())),
+                                                          random_state=seed)  # fmt: skip
+    others = living[~living["id_number"].isin(missing["id_number"])]
+    dying = others.sample(n=min(5, len(others)), random_state=seed + 1)
+    added = {
+        "cremation": ("身份证号,姓名,火化日期", [f"{p.id_number},{p.name},2017-07-{10 + n}"
+                                            for n, p in enumerate(dying.itertuples())]),
+        "injury": ("身份证号,姓名,单位名称", [f"{p.id_number},{p.name},安溪县茶业有限公司"
+                                          for p in missing.itertuples()]),
+    }  # fmt: skip
+    for source, (header, rows) in added.items():
+        shutil.copytree(county / source, inbox / source, dirs_exist_ok=True)
+        (inbox / source / "2017年8月新增.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return inbox
 
 
 def close_survey(ws: Workspace, day: date) -> dict[str, Any]:
