@@ -522,7 +522,7 @@ def main() -> None:  # pragma: no cover
 
 
 # Registered last: these modules use the helpers above.
-from canbao import inspect_cli, scores_cli, survey_cli, web_cli  # noqa: E402
+from canbao import inspect_cli, report_cli, scores_cli, survey_cli, web_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
@@ -530,3 +530,4 @@ app.add_typer(inspect_cli.inspect_app, name="inspect")
 app.add_typer(web_cli.web_app, name="web")
 app.command("cutoff")(scores_cli.cutoff)
 app.command("scores")(scores_cli.scores)
+app.command("report")(report_cli.report)
