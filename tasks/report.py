@@ -120,7 +120,7 @@ def overview_table(overview: Overview, townships: int) -> pd.DataFrame:
         ("乡镇数", f"{townships}"),
         ("应访人数", f"{overview.listed:,}"),
         ("已访人数", f"{overview.visited:,}"),
-        ("完成率", _percent(overview.rate)),
+        ("完成率", _percent(overview.rate) if overview.listed else "尚无入户调查名单"),
         ("应完成率", _percent(overview.expected_rate)),
         ("评分性质", kind),
     ]
