@@ -533,7 +533,7 @@ def main() -> None:  # pragma: no cover
 
 
 # Registered last: these modules use the helpers above.
-from canbao import analysis_cli, inspect_cli, scores_cli, survey_cli, web_cli  # noqa: E402
+from canbao import analysis_cli, inspect_cli, report_cli, scores_cli, survey_cli, web_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
@@ -544,3 +544,4 @@ app.command("scores")(scores_cli.scores)
 app.command("summary")(scores_cli.summary)
 app.add_typer(analysis_cli.analysis_app, name="analysis")
 app.command("exchange")(analysis_cli.exchange)
+app.command("report")(report_cli.report)

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from canbao.settings import PROJECT_ROOT
 from flows.serving import PREFECT_YAML, deployment_configs
+from tasks.campaign import Campaign
 
 
 def test_prefect_loads_every_deployment_without_skipping() -> None:
@@ -20,7 +21,8 @@ def test_prefect_loads_every_deployment_without_skipping() -> None:
     assert "Skipping" not in printed and "Invalid" not in printed, printed
     assert [c["name"] for c in configs] == [c["name"] for c in deployment_configs()]
     assert {c["name"] for c in configs} >= {
-        "daily-reminders", "weekly-ranking", "launch-phase", "training-phase", "survey-phase", "analysis-phase"
+        "daily-reminders", "weekly-ranking", "supervisors-report", "launch-phase", "training-phase", "survey-phase",
+        "analysis-phase",
     }  # fmt: skip
 
 
@@ -47,3 +49,11 @@ def test_serve_builds_a_runner_deployment_per_entry() -> None:
     assert [d.name for d in deployments] == [c["name"] for c in deployment_configs()]
     ranking = next(d for d in deployments if d.name == "weekly-ranking")
     assert ranking.schedules and ranking.schedules[0].schedule.cron == "0 16 * * 5"  # type: ignore[union-attr]
+
+
+def test_the_supervisors_report_runs_on_fridays_in_the_survey_and_analysis_phases(campaign: Campaign) -> None:
+    config = next(c for c in deployment_configs() if c["name"] == "supervisors-report")
+    assert config["entrypoint"] == "flows/report.py:supervisors_report"
+    assert [s["cron"] for s in config["schedules"]] == ["0 17 * * 5"]
+    assert config["parameters"]["phases"] == ["survey", "analysis"]
+    assert set(config["parameters"]["phases"]) <= set(campaign.phases)

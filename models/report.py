@@ -1,0 +1,78 @@
+"""Counts the supervisors' report reads from the database. Only counts leave it: no ID, name or phone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, text
+
+from tasks.campaign import INSURANCES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def first_visit_days(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+    """List entries per township and first-visit day (null: not visited yet), as models.visits.village_counts
+    counts them: a person once per village list. Columns township_code, first_visited_on (date or NaT), entries."""
+    import pandas as pd
+
+    query = text(
+        """
+        SELECT township_code, first_visited_on, COUNT(*) AS entries
+        FROM worklist_entry
+        WHERE campaign_id = :c
+        GROUP BY township_code, first_visited_on
+        """
+    )
+    rows = connection.execute(query, {"c": campaign_id}).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["township_code", "first_visited_on", "entries"])
+    # SQLite answers ISO text, PostgreSQL dates: one type for both.
+    frame["first_visited_on"] = pd.to_datetime(frame["first_visited_on"]).dt.date
+    frame["township_code"] = frame["township_code"].astype(str)
+    frame["entries"] = frame["entries"].astype("int64")
+    return frame
+
+
+def anomaly_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+    """Distinct persons per village and kind of anomaly. Columns village_code (may be null), kind, persons."""
+    import pandas as pd
+
+    query = text(
+        """
+        SELECT village_code, kind, COUNT(DISTINCT id_number) AS persons
+        FROM anomaly
+        WHERE campaign_id = :c
+        GROUP BY village_code, kind
+        """
+    )
+    rows = connection.execute(query, {"c": campaign_id}).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["village_code", "kind", "persons"])
+
+
+def gap_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+    """Per township, as tasks.worklists.coverage_gaps counts per village: the living registered persons, the
+    uninsured, the partly insured and, per insurance, those who should have it and do not (`missing`).
+    Columns township_code, residents, uninsured, partial, and one per insurance."""
+    import pandas as pd
+
+    # The insurance names are the fixed INSURANCES, never user input.
+    missing = ", ".join(f"SUM(CASE WHEN {i} = 'missing' THEN 1 ELSE 0 END) AS {i}" for i in INSURANCES)
+    query = text(
+        f"""
+        SELECT township_code, COUNT(*) AS residents,
+               SUM(CASE WHEN category = 'uninsured' THEN 1 ELSE 0 END) AS uninsured,
+               SUM(CASE WHEN category = 'partial' THEN 1 ELSE 0 END) AS partial,
+               {missing}
+        FROM person
+        WHERE campaign_id = :c AND category <> 'deceased'
+        GROUP BY township_code
+        """
+    )
+    rows = connection.execute(query, {"c": campaign_id}).all()
+    columns = ["township_code", "residents", "uninsured", "partial", *INSURANCES]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    for column in columns[1:]:
+        frame[column] = frame[column].astype("int64")
+    frame["township_code"] = frame["township_code"].astype(str)
+    return frame
