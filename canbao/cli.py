@@ -338,6 +338,18 @@ def replay(
             table.add_row(str(t["rank"]), t["name"], f"{t['rate']:.0%}", f"{t['score']:.2f}", f"{t['subsidy']:,.0f}",
                           "；".join(t["reasons"]))  # fmt: skip
         out.print(table)
+    analysis = summary.get("analysis", {})
+    if "exchange" in analysis:
+        changes = analysis["exchange"]["changes"]
+        out.print(
+            f"{analysis['exchange']['on']} 数据交换：新增死亡 {changes['deaths']} 人，"
+            f"新增参保 {changes['enrolments']} 人次，新增应保未保 {changes['new_gaps']} 人次；报告：{analysis['exchange']['report']}",
+            highlight=False,
+        )
+    if "report" in summary:
+        out.print(f"督查报告：{summary['report']['html']}（及 .xlsx）", highlight=False)
+    if "closing" in analysis:
+        out.print(f"工作总结：{analysis['closing']['files'][0]}", highlight=False)
     out.print(
         f"共发送消息 {summary['messages_sent']} 条，排名通报 {summary['ranking_notices']} 期。"
         f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}",

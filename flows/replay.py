@@ -24,6 +24,7 @@ from flows.comparison import run_compare
 from flows.cutoff import queue_final_notice, run_cutoff
 from flows.exchange import run_exchange
 from flows.monitors import run_daily_reminders, run_weekly_ranking
+from flows.report import run_report
 from flows.scoring import score_sheet
 from flows.steps import survey_figures
 from flows.summary import write_summary_report
@@ -176,6 +177,8 @@ def replay_campaign(
             if "cutoff" in data:
                 summary["cutoff"] = data["cutoff"]
         summary["analysis"] = {k: data[k] for k in ("plan", "exchange", "closing") if k in data}
+        if "report" in data:
+            summary["report"] = data["report"]
     finally:
         ws.close()
     path = summary_path(base)
@@ -201,7 +204,9 @@ def analyse(ws: Workspace, campaign: Campaign, folder: Path, seed: int, day: dat
         done["exchange"] = {"on": day.isoformat(), "changes": result["changes"], "report": result["report"]}
     if day == end:
         closing = write_summary_report(ws, day)
+        report = run_report(ws, day, ws.settings.data_path / "reports" / day.isoformat())
         done["closing"] = {"on": day.isoformat(), "files": closing["files"]}
+        done["report"] = {"on": day.isoformat(), "xlsx": report["xlsx"], "html": report["html"]}
     return done
 
 

@@ -113,9 +113,15 @@ def supervisors_report(
             get_run_logger().info("%s不在%s阶段内，不生成督查报告", cn_date(day), "、".join(phases))
             return {"as_of": day.isoformat(), "skipped": True}
         folder = Path(out) if out else ws.settings.data_path / "reports" / day.isoformat()
-        report = build_report_task(load_report_inputs(ws, day))
+        return run_report(ws, day, folder)
     finally:
         ws.close()
+
+
+def run_report(ws: Workspace, day: date, folder: Path) -> dict[str, Any]:
+    """Build, write and publish the report of `day` on this workspace (the flow's body; the replay calls it)."""
+    _cid, campaign = ws.campaign()
+    report = build_report_task(load_report_inputs(ws, day))
     xlsx, html = write_report_files(report, folder)
     artifacts = publish_report_artifacts(report, xlsx, html)
     get_run_logger().info("督查报告已生成：%s，%s", xlsx, html)

@@ -72,3 +72,11 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     assert max(ranked[c]["rank"] for c in ranked if c not in missed) < min(ranked[c]["rank"] for c in missed)
     finals = [p for p in mailbox.rglob("*.txt") if "入户调查工作完成情况的通报" in p.read_text(encoding="utf-8")]
     assert len(finals) == 25  # every township and the county
+
+    # The analysis phase: the plan, an exchange that found the August delivery's changes, the closing report,
+    # and the supervisors' report of the last day.
+    analysis = summary["analysis"]
+    assert Path(analysis["plan"]["file"]).is_file()
+    assert analysis["exchange"]["changes"]["deaths"] >= 1 and analysis["exchange"]["changes"]["enrolments"] >= 1
+    assert all(Path(p).is_file() for p in analysis["closing"]["files"])
+    assert Path(summary["report"]["xlsx"]).is_file() and Path(summary["report"]["html"]).is_file()
