@@ -343,7 +343,8 @@ def replay(
         changes = analysis["exchange"]["changes"]
         out.print(
             f"{analysis['exchange']['on']} 数据交换：新增死亡 {changes['deaths']} 人，"
-            f"新增参保 {changes['enrolments']} 人次，新增应保未保 {changes['new_gaps']} 人次；报告：{analysis['exchange']['report']}",
+            f"新增参保 {changes['enrolments']} 人次，新增应保未保 {changes['new_gaps']} 人次；"
+            f"报告：{analysis['exchange']['report']}",
             highlight=False,
         )
     if "report" in summary:
