@@ -546,7 +546,7 @@ def main() -> None:  # pragma: no cover
 
 
 # Registered last: these modules use the helpers above.
-from canbao import analysis_cli, inspect_cli, report_cli, scores_cli, survey_cli, web_cli  # noqa: E402
+from canbao import analysis_cli, audit_cli, inspect_cli, report_cli, scores_cli, survey_cli, web_cli  # noqa: E402
 
 app.add_typer(survey_cli.survey_app, name="survey")
 app.command("progress")(survey_cli.progress)
@@ -558,3 +558,4 @@ app.command("summary")(scores_cli.summary)
 app.add_typer(analysis_cli.analysis_app, name="analysis")
 app.command("exchange")(analysis_cli.exchange)
 app.command("report")(report_cli.report)
+app.add_typer(audit_cli.audit_app, name="audit")

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from canbao.workspace import Workspace, today_in
+from models.exports import log_exports
 from models.inspection import (
     SpotCheck,
     SpotExport,
@@ -100,6 +101,7 @@ def draw_spot_sample(
         path = folder / f"{day.isoformat()}-{found.name}-第{drawn.sample_id}批督查抽查表.xlsx"
         _write_sample(campaign, found, drawn, details, day, path)
         session.add(SpotExport(campaign_id=campaign_id, sample_id=drawn.sample_id, file=str(path), persons=len(frame)))
+        log_exports(session, campaign_id=campaign_id, kind="spot_sample", files=[(path, len(frame))])
         sample = session.get(SpotSample, drawn.sample_id)
         assert sample is not None
         sample.file = str(path)
@@ -251,7 +253,11 @@ def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path],
     digest = digest_files(list(paths))[:12]
     labels = {name: synonyms[0] for name, synonyms in CHECK_COLUMNS.items()}
     path = ws.settings.data_path / "inspection" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
-    return write_rejected_rows(rejected, path, "督查抽查结果", labels)
+    written = write_rejected_rows(rejected, path, "督查抽查结果", labels)
+    campaign_id, _campaign = ws.campaign()
+    with ws.session() as session:
+        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(written, len(rejected))])
+    return written
 
 
 # -- error rates ----------------------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def analyse(ws: Workspace, campaign: Campaign, folder: Path, seed: int, day: dat
         done["plan"] = {"on": day.isoformat(), "file": plan["file"],
                         "targets": {i["insurance"]: i["target"] for i in county["insurances"]}}  # fmt: skip
     if (day.month, day.day) == EXCHANGE_DAY:
-        inbox = later_deliveries(ws, folder, ws.settings.data_path / "exchange" / day.isoformat(), seed)
+        inbox = later_deliveries(ws, folder, ws.settings.data_path / "exchange-inbox" / day.isoformat(), seed)
         result = run_exchange(ws, inbox, day)
         done["exchange"] = {"on": day.isoformat(), "changes": result["changes"], "report": result["report"]}
     if day == end:

@@ -16,6 +16,7 @@ from canbao.workspace import Workspace, today_in
 from flows.tracking import run_phase_tracking
 from models import crud
 from models.cutoff import cutoff_of, mark_late_visits
+from models.exports import log_exports
 from models.visits import (
     finished_townships,
     listed_places,
@@ -119,7 +120,11 @@ def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path],
     digest = digest_files(list(paths))[:12]
     labels = {name: synonyms[0] for name, synonyms in RETURNED_COLUMNS.items()}
     path = ws.settings.data_path / "survey" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
-    return write_rejected_rows(rejected, path, "入户调查名单", labels)
+    written = write_rejected_rows(rejected, path, "入户调查名单", labels)
+    campaign_id, _campaign = ws.campaign()
+    with ws.session() as session:
+        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(written, len(rejected))])
+    return written
 
 
 def run_import(ws: Workspace, files: Sequence[str], received_on: date | None = None) -> dict[str, Any]:
@@ -178,4 +183,7 @@ def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
             text_columns={"身份证号", "原信息", "核实后信息"},
         )
         written[key] = {"department": name, "rows": len(frame), "file": str(path)}
+    with ws.session() as session:
+        log_exports(session, campaign_id=campaign_id, kind="corrections",
+                    files=[(Path(w["file"]), w["rows"]) for w in written.values()])  # fmt: skip
     return {"out": str(out), "departments": written}

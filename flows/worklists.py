@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from canbao.workspace import Workspace, today_in
 from models import crud
+from models.exports import log_exports
 from models.visits import add_worklist_entries
 from tasks.collection import worklist_completions
 from tasks.compare import PERSON_COLUMNS
@@ -58,10 +59,13 @@ def write_worklists(ws: Workspace, out: Path, published_on: date) -> dict[str, A
     as_of = cn_date(run.as_of)
     files = 0
     rows = 0
+    written: list[tuple[Path, int]] = []
     for item in village_lists(campaign, persons, anomalies, names):
         folder = out / item.township
         title = f"{item.township}{item.village_name}全民参保登记入户调查名单（比对日期：{as_of}，共{len(item.rows)}人）"
-        write_village_list(item, folder / f"{item.village_code}-{item.village_name}-入户调查名单.xlsx", title)
+        path = folder / f"{item.village_code}-{item.village_name}-入户调查名单.xlsx"
+        write_village_list(item, path, title)
+        written.append((path, len(item.rows)))
         files += 1
         rows += len(item.rows)
     gaps = coverage_gaps(campaign, persons, names)
@@ -84,6 +88,7 @@ def write_worklists(ws: Workspace, out: Path, published_on: date) -> dict[str, A
     )
     with ws.session() as session:
         added = add_worklist_entries(session, campaign_id=campaign_id, entries=entries, listed_on=published_on)
+        log_exports(session, campaign_id=campaign_id, kind="worklist", files=written)
         crud.record_missing_completions(
             session, campaign_id=campaign_id, facts=worklist_completions(campaign, published_on), by=AUTO_RECORDER
         )

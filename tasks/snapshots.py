@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from models.exports import log_exports
 from models.tables import SourceSnapshot
 from tasks.ingest import IngestResult, write_rejects_workbook
 
@@ -89,6 +90,7 @@ def save_snapshot(
         rejects_path = write_rejects_workbook(
             result, rejects_dir / f"{source_name}-退回-{delivered_on.isoformat()}-{digest[:8]}.xlsx", source_name
         )
+        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(rejects_path, len(result.rejected))])
     for previous in session.exec(
         select(SourceSnapshot).where(
             SourceSnapshot.campaign_id == campaign_id,

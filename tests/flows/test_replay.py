@@ -80,3 +80,14 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     assert analysis["exchange"]["changes"]["deaths"] >= 1 and analysis["exchange"]["changes"]["enrolments"] >= 1
     assert all(Path(p).is_file() for p in analysis["closing"]["files"])
     assert Path(summary["report"]["xlsx"]).is_file() and Path(summary["report"]["html"]).is_file()
+
+    # Every output a person reads (messages, notices, reports, plans, the summary) holds no unmasked ID or
+    # mobile number. Only the departments' inputs, the work lists for the villages, the returned lists and the
+    # rejects (which must name the rows to fix) carry them.
+    from tasks.pii_scan import scan_tree
+
+    root = tmp_path / "var" / "replay"
+    inputs = ("deliveries", "exchange-inbox", "worklists", "returned", "rejects", "snapshots", "comparisons",
+              "prefect")  # fmt: skip
+    assert scan_tree(root, exclude=[root / name for name in inputs]) == {}
+    assert list((root / "notices").rglob("*.docx")) and list((root / "reports").rglob("*.xlsx"))

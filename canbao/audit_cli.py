@@ -1,0 +1,30 @@
+"""`canbao audit exports`: where personal data went in full (models.exports)."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from canbao.cli import Json, emit_json, out, workspace
+
+audit_app: typer.Typer = typer.Typer(help="审计", no_args_is_help=True)
+
+
+@audit_app.command("exports")
+def audit_exports(as_json: bool = Json) -> None:
+    """列出每一个写出了完整身份证号、电话等个人信息的文件（名单、反馈清单、退回表、抽查样本）。"""
+    from models.exports import KIND_NAMES, exports
+
+    with workspace() as ws:
+        campaign_id, _campaign = ws.campaign()
+        with ws.session() as session:
+            rows = exports(session, campaign_id=campaign_id)
+    if as_json:
+        emit_json([{"kind": r.kind, "file": r.file, "persons": r.persons, "exported_by": r.exported_by,
+                    "exported_at": r.exported_at.isoformat()} for r in rows])  # fmt: skip
+        return
+    table = Table("时间（UTC）", "类别", "人数", "操作人", "文件", title=f"含完整个人信息的导出文件（共{len(rows)}个）")
+    for r in rows:
+        table.add_row(r.exported_at.strftime("%Y-%m-%d %H:%M"), KIND_NAMES.get(r.kind, r.kind), str(r.persons),
+                      r.exported_by, r.file)  # fmt: skip
+    out.print(table)
