@@ -90,4 +90,7 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     inputs = ("deliveries", "exchange-inbox", "worklists", "returned", "rejects", "snapshots", "comparisons",
               "prefect")  # fmt: skip
     assert scan_tree(root, exclude=[root / name for name in inputs]) == {}
+    from tasks.masking import find_unmasked
+
+    assert find_unmasked(result.stdout + result.stderr) == []  # the console and the flows' logs
     assert list((root / "notices").rglob("*.docx")) and list((root / "reports").rglob("*.xlsx"))
