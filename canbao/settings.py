@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +20,15 @@ class Settings(BaseSettings):
     database_url: str | None = None
     apprise_config: Path | None = None
     campaign: Path = DEFAULT_CAMPAIGN
+    # Where the comparison's partitions run: "thread" in this process, "dask" on a Dask cluster, either the
+    # one at dask_address or a local one of dask_workers workers started for the run.
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str | None = None
+    dask_workers: int = Field(default=2, ge=1)
+    dask_processes: bool = True  # a local cluster's workers as processes (False: threads of this process)
+    # A register larger than this many rows is compared in at least as many partitions as it takes to keep
+    # each one below it: memory stays bounded whatever --parts says.
+    compare_part_rows: int = Field(default=2_000_000, ge=1)
 
     @property
     def data_path(self) -> Path:

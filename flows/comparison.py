@@ -1,21 +1,37 @@
-"""The cross-department comparison (数据比对) as a flow: load the active deliveries, compare partition by
-partition, store the registration database and publish its figures."""
+"""The cross-department comparison (数据比对) as a flow: plan the partitions of the active deliveries, compare
+them one by one on the configured task runner (threads here, or a Dask cluster), store the registration
+database partition by partition and publish its figures.
+
+`canbao compare` calls `compare_registrations`, which builds the flow with the task runner the settings
+choose (CANBAO_TASK_RUNNER, CANBAO_DASK_ADDRESS, CANBAO_DASK_WORKERS): no code changes between a laptop and
+a cluster. Workers receive paths and a small plan, never DataFrames (tasks/compare_parts.py).
+"""
 
 from __future__ import annotations
 
+import math
+import shutil
+import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from sqlmodel import col, select
 
+from canbao.settings import Settings
 from canbao.workspace import Workspace, today_in
-from models import crud
+from flows.runners import task_runner
+from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison
+from models.tables import SourceSnapshot
 from models.visits import visit_records
 from tasks import snapshots
-from tasks.compare import CompareResult, Rules, compare_partition, partition, summarise, with_keys
+from tasks.compare import Rules, combine_summaries, summarise
+from tasks.compare_parts import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
+from tasks.exchange import status_snapshot
 from tasks.render import cn_date
 from tasks.survey import overlay_visits
 
@@ -24,59 +40,82 @@ class NothingToCompare(LookupError):
     """The population register has not been delivered yet."""
 
 
-@task(name="load-deliveries", cache_policy=NO_CACHE)
-def load_deliveries(ws: Workspace) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+@task(name="plan-partitions", cache_policy=NO_CACHE)
+def plan_partitions(ws: Workspace, rules: Rules, parts: int, as_of: date) -> tuple[PartPlan, dict[str, int]]:
+    """The active snapshots and the key ranges of the partitions: at least `parts`, and enough for no
+    partition to hold more than CANBAO_COMPARE_PART_ROWS register rows."""
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
-        frames, ids = snapshots.load_active(session, campaign_id=campaign_id)
-    population = Rules.of(campaign).comparison.population
-    if population not in frames:
+        active = list(
+            session.exec(
+                select(SourceSnapshot).where(SourceSnapshot.campaign_id == campaign_id, col(SourceSnapshot.active))
+            )
+        )
+    population = rules.comparison.population
+    register = next((s for s in active if s.source == population), None)
+    if register is None:
         raise NothingToCompare(f"尚未导入{campaign.sources[population].name}（{population}），无法比对")
-    return frames, ids
+    parts = max(parts, math.ceil(register.accepted / ws.settings.compare_part_rows))
+    folder = ws.settings.data_path / "compare" / f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+    plan = plan_parts(folder, {s.source: Path(s.data_path) for s in active}, population, parts)
+    return plan, {s.source: s.id for s in active if s.id is not None}
 
 
-@task(name="compare-partition", cache_policy=NO_CACHE)
-def compare_part(frames: dict[str, pd.DataFrame], rules: Rules, as_of: date) -> CompareResult:
-    return compare_partition(frames, rules, as_of)
+@task(name="split-snapshot", cache_policy=NO_CACHE)
+def split_source(plan: PartPlan, source: str) -> list[int]:
+    return split_snapshot(plan, source)
+
+
+@task(name="compare-partition", cache_policy=NO_CACHE, retries=1)
+def compare_part(plan: PartPlan, part: int, rules: Rules, as_of: date) -> int:
+    return compare_part_files(plan, part, rules, as_of)
 
 
 @task(name="store-comparison", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def store_result(
-    ws: Workspace, as_of: date, snapshot_ids: dict[str, int], result: CompareResult, summary: dict[str, Any]
-) -> int:
+def store_result(ws: Workspace, as_of: date, snapshot_ids: dict[str, int], plan: PartPlan) -> dict[str, Any]:
+    """Store the partitions' persons and anomalies in one transaction, one partition in memory at a time,
+    and return the figures of the whole comparison (counted before recorded visits are applied again)."""
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
         # The departments' data may not yet show what the villages found: recorded visits are applied again.
         visits = visit_records(session.connection(), campaign_id=campaign_id)
-        persons = overlay_visits(result.persons, visits, campaign.survey) if visits else result.persons
-        run_id = crud.store_comparison(
-            session,
-            campaign_id=campaign_id,
-            as_of=as_of,
-            snapshots=snapshot_ids,
-            persons=persons,
-            anomalies=result.anomalies,
-            summary=summary,
-        )
-    # The next data exchange tells what changed against these statuses (tasks.exchange).
+        run_id = begin_comparison(session, campaign_id=campaign_id, as_of=as_of, snapshots=snapshot_ids)
+        summaries = []
+        statuses = []
+        for result in read_results(plan):
+            summaries.append(summarise(result, campaign, as_of))
+            persons = overlay_visits(result.persons, visits, campaign.survey) if visits else result.persons
+            add_comparison_part(
+                session, campaign_id=campaign_id, run_id=run_id, persons=persons, anomalies=result.anomalies
+            )
+            statuses.append(status_snapshot(persons))  # compact: what the next data exchange compares with
+        summary = combine_summaries(summaries)
+        finish_comparison(session, run_id=run_id, summary=summary)
     snapshots.save_status_snapshot(
-        ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run_id, persons=persons
+        ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run_id, persons=pd.concat(statuses)
     )
-    return run_id
+    return summary
 
 
 def run_compare(ws: Workspace, as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
+    """The comparison inside a running flow: its partitions go to the flow's task runner."""
     _cid, campaign = ws.campaign()
     as_of = as_of or today_in(campaign)
     rules = Rules.of(campaign)
-    frames, snapshot_ids = load_deliveries(ws)
-    # Prefect does not look inside DataFrames for futures, so handing them to tasks costs nothing.
-    pieces = [compare_part(p, rules, as_of) for p in partition(with_keys(frames), parts)]
-    result = CompareResult.concat(pieces)
-    summary = summarise(result, campaign, as_of)
-    store_result(ws, as_of, snapshot_ids, result, summary)
+    plan, snapshot_ids = plan_partitions(ws, rules, parts, as_of)
+    logger = get_run_logger()
+    try:
+        if plan.parts > 1:
+            logger.info("按身份证号分为 %d 个分区比对", plan.parts)
+            for split in [split_source.submit(plan, source) for source in plan.sources]:
+                split.result()
+        for compared in [compare_part.submit(plan, part, rules, as_of) for part in range(plan.parts)]:
+            compared.result()
+        summary = store_result(ws, as_of, snapshot_ids, plan)
+    finally:
+        shutil.rmtree(plan.folder, ignore_errors=True)
     publish_summary(summary)
-    get_run_logger().info("比对完成：%d 人", summary["persons"])
+    logger.info("比对完成：%d 人", summary["persons"])
     return summary
 
 
@@ -100,9 +139,19 @@ def publish_summary(summary: dict[str, Any]) -> None:
 
 
 @flow(name="compare-registrations")
-def compare_registrations(as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
+def compare_registrations_flow(as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
     ws = Workspace.open()
     try:
         return run_compare(ws, as_of, parts)
     finally:
         ws.close()
+
+
+def comparison_flow(settings: Settings | None = None) -> Flow[..., dict[str, Any]]:
+    """The comparison flow with the task runner the settings choose."""
+    return compare_registrations_flow.with_options(task_runner=task_runner(settings or Settings()))
+
+
+def compare_registrations(as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
+    """Run the comparison flow, built with the task runner configured now (`canbao compare`)."""
+    return comparison_flow()(as_of=as_of, parts=parts)

@@ -469,3 +469,27 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
         "subsidised": int((persons["subsidised"] != "").sum()),
         "by_township": by_township,
     }
+
+
+def combine_summaries(parts: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """The figures of a whole comparison from its partitions' `summarise`: partitions hold disjoint ID
+    numbers, so every count adds up; the rest (date, township codes and names) is the same in each."""
+
+    def add(a: object, b: object) -> object:
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            return {key: add(value, b[key]) for key, value in a.items()}
+        if isinstance(a, list) and isinstance(b, list):
+            return [add(x, y) for x, y in zip(a, b, strict=True)]
+        if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool):
+            return a + b
+        if a != b:
+            raise ValueError(f"partitions disagree: {a!r} != {b!r}")
+        return a
+
+    if not parts:
+        raise ValueError("no partitions to combine")
+    combined: object = dict(parts[0])
+    for part in parts[1:]:
+        combined = add(combined, part)
+    assert isinstance(combined, dict)
+    return combined

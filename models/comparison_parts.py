@@ -1,0 +1,50 @@
+"""Storing a comparison partition by partition: the same rows as `crud.store_comparison`, in one transaction,
+with only one partition's persons in memory at a time.
+
+Partitions arrive in ID order (key ranges, see tasks/compare_parts.py), each sorted by ID number, so the
+persons are inserted in the same order as a whole comparison sorted at once: the unique index on (campaign,
+ID) is appended to, and the rows get the same ids as in a single-process run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import text
+from sqlmodel import Session
+
+from models.bulk import insert_rows
+from models.tables import CompareRun
+
+
+def begin_comparison(session: Session, *, campaign_id: int, as_of: date, snapshots: Mapping[str, int]) -> int:
+    """Record the run (its figures follow in `finish_comparison`) and clear the previous persons and anomalies."""
+    run = CompareRun(campaign_id=campaign_id, as_of=as_of, snapshots=json.dumps(dict(snapshots)), summary="{}")
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    connection = session.connection()
+    for table in ("anomaly", "person"):
+        connection.execute(text(f"DELETE FROM {table} WHERE campaign_id = :campaign_id"), {"campaign_id": campaign_id})
+    return run.id
+
+
+def add_comparison_part(
+    session: Session, *, campaign_id: int, run_id: int, persons: pd.DataFrame, anomalies: pd.DataFrame
+) -> None:
+    connection = session.connection()
+    ids = {"compare_run_id": run_id, "campaign_id": campaign_id}
+    insert_rows(connection, "anomaly", anomalies.assign(**ids))
+    insert_rows(connection, "person", persons.sort_values("id_number", ignore_index=True).assign(**ids))
+
+
+def finish_comparison(session: Session, *, run_id: int, summary: Mapping[str, Any]) -> None:
+    run = session.get(CompareRun, run_id)
+    assert run is not None
+    run.summary = json.dumps(summary, ensure_ascii=False)
+    session.add(run)
+    session.flush()
