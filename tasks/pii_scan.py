@@ -25,7 +25,7 @@ def file_text(path: Path) -> str:
 
         book = CalamineWorkbook.from_path(str(path))
         return "\n".join(
-            "\t".join(str(cell) for cell in row)
+            "\t".join(_cell_text(cell) for cell in row)
             for name in book.sheet_names
             for row in book.get_sheet_by_name(name).to_python()
         )
@@ -39,6 +39,13 @@ def file_text(path: Path) -> str:
             parts += [p.text for p in section.header.paragraphs] + [p.text for p in section.footer.paragraphs]
         return "\n".join(parts)
     return ""
+
+
+def _cell_text(cell: object) -> str:
+    """A cell as a reader sees it: a rate is not a run of 15 digits, but an ID typed as a number still is."""
+    if isinstance(cell, float):
+        return f"{cell:.0f}" if abs(cell) >= 1e9 else f"{cell:.6g}"
+    return str(cell)
 
 
 def scan(paths: Iterable[Path]) -> Iterator[tuple[Path, list[str]]]:

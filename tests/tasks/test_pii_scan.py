@@ -22,6 +22,8 @@ def test_each_kind_of_file_is_read_as_a_person_would(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     book.active.append(["姓名", "身份证号"])  # type: ignore[union-attr]
     book.create_sheet("第二页").append(["张三", ID])
+    book.create_sheet("比率").append([0.180327868852459, 0.5])  # a rate's digits are no ID
+    book.create_sheet("数字").append([float(ID[:-1] + "0")])  # an ID typed as a number still is one
     book.save(tmp_path / "book.xlsx")
     document = Document()
     document.add_paragraph("通报")
@@ -31,4 +33,9 @@ def test_each_kind_of_file_is_read_as_a_person_would(tmp_path: Path) -> None:
     (tmp_path / "inputs" / "source.csv").write_text(ID, encoding="utf-8")
 
     found = {p.name: v for p, v in scan_tree(tmp_path, exclude=[tmp_path / "inputs"]).items()}
-    assert found == {"message.txt": [PHONE], "page.html": [ID], "book.xlsx": [ID], "notice.docx": [PHONE]}
+    assert found == {
+        "message.txt": [PHONE],
+        "page.html": [ID],
+        "book.xlsx": [ID, f"{float(ID[:-1] + '0'):.0f}"],
+        "notice.docx": [PHONE],
+    }
