@@ -69,6 +69,8 @@ def prepare_prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS", "4")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    # A local Dask cluster (CANBAO_TASK_RUNNER=dask) logs every worker's start and stop at INFO.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     if "PREFECT_API_URL" not in os.environ:
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
         # The temporary server is stopped while its event services still flush and prints their cancelled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -18,6 +19,8 @@ def task_runner(settings: Settings) -> TaskRunner[Any]:
 
     if settings.dask_address:
         return DaskTaskRunner(address=settings.dask_address)
+    if settings.dask_processes:
+        share_temporary_server()
     return DaskTaskRunner(
         cluster_kwargs={
             "n_workers": settings.dask_workers,
@@ -26,3 +29,16 @@ def task_runner(settings: Settings) -> TaskRunner[Any]:
             "dashboard_address": None,
         }
     )
+
+
+def share_temporary_server() -> None:
+    """Local worker processes must report to this command's temporary Prefect server: without an API URL each
+    would start a server of its own on the same Prefect database (and fail on its tables). Start the server now
+    and hand its address to the processes the cluster spawns; this process reuses the same server."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url

@@ -92,3 +92,23 @@ def _stored(env: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, 
         anomalies.drop(columns=[c for c in run_columns if c in anomalies]),
         json.loads(summary),
     )
+
+
+def test_worker_processes_report_to_the_commands_temporary_server(env: dict[str, str], county: Path) -> None:
+    """The real command with process workers: they share its temporary Prefect server (each starting its own
+    on the same Prefect database failed on its tables) and the run logs no error."""
+    import os
+    import subprocess
+    import sys
+
+    if not env["CANBAO_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the database does not matter here; SQLite is enough")
+    assert invoke(env, "init")[0] == 0
+    assert invoke(env, "collect", str(county), "--on", "2017-04-18", "--json")[0] == 0
+    child = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CANBAO_"))}
+    child |= env | DASK | {"CANBAO_DASK_PROCESSES": "true", "PREFECT_HOME": str(Path(env["CANBAO_DATA_DIR"]) / "p")}
+    command = [str(Path(sys.executable).with_name("canbao")), "compare", "--as-of", AS_OF, "--parts", "2", "--json"]
+    done = subprocess.run(command, env=child, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["persons"] > 2000
+    assert "ERROR" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]
