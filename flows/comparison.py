@@ -98,6 +98,7 @@ def publish_summary(summary: dict[str, Any]) -> None:
 def compare_registrations(as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_compare(ws, as_of, parts)
+        with ws.lock("compare"):
+            return run_compare(ws, as_of, parts)
     finally:
         ws.close()

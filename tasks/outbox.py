@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models import crud
 from models.tables import OutboxMessage
+from tasks import faults
 from tasks.campaign import Campaign
 from tasks.reminders import PlannedMessage
 from tasks.render import Rendered, render
@@ -88,8 +89,10 @@ def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Hand
     handled = []
     for row in crud.undelivered_messages(session, campaign_id=campaign_id):
         result = sender.send(row.tags.split(","), row.title, row.body)
+        faults.reached("send.after")
         crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now())
         session.commit()
+        faults.reached("send.marked")
         handled.append(_handled(row, "sent" if result.ok else "failed", result.error))
     return handled
 
