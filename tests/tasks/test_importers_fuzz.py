@@ -137,11 +137,11 @@ def write_file(folder: Path, sheet: Sheet, fmt: str, mutation: str, data: st.Dat
             path.write_bytes(text.encode(encoding, errors="replace"))
     raw = path.read_bytes()
     if mutation == "truncated" and raw:
-        path.write_bytes(raw[: data.draw(st.integers(0, len(raw) - 1))])
+        path.write_bytes(raw[: data.draw(st.integers(0, 10**6)) % len(raw)])  # .xlsx sizes vary with the clock
     elif mutation == "garbage":
         path.write_bytes(data.draw(st.binary(max_size=300)))
     elif mutation == "spliced" and raw:
-        at = data.draw(st.integers(0, len(raw)))
+        at = data.draw(st.integers(0, 10**6)) % (len(raw) + 1)
         path.write_bytes(raw[:at] + data.draw(st.binary(min_size=1, max_size=40)) + raw[at:])
     elif mutation == "empty":
         path.write_bytes(b"")
@@ -246,3 +246,16 @@ def test_generated_files_never_crash_an_importer_and_every_row_is_accounted_for(
     columns: dict[str, list[str]], check: Callable[[Path], None]
 ) -> None:
     fuzz(columns, check)()
+
+
+def test_a_spot_check_workbook_without_a_date_column_is_recorded_on_the_day_received(tmp_path: Path) -> None:
+    """Found by the fuzzing above: no 核查日期 column made every result crash the import."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["身份证号", "核查结果"])
+    sheet.append([IDS[0], "属实"])
+    book.save(tmp_path / "抽查.xlsx")
+    result = read_source(spot_check_source(CAMPAIGN), [tmp_path / "抽查.xlsx"], CAMPAIGN, as_of=AS_OF)
+    rows = check_results(result.accepted, CAMPAIGN.inspection, MEMBERS, RECORDED, AS_OF)
+    assert len(rows.checks) == 1 and rows.checks.iloc[0]["checked_on"] == AS_OF
