@@ -259,3 +259,23 @@ def test_a_spot_check_workbook_without_a_date_column_is_recorded_on_the_day_rece
     result = read_source(spot_check_source(CAMPAIGN), [tmp_path / "抽查.xlsx"], CAMPAIGN, as_of=AS_OF)
     rows = check_results(result.accepted, CAMPAIGN.inspection, MEMBERS, RECORDED, AS_OF)
     assert len(rows.checks) == 1 and rows.checks.iloc[0]["checked_on"] == AS_OF
+
+
+def test_a_workbook_whose_sheet_is_damaged_is_refused_with_the_chinese_error(tmp_path: Path) -> None:
+    """Found by the long fuzzing run: a workbook that opens but whose sheet cannot be unzipped crashed the
+    department, training and spot-check importers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["身份证号", "姓名"])
+    sheet.append([IDS[0], "张三"])
+    path = tmp_path / "户籍.xlsx"
+    book.save(path)
+    raw = path.read_bytes()
+    at = raw.index(b"xl/worksheets/sheet1.xml") - 30  # the local file header of the sheet
+    assert raw[at : at + 4] == b"PK\x03\x04"
+    path.write_bytes(raw[:at] + b"PK\x03\x05" + raw[at + 4 :])
+    with pytest.raises(IngestError, match="Excel 文件已损坏"):
+        read_source(CAMPAIGN.sources["household"], [path], CAMPAIGN, as_of=AS_OF)
+    with pytest.raises(IngestError, match="Excel 文件已损坏"):
+        read_sessions(CAMPAIGN, [path])
