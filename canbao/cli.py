@@ -80,13 +80,17 @@ def run_flow(flow_fn: Callable[..., T], **kwargs: Any) -> T:
     prepare_prefect_environment(Settings())
     from flows.comparison import NothingToCompare
     from flows.worklists import NoComparison
+    from models.runlock import LockHeld
+    from tasks import faults
     from tasks.ingest import IngestError
+
+    faults.arm()  # test-only: CANBAO_FAULT_AFTER kills the command after a delay
 
     quiet_temporary_server()  # Prefect is imported, this process's logging set up
 
     try:
         return flow_fn(**kwargs)
-    except (NoCampaignError, CampaignFileError, IngestError, NothingToCompare, NoComparison) as exc:
+    except (NoCampaignError, CampaignFileError, IngestError, NothingToCompare, NoComparison, LockHeld) as exc:
         fail(str(exc))
 
 

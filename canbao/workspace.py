@@ -34,6 +34,14 @@ class Workspace:
         with session_scope(self.engine) as session:
             yield session
 
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the run lock of a writing flow (models.runlock); raises LockHeld if another run has it."""
+        from models.runlock import run_lock
+
+        with run_lock(self.engine, name):
+            yield
+
     def init(self) -> crud.LoadResult:
         """Create or upgrade the schema and load the campaign file; idempotent."""
         campaign, digest = load_campaign(self.settings.campaign)  # validate before touching the database

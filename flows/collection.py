@@ -117,7 +117,8 @@ def run_collect(ws: Workspace, directory: Path, delivered_on: date | None = None
 def ingest_source(source: str, files: list[str], delivered_on: date | None = None) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_ingest(ws, source, [Path(f) for f in files], delivered_on)
+        with ws.lock("collect"):
+            return run_ingest(ws, source, [Path(f) for f in files], delivered_on)
     finally:
         ws.close()
 
@@ -126,6 +127,7 @@ def ingest_source(source: str, files: list[str], delivered_on: date | None = Non
 def collect_data(directory: str, delivered_on: date | None = None) -> list[dict[str, Any]]:
     ws = Workspace.open()
     try:
-        return run_collect(ws, Path(directory), delivered_on)
+        with ws.lock("collect"):
+            return run_collect(ws, Path(directory), delivered_on)
     finally:
         ws.close()

@@ -142,7 +142,8 @@ def publish_summary(summary: dict[str, Any]) -> None:
 def compare_registrations_flow(as_of: date | None = None, parts: int = 1) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_compare(ws, as_of, parts)
+        with ws.lock("compare"):
+            return run_compare(ws, as_of, parts)
     finally:
         ws.close()
 

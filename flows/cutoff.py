@@ -94,9 +94,10 @@ def survey_cutoff(as_of: date | None = None, notify: bool = True) -> dict[str, A
         result = run_cutoff(ws, as_of)
         if notify:
             day = as_of or today_in(ws.campaign()[1])
-            queue_final_notice(ws, day)
-            campaign_id, _campaign = ws.campaign()
-            sent = send_messages(ws, campaign_id)
+            with ws.lock("outbox"):
+                queue_final_notice(ws, day)
+                campaign_id, _campaign = ws.campaign()
+                sent = send_messages(ws, campaign_id)
             result["final_notice"] = {
                 "sent": sum(h.status == "sent" for h in sent if h.kind == KIND),
                 "failed": sum(h.status == "failed" for h in sent if h.kind == KIND),

@@ -34,7 +34,8 @@ def run_weekly_ranking(
 def daily_reminders(as_of: date | None = None, dry_run: bool = False) -> list[dict[str, Any]]:
     ws = Workspace.open()
     try:
-        return [h.to_json() for h in run_daily_reminders(ws, as_of, dry_run)]
+        with ws.lock("outbox"):
+            return [h.to_json() for h in run_daily_reminders(ws, as_of, dry_run)]
     finally:
         ws.close()
 
@@ -43,6 +44,7 @@ def daily_reminders(as_of: date | None = None, dry_run: bool = False) -> list[di
 def weekly_ranking(as_of: date | None = None, dry_run: bool = False, force: bool = False) -> list[dict[str, Any]]:
     ws = Workspace.open()
     try:
-        return [h.to_json() for h in run_weekly_ranking(ws, as_of, dry_run, force)]
+        with ws.lock("outbox"):
+            return [h.to_json() for h in run_weekly_ranking(ws, as_of, dry_run, force)]
     finally:
         ws.close()

@@ -24,6 +24,7 @@ from models.visits import (
     unlisted_visit_count,
     village_counts,
 )
+from tasks import faults
 from tasks.campaign import Campaign
 from tasks.ingest import IngestError, read_source, write_rejected_rows
 from tasks.snapshots import digest_files
@@ -60,6 +61,7 @@ def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_o
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
         recorded = record_visits(session, campaign_id=campaign_id, visits=visits, survey=campaign.survey)
+        faults.reached("survey.recorded")  # visits written, milestones not yet, nothing committed
         # Only the townships of these visits can have finished now, and only those not finished before.
         keys = {m.key for m in campaign.milestones if m.completed_by == "survey"}
         recorded_keys: dict[str, set[str]] = {}
@@ -145,7 +147,8 @@ def survey_phase(as_of: date | None = None) -> dict[str, Any]:
 def import_visits(files: list[str], received_on: date | None = None) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_import(ws, files, received_on)
+        with ws.lock("survey-import"):
+            return run_import(ws, files, received_on)
     finally:
         ws.close()
 

@@ -112,6 +112,7 @@ def run_worklists(ws: Workspace, out: Path | None = None, published_on: date | N
 def publish_worklists(out: str | None = None, published_on: date | None = None) -> dict[str, Any]:
     ws = Workspace.open()
     try:
-        return run_worklists(ws, Path(out) if out else None, published_on)
+        with ws.lock("worklists"):
+            return run_worklists(ws, Path(out) if out else None, published_on)
     finally:
         ws.close()

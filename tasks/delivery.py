@@ -51,6 +51,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import apprise
+import requests
 import yaml
 from apprise.common import MATCH_ALL_TAG, MATCH_ALWAYS_TAG
 from apprise.decorators import notify as apprise_notify
@@ -248,6 +249,102 @@ def write_folder_config(path: Path, recipients: Mapping[str, Path]) -> None:
 
 
 # --------------------------------------------------------------------------
+# WeCom / DingTalk / Feishu / Lark: HTTP 200 with an error code is a failure
+# --------------------------------------------------------------------------
+#
+# These services answer a refused message (bad key, too many messages, keyword
+# or IP not allowed, ...) with HTTP 200 and an error code in the JSON body:
+# {"errcode": 93000, "errmsg": "..."} (WeCom bot, DingTalk), {"code": 19001,
+# "msg": "..."} or {"StatusCode": 9499, "StatusMessage": "..."} (Feishu, Lark).
+# apprise 2.0 checks only the status code, so it reports these as sent.
+#
+# The plugin modules post with the module-level ``requests.post``.  Their
+# ``requests`` name is replaced by a stand-in that records the last response
+# per thread (apprise notifies services from a thread pool), and the services
+# of these schemas get a ``send`` that reads the recorded reply and turns an
+# error code into a failure with the service's own message.  Everything else
+# about the plugins (payloads, signatures, throttling) stays apprise's.
+
+_ERROR_REPLY_PLUGINS = ("wecombot", "dingtalk", "feishu", "lark")
+# (code key, message key) pairs, in the order they are looked for.
+_ERROR_FIELDS = (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage"))
+# Attributes of these plugins that hold a webhook key, token or signing secret.
+_SECRET_ATTRIBUTES = ("key", "token", "secret", "access_token")
+_last_reply = threading.local()
+
+
+class _RecordingRequests:
+    """Stands in for ``requests`` inside the checked plugin modules: the same API, and ``post`` keeps the
+    response where this thread's send can read it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(requests, name)
+
+    def post(self, *args: Any, **kwargs: Any) -> requests.Response:
+        response = requests.post(*args, **kwargs)
+        _last_reply.response = response
+        return response
+
+
+def _install_reply_recorder() -> None:
+    import importlib
+
+    for name in _ERROR_REPLY_PLUGINS:
+        module = importlib.import_module(f"apprise.plugins.{name}")
+        if not isinstance(getattr(module, "requests", None), _RecordingRequests):
+            module.requests = _RecordingRequests()  # type: ignore[attr-defined]
+
+
+_install_reply_recorder()
+
+
+def reply_error(response: Any) -> tuple[str, str] | None:
+    """The (code, message) of a JSON reply that reports an error, or None for success or a non-JSON body."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for code_key, message_key in _ERROR_FIELDS:
+        if code_key in data:
+            code = data[code_key]
+            if code in (0, "0", None):
+                return None
+            return str(code), str(data.get(message_key) or "")
+    return None
+
+
+def _checks_replies(service: Any) -> bool:
+    module = type(service).__module__
+    return module.startswith("apprise.plugins.") and module.rsplit(".", 1)[-1] in _ERROR_REPLY_PLUGINS
+
+
+def _check_replies(service: Any) -> None:
+    """Give a WeCom/DingTalk/Feishu/Lark service a ``send`` that fails on an error code in a 200 reply."""
+    original = service.send
+    secrets = [str(v) for a in _SECRET_ATTRIBUTES if isinstance(v := getattr(service, a, None), str) and len(v) > 3]
+
+    def send(*args: Any, **kwargs: Any) -> bool:
+        _last_reply.response = None
+        ok = bool(original(*args, **kwargs))
+        response, _last_reply.response = getattr(_last_reply, "response", None), None
+        if not ok or response is None:
+            return ok
+        error = reply_error(response)
+        if error is None:
+            return True
+        code, message = error
+        for secret in secrets:
+            message = message.replace(secret, "****")
+        # On the "apprise" logger: apprise's per-call capture puts it into the result, and so into the outbox.
+        service.logger.warning("%s 返回错误码 %s：%s", service.service_name, code, message or "（无说明）")
+        return False
+
+    service.send = send
+
+
+# --------------------------------------------------------------------------
 # Deliverer
 # --------------------------------------------------------------------------
 
@@ -306,6 +403,9 @@ class Deliverer:
         if throttle_seconds is not None:
             for service in services:
                 service.request_rate_per_sec = float(throttle_seconds)
+        for service in services:
+            if _checks_replies(service):
+                _check_replies(service)
 
         # Services are added as ready objects, not the config, so no notify()
         # call ever goes back to the configuration source.

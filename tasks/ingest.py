@@ -66,7 +66,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from tasks.campaign import Campaign, Source
 from tasks.idnumber import validate_ids
@@ -520,6 +520,8 @@ def _read_file(path: Path, headers: _Headers) -> list[_Table]:
             return [table] if table is not None else []
     except OSError as exc:
         raise IngestError(f"文件 {path.name} 无法读取：{exc.strerror or exc}") from exc
+    except CalamineError as exc:  # a workbook that opens but whose sheets are damaged (truncated, spliced)
+        raise IngestError(f"文件 {path.name} 无法读取（Excel 文件已损坏：{exc}）") from exc
     raise IngestError(f"文件 {path.name} 的格式不支持（只接受 .xlsx、.xls、.csv）")
 
 

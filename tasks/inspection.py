@@ -228,7 +228,9 @@ def check_results(
         if code is None:
             reasons.append(f"核查结果无法识别：{text}（可填：{names}）")
         checked = dates[i]
-        checked_text = "" if checked is None or pd.isna(checked) else pd.Timestamp(checked).date().isoformat()
+        # A workbook without the 核查日期 column gives "" here, which pd.Timestamp would turn into NaT.
+        stamp = pd.NaT if checked is None or checked == "" or pd.isna(checked) else pd.Timestamp(checked)
+        checked_text = "" if pd.isna(stamp) else stamp.date().isoformat()
         checked_on: date | None = date.fromisoformat(checked_text) if checked_text else received_on
         if not checked_text and "日期无法识别" in _text(issues[i]):
             reasons.append(_date_issue(_text(issues[i])))

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from models import crud
 from models.tables import OutboxMessage
+from tasks import faults
 from tasks.campaign import Campaign
 from tasks.reminders import PlannedMessage
 from tasks.render import Rendered, render
@@ -91,8 +92,10 @@ def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Hand
     for row in crud.undelivered_messages(session, campaign_id=campaign_id):
         # A missing attachment fails the send with its reason; the message stays in the outbox for the next run.
         result = sender.send(row.tags.split(","), row.title, row.body, attachments=attachments_of(row))
+        faults.reached("send.after")
         crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now())
         session.commit()
+        faults.reached("send.marked")
         handled.append(_handled(row, "sent" if result.ok else "failed", result.error))
     return handled
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from models.exports import log_exports
 from models.tables import SourceSnapshot
+from tasks import faults
 from tasks.ingest import IngestResult, write_rejects_workbook
 
 
@@ -79,13 +80,14 @@ def save_snapshot(
 ) -> Delivery:
     folder = data_dir / "snapshots" / result.source
     folder.mkdir(parents=True, exist_ok=True)
+    rejects_dir = data_dir / "rejects" / result.source
+    sweep_orphans(session, source=result.source, folders=(folder, rejects_dir))
     data_path = folder / f"{digest[:16]}.parquet"
     temporary = data_path.with_suffix(".parquet.tmp")
     result.accepted.to_parquet(temporary, index=False)
     os.replace(temporary, data_path)  # a crash leaves either no file or a whole one
     rejects_path = None
     if len(result.rejected) or _has_issues(result.accepted):
-        rejects_dir = data_dir / "rejects" / result.source
         rejects_dir.mkdir(parents=True, exist_ok=True)
         rejects_path = write_rejects_workbook(
             result, rejects_dir / f"{source_name}-退回-{delivered_on.isoformat()}-{digest[:8]}.xlsx", source_name
@@ -115,7 +117,25 @@ def save_snapshot(
     )
     session.add(snapshot)
     session.flush()
+    faults.reached("snapshot.written")  # the file is on disk, the row not yet committed
     return _delivery(snapshot, unchanged=False)
+
+
+def sweep_orphans(session: Session, *, source: str, folders: Sequence[Path]) -> list[Path]:
+    """Remove the files of deliveries that never reached the database: a run killed after writing its
+    Parquet (or rejects workbook) and before committing its row leaves them behind. Runs under the ingest's
+    run lock, so no other import is between writing a file and committing its row."""
+    rows = session.exec(select(SourceSnapshot).where(SourceSnapshot.source == source))
+    known = {Path(path).name for row in rows for path in (row.data_path, row.rejects_path) if path}
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.is_file() and path.name not in known:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def _has_issues(frame: pd.DataFrame) -> bool:

@@ -1,8 +1,8 @@
-"""the survey cut-off, the notices' attachments, the log of personal-data exports
+"""the survey cut-off, the notices' attachments, the log of personal-data exports, run locks
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 23:53:05.901986
+Create Date: 2026-11-29 00:11:19.330274
 """
 
 from __future__ import annotations
@@ -36,6 +36,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_personal_data_export_campaign_id"), ["campaign_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_personal_data_export_kind"), ["kind"], unique=False)
 
+    op.create_table(
+        "run_lock",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("host", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("command", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     op.create_table(
         "survey_cutoff",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -92,6 +102,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_cutoff_campaign_id"))
 
     op.drop_table("survey_cutoff")
+    op.drop_table("run_lock")
     with op.batch_alter_table("personal_data_export", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_personal_data_export_kind"))
         batch_op.drop_index(batch_op.f("ix_personal_data_export_campaign_id"))
