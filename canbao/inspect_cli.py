@@ -57,12 +57,14 @@ def inspect_import(
     """导入交回的督查抽查表：记录核查结果（不合格的行写入退回表，重复导入不重复记录）。"""
     day = parse_date(on, "--on")
     from flows.inspection import InspectionError, import_spot_checks
+    from models.runlock import LockHeld
     from tasks.ingest import IngestError
 
     with workspace() as ws:
         try:
-            result = import_spot_checks(ws, [str(f) for f in files], day)
-        except (InspectionError, IngestError) as exc:
+            with ws.lock("inspection-import"):
+                result = import_spot_checks(ws, [str(f) for f in files], day)
+        except (InspectionError, IngestError, LockHeld) as exc:
             fail(str(exc))
     if as_json:
         emit_json(result)

@@ -131,10 +131,13 @@ def run_import(kind: str, files: list[Path], on: str | None, as_json: bool) -> N
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         fail(escape(f"找不到文件：{'、'.join(missing)}"))
+    from models.runlock import LockHeld
+
     with workspace() as ws:
         try:
-            report, rejects = import_files(ws, kind, files, day)
-        except IngestError as exc:
+            with ws.lock(f"training-{kind}"):
+                report, rejects = import_files(ws, kind, files, day)
+        except (IngestError, LockHeld) as exc:
             fail(escape(str(exc)))
         campaign = ws.campaign()[1]
     show_report(kind, report, rejects, campaign, as_json)

@@ -91,7 +91,8 @@ def survey_cutoff(as_of: date | None = None, notify: bool = True) -> dict[str, A
     issue the final notice with the scores."""
     ws = Workspace.open()
     try:
-        result = run_cutoff(ws, as_of)
+        with ws.lock("cutoff"):
+            result = run_cutoff(ws, as_of)
         if notify:
             day = as_of or today_in(ws.campaign()[1])
             with ws.lock("outbox"):

@@ -215,6 +215,8 @@ def data_exchange(directory: str | None = None, delivered_on: date | None = None
     ws = Workspace.open()
     try:
         folder = Path(directory) if directory else ws.settings.data_path / "exchange" / INBOX
-        return run_exchange(ws, folder, delivered_on)
+        # It imports and compares: neither a collect nor a compare may run meanwhile.
+        with ws.lock("collect"), ws.lock("compare"):
+            return run_exchange(ws, folder, delivered_on)
     finally:
         ws.close()

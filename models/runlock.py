@@ -50,6 +50,10 @@ LOCK_NAMES = {
     "worklists": "入户调查名单生成",
     "survey-import": "入户调查结果导入",
     "outbox": "消息发送（催办提醒、通报）",
+    "cutoff": "入户调查截止",
+    "training-sessions": "培训场次导入",
+    "training-attendance": "培训签到导入",
+    "inspection-import": "督查抽查结果导入",
 }
 
 

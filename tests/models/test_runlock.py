@@ -67,3 +67,18 @@ def test_a_stale_lock_is_taken_over(engine: Engine, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("CANBAO_LOCK_STALE_SECONDS", "60")
     _plant(engine, host="other-host", pid=4242, since=datetime.now(UTC) - timedelta(minutes=2))
     release(engine, "compare", acquire(engine, "compare"))
+
+
+def test_every_lock_the_commands_take_has_a_chinese_name() -> None:
+    import re
+    from pathlib import Path
+
+    from models.runlock import LOCK_NAMES
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in [*root.glob("flows/*.py"), *root.glob("canbao/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\.lock\(\"([a-z-]+)\"\)", text))
+        used |= {f"training-{k}" for k in ("sessions", "attendance")} if 'lock(f"training-{kind}")' in text else set()
+    assert used and used <= set(LOCK_NAMES), used - set(LOCK_NAMES)
