@@ -28,7 +28,7 @@ from flows.runners import task_runner
 from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison
 from models.tables import SourceSnapshot
 from models.visits import visit_records
-from tasks import snapshots
+from tasks import faults, snapshots
 from tasks.compare import Rules, combine_summaries, summarise
 from tasks.compare_parts import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
 from tasks.exchange import status_snapshot
@@ -89,6 +89,7 @@ def store_result(ws: Workspace, as_of: date, snapshot_ids: dict[str, int], plan:
                 session, campaign_id=campaign_id, run_id=run_id, persons=persons, anomalies=result.anomalies
             )
             statuses.append(status_snapshot(persons))  # compact: what the next data exchange compares with
+            faults.reached("compare.stored")  # a partition's persons written, nothing committed
         summary = combine_summaries(summaries)
         finish_comparison(session, run_id=run_id, summary=summary)
     snapshots.save_status_snapshot(
