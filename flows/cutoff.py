@@ -18,7 +18,7 @@ from canbao.workspace import Workspace, today_in
 from flows.scoring import score_sheet
 from flows.steps import send_messages
 from models import crud
-from models.cutoff import counts_at_deadline, freeze, frozen, late_visit_count, mark_late_visits
+from models.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
 from tasks import outbox
 from tasks.campaign import COUNTY_TAG
 from tasks.documents import notice_folder_name, write_notice_files
@@ -39,8 +39,10 @@ def run_cutoff(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
     if day <= deadline:
         raise TooEarly(f"入户调查截止日期为{cn_date(deadline)}，{cn_date(day)}尚不能截止（截止后一天起可运行）")
     with ws.session() as session:
-        counts = counts_at_deadline(session.connection(), campaign_id=campaign_id, deadline=deadline)
-        newly = freeze(session, campaign_id=campaign_id, deadline=deadline, counts=counts, by=RECORDER)
+        newly = False
+        if cutoff_of(session, campaign_id=campaign_id) is None:  # counting reads every visit: only once
+            counts = counts_at_deadline(session.connection(), campaign_id=campaign_id, deadline=deadline)
+            newly = freeze(session, campaign_id=campaign_id, deadline=deadline, counts=counts, by=RECORDER)
         marked = mark_late_visits(session.connection(), campaign_id=campaign_id, deadline=deadline)
     with ws.session() as session:
         stored = frozen(session, campaign_id=campaign_id)

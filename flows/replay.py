@@ -187,19 +187,24 @@ def replay_campaign(
     return summary
 
 
-PLAN_DAY, EXCHANGE_DAY = (7, 20), (8, 1)  # the expansion plan and the departments' August delivery (defaults)
+# Days into the analysis phase when the simulated county writes its expansion plan and exchanges the
+# departments' next delivery (July 20 and August 1 in 2017).
+PLAN_AFTER, EXCHANGE_AFTER = timedelta(days=19), timedelta(days=31)
 
 
 def analyse(ws: Workspace, campaign: Campaign, folder: Path, seed: int, day: date, end: date) -> dict[str, Any]:
     """The analysis phase's work on its days: the expansion plan, a data exchange, the closing report."""
     done: dict[str, Any] = {}
-    if (day.month, day.day) == PLAN_DAY:
+    phase = campaign.phases.get(campaign.analysis.phase)
+    if phase is None:
+        return done
+    if day == phase.start + PLAN_AFTER:
         plan = write_expansion_plan(ws, day)
         county = plan["county"]
         done["plan"] = {"on": day.isoformat(), "file": plan["file"],
                         "targets": {i["insurance"]: i["target"] for i in county["insurances"]}}  # fmt: skip
-    if (day.month, day.day) == EXCHANGE_DAY:
-        inbox = later_deliveries(ws, folder, ws.settings.data_path / "exchange-inbox" / day.isoformat(), seed)
+    if day == phase.start + EXCHANGE_AFTER:
+        inbox = later_deliveries(ws, folder, ws.settings.data_path / "exchange-inbox" / day.isoformat(), seed, day)
         result = run_exchange(ws, inbox, day)
         done["exchange"] = {"on": day.isoformat(), "changes": result["changes"], "report": result["report"]}
     if day == end:
@@ -210,8 +215,8 @@ def analyse(ws: Workspace, campaign: Campaign, folder: Path, seed: int, day: dat
     return done
 
 
-def later_deliveries(ws: Workspace, county: Path, inbox: Path, seed: int) -> Path:
-    """What two departments send in August: the cremation list with a few new deaths and the work-injury list
+def later_deliveries(ws: Workspace, county: Path, inbox: Path, seed: int, day: date) -> Path:
+    """What two departments send later: the cremation list with a few new deaths and the work-injury list
     with a few new enrolments (persons the comparison found without it), beside their earlier files."""
     campaign_id, _campaign = ws.campaign()
     persons, _anomalies = load_registry(ws, campaign_id)
@@ -221,14 +226,16 @@ def later_deliveries(ws: Workspace, county: Path, inbox: Path, seed: int) -> Pat
     others = living[~living["id_number"].isin(missing["id_number"])]
     dying = others.sample(n=min(5, len(others)), random_state=seed + 1)
     added = {
-        "cremation": ("身份证号,姓名,火化日期", [f"{p.id_number},{p.name},2017-07-{10 + n}"
+        "cremation": ("身份证号,姓名,火化日期", [f"{p.id_number},{p.name},{day - timedelta(days=20 - n)}"
                                             for n, p in enumerate(dying.itertuples())]),
         "injury": ("身份证号,姓名,单位名称", [f"{p.id_number},{p.name},安溪县茶业有限公司"
                                           for p in missing.itertuples()]),
     }  # fmt: skip
     for source, (header, rows) in added.items():
         shutil.copytree(county / source, inbox / source, dirs_exist_ok=True)
-        (inbox / source / "2017年8月新增.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+        (inbox / source / f"{day.year}年{day.month}月新增.csv").write_text(
+            "\n".join([header, *rows]) + "\n", encoding="utf-8"
+        )
     return inbox
 
 
