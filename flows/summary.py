@@ -20,7 +20,7 @@ from models import crud
 from models.cutoff import late_visit_count
 from models.visits import village_counts
 from tasks.documents import notice_folder_name, write_notice_files
-from tasks.expansion import expansion_plan, plan_json
+from tasks.expansion import expansion_plan, plan_json, target_date_of
 from tasks.reminders import ranking_serial
 from tasks.status import milestone_statuses
 from tasks.summary_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
@@ -40,7 +40,9 @@ def summary_figures(ws: Workspace, as_of: date) -> SummaryFigures:
         raise NoComparison("还没有比对结果，请先运行 canbao compare")
     compared = json.loads(run.summary)
     persons, _anomalies = load_registry(ws, campaign_id)
-    plan = plan_json(expansion_plan(campaign, persons, as_of), campaign)
+    # After the plan's target date the figures still stand; the targets are those of its last month.
+    plan_day = min(as_of, target_date_of(campaign.analysis, campaign))
+    plan = plan_json(expansion_plan(campaign, persons, plan_day), campaign)
     county = plan["county"]
     assert isinstance(county, dict)
     deadline_counts, _frozen = survey_counts(ws, campaign_id, campaign, max(as_of, campaign.survey_window()[1]))
