@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,9 @@ def summary_figures(ws: Workspace, as_of: date) -> SummaryFigures:
     plan = plan_json(expansion_plan(campaign, persons, plan_day), campaign)
     county = plan["county"]
     assert isinstance(county, dict)
-    deadline_counts, _frozen = survey_counts(ws, campaign_id, campaign, max(as_of, campaign.survey_window()[1]))
+    # The figures at the deadline (made and received by then), whenever the report is written.
+    after_deadline = campaign.survey_window()[1] + timedelta(days=1)
+    deadline_counts, _frozen = survey_counts(ws, campaign_id, campaign, max(as_of, after_deadline))
     with ws.engine.connect() as connection:
         now = village_counts(connection, campaign_id=campaign_id, as_of=as_of,
                              window_start=window_start(campaign, as_of))  # fmt: skip

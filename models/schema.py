@@ -46,7 +46,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 class SchemaUpgradeError(RuntimeError):
-    """The database's tables match no known revision; nothing was changed."""
+    """The upgrade failed (tables of no known revision, a locked database, …); nothing was changed."""
 
 
 def upgrade(engine: Engine) -> str:
@@ -71,8 +71,8 @@ def _upgrade(engine: Engine) -> str:
         url = engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
         raise SchemaUpgradeError(
-            f"数据库 {url} 的表结构与任何已知版本都不一致，无法升级（{reason}）；数据库未做任何更改。"
-            "请用与该数据库同一版本的 canbao 导出数据，或换用新的数据库"
+            f"数据库 {url} 无法升级到最新的表结构（{reason}）；数据库未做任何更改。"
+            "若其中的表不是由已发布版本的 canbao 建立的，请换用新的数据库"
         ) from exc
 
 
