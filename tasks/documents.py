@@ -43,6 +43,7 @@ from markupsafe import Markup
 
 from tasks.masking import mask_text
 from tasks.render import TEMPLATES_DIR, cn_date
+from tasks.webfonts import FAMILIES, embed_fonts
 
 __all__ = [
     "FONT_STACKS",
@@ -461,14 +462,17 @@ def _html_environment(directory: Path = TEMPLATES_DIR) -> Environment:
 
 
 def _css_fonts(font: str) -> Markup:
-    """A CSS font-family list; names with spaces quoted. Our own constants, so marked safe for the template."""
-    return Markup(", ".join(f"'{name}'" if " " in name else name for name in FONT_STACKS[font]))
+    """A CSS font-family list; names with spaces quoted, the page's embedded glyphs (tasks.webfonts) before the
+    generic family. Our own constants, so marked safe for the template."""
+    *names, generic = FONT_STACKS[font]
+    embedded = FAMILIES["sans"] if generic == "sans-serif" else FAMILIES["serif"]
+    return Markup(", ".join(f"'{name}'" if " " in name else name for name in [*names, embedded, generic]))
 
 
 def to_html(doc: OfficialDocument) -> str:
     """One self-contained page (inline CSS, no external resource), printable on A4 with the same margins."""
     doc = _masked(doc)
-    return (
+    page = (
         _html_environment()
         .get_template("documents/notice.html.j2")
         .render(
@@ -485,6 +489,7 @@ def to_html(doc: OfficialDocument) -> str:
             margins={"top": 37, "bottom": 35, "left": 28, "right": 26},
         )
     )
+    return embed_fonts(page, ("serif", "sans"))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tasks.masking import find_unmasked
 from tasks.ranking import TownshipStanding
 from tasks.render import TEMPLATES_DIR, cn_date
 from tasks.scoring import TownshipFacts, TownshipScore
+from tasks.webfonts import embed_fonts
 from tasks.worklists import ANOMALY_NAMES
 
 SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作节点")
@@ -446,6 +447,7 @@ def render_html(report: Report, directory: Path = TEMPLATES_DIR) -> str:
         for name in SECTIONS
     ]
     charts = {c.key: {"title": c.title, "uri": c.data_uri()} for c in report.charts}
-    return env.get_template(HTML_TEMPLATE).render(
+    page = env.get_template(HTML_TEMPLATE).render(
         title=report.title, overview=report.overview, sections=sections, charts=charts
     )
+    return embed_fonts(page, ("sans",))

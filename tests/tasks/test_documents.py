@@ -205,7 +205,8 @@ def test_html_is_self_contained_escaped_and_in_chinese() -> None:
     html = to_html(notice())
     assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
-    assert "<link" not in html and "<script" not in html and "@import" not in html and "url(" not in html
+    assert "<link" not in html and "<script" not in html and "@import" not in html
+    assert html.count("url(") == html.count("url(data:font/otf;base64,") == 2  # only the embedded glyphs
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for text in (
         ISSUER,
@@ -217,7 +218,7 @@ def test_html_is_self_contained_escaped_and_in_chinese() -> None:
     ):
         assert text in html
     assert "@page { size: A4; margin: 37mm 26mm 35mm 28mm; }" in html
-    assert "FangSong, 仿宋, 仿宋_GB2312, STFangsong, 'Noto Serif CJK SC', serif" in html
+    assert "FangSong, 仿宋, 仿宋_GB2312, STFangsong, 'Noto Serif CJK SC', canbao-cjk-serif, serif" in html
     assert html.count("<tr>") == 4
 
 
