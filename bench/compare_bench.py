@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.duckdb_reference import run_reference  # noqa: E402
 from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from canbao.workspace import Workspace  # noqa: E402
-from models import crud  # noqa: E402
+from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison  # noqa: E402
 from tasks import snapshots  # noqa: E402
 from tasks.compare import Rules, compare, summarise  # noqa: E402
 from tasks.ingest import read_source  # noqa: E402
@@ -127,8 +127,10 @@ def main() -> None:
     with memory.stage():
         started = time.perf_counter()
         with ws.session() as session:
-            crud.store_comparison(session, campaign_id=campaign_id, as_of=AS_OF, snapshots={},
-                                  persons=result.persons, anomalies=result.anomalies, summary=summary)  # fmt: skip
+            run_id = begin_comparison(session, campaign_id=campaign_id, as_of=AS_OF, snapshots={})
+            add_comparison_part(session, campaign_id=campaign_id, run_id=run_id, persons=result.persons,
+                                anomalies=result.anomalies)  # fmt: skip
+            finish_comparison(session, run_id=run_id, summary=summary)
         elapsed = time.perf_counter() - started
     figures |= {"persist_s": round(elapsed, 2), "persist_peak_gb": _gb(memory.peak)}
     total += elapsed

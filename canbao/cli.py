@@ -60,6 +60,18 @@ def parse_date(text: str | None, option: str) -> date | None:
         fail(f"{option} 的日期 {text!r} 无效，应为 YYYY-MM-DD（例如 2017-06-30）")
 
 
+IMPORT_HEADINGS = {"rows_read": "读取", "recorded": "记录", "rejected": "退回", "duplicates": "重复",
+                   "pending": "未填写结果"}  # fmt: skip
+
+
+def print_import(result: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+    """The table of a returned-workbook import: files, rows read, recorded, rejected, … and the rejects file."""
+    headings = {**IMPORT_HEADINGS, **(extra or {})}
+    table = Table("文件数", *headings.values(), "退回表")
+    table.add_row(str(len(result["files"])), *(str(result[k]) for k in headings), result["rejects_file"] or "")
+    out.print(table)
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 

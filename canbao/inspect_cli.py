@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, workspace
+from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
 from canbao.workspace import today_in
 
 inspect_app: typer.Typer = typer.Typer(help="督查抽查", no_args_is_help=True)
@@ -69,17 +69,7 @@ def inspect_import(
     if as_json:
         emit_json(result)
         return
-    table = Table("文件数", "读取", "记录", "退回", "重复", "未填写结果", "退回表")
-    table.add_row(
-        str(len(result["files"])),
-        str(result["rows_read"]),
-        str(result["recorded"]),
-        str(result["rejected"]),
-        str(result["duplicates"]),
-        str(result["pending"]),
-        result["rejects_file"] or "",
-    )
-    out.print(table)
+    print_import(result)
 
 
 @inspect_app.command("rates")

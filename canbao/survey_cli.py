@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, run_flow, workspace
+from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, run_flow, workspace
 from canbao.workspace import today_in
 
 survey_app: typer.Typer = typer.Typer(help="入户调查", no_args_is_help=True)
@@ -31,18 +31,7 @@ def survey_import(
     if as_json:
         emit_json({**{k: result[k] for k in IMPORT_FIELDS}, "pending": result["pending"], "changes": result["changes"]})
         return
-    table = Table("文件数", "读取", "记录", "退回", "重复", "未填写结果", "信息变更", "退回表")
-    table.add_row(
-        str(len(result["files"])),
-        str(result["rows_read"]),
-        str(result["recorded"]),
-        str(result["rejected"]),
-        str(result["duplicates"]),
-        str(result["pending"]),
-        str(result["changes"]),
-        result["rejects_file"] or "",
-    )
-    out.print(table)
+    print_import(result, {"changes": "信息变更"})
 
 
 @survey_app.command("corrections")

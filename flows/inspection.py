@@ -16,6 +16,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from canbao.workspace import Workspace, today_in
+from flows.rejects import write_returned_rejects
 from models.exports import log_exports
 from models.inspection import (
     SpotCheck,
@@ -29,7 +30,7 @@ from models.inspection import (
     township_visits,
 )
 from tasks.campaign import Campaign, Township
-from tasks.ingest import IngestError, read_source, write_rejected_rows
+from tasks.ingest import IngestError, read_source
 from tasks.inspection import (
     CHECK_COLUMNS,
     TownshipRate,
@@ -39,7 +40,6 @@ from tasks.inspection import (
     error_rates,
     spot_check_source,
 )
-from tasks.snapshots import digest_files
 from tasks.worklists import write_table
 
 SAMPLE_FIELDS = ("township", "as_of", "seed", "size", "drawn", "villages", "file", "sample_id")
@@ -226,7 +226,9 @@ def import_spot_checks(ws: Workspace, files: Sequence[str], received_on: date | 
         parts = [f for f in (result.rejected, rows.rejected) if len(f)]
         rejected = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else result.rejected)
         # The rejects first: should writing them fail, nothing is recorded and the same files can be imported again.
-        rejects_file = str(_write_rejects(ws, rejected, paths, day)) if len(rejected) else None
+        rejects_file = write_returned_rejects(
+            ws, rejected, paths, day, area="inspection", title="督查抽查结果", columns=CHECK_COLUMNS
+        )
         for check in rows.checks.to_dict("records"):
             session.add(
                 SpotCheck(
@@ -246,18 +248,6 @@ def import_spot_checks(ws: Workspace, files: Sequence[str], received_on: date | 
         "rejects_file": rejects_file,
         "pending": rows.pending,
     }
-
-
-def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path], day: date) -> Path:
-    """The rows sent back, named by the files' content so a re-import overwrites, not adds."""
-    digest = digest_files(list(paths))[:12]
-    labels = {name: synonyms[0] for name, synonyms in CHECK_COLUMNS.items()}
-    path = ws.settings.data_path / "inspection" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
-    written = write_rejected_rows(rejected, path, "督查抽查结果", labels)
-    campaign_id, _campaign = ws.campaign()
-    with ws.session() as session:
-        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(written, len(rejected))])
-    return written
 
 
 # -- error rates ----------------------------------------------------------------------------------------------

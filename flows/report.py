@@ -19,7 +19,6 @@ from prefect.cache_policies import NO_CACHE
 from canbao.workspace import Workspace, today_in
 from flows.scoring import score_sheet
 from models.report import anomaly_counts, first_visit_days, gap_counts
-from tasks.campaign import Campaign
 from tasks.ranking import rank_townships
 from tasks.render import cn_date
 from tasks.report import Report, ReportInputs, build_report, html_rows, render_html, write_workbook
@@ -33,10 +32,6 @@ TABLE_ARTIFACTS = {
     "gaps": "扩面盲点",
     "milestones": "工作节点",
 }
-
-
-def phase_key(campaign: Campaign, day: date) -> str | None:
-    return next((key for key, p in campaign.phases.items() if p.start <= day <= p.end), None)
 
 
 @task(name="load-report-inputs", cache_policy=NO_CACHE)
@@ -108,8 +103,8 @@ def supervisors_report(
     try:
         _cid, campaign = ws.campaign()
         day = as_of or today_in(campaign)
-        current = phase_key(campaign, day)
-        if phases is not None and current not in phases:
+        phase = campaign.phase_on(day)
+        if phases is not None and (phase is None or phase.key not in phases):
             get_run_logger().info("%s不在%s阶段内，不生成督查报告", cn_date(day), "、".join(phases))
             return {"as_of": day.isoformat(), "skipped": True}
         folder = Path(out) if out else ws.settings.data_path / "reports" / day.isoformat()

@@ -60,15 +60,14 @@ def township_facts(
     milestone_shares: dict[str, float | None],
     error_rates: dict[str, float | None],
 ) -> list[TownshipFacts]:
-    totals = villages.groupby("township_code")[["to_visit", "visited"]].sum() if len(villages) else None
+    totals = villages.groupby("township_code")[["to_visit", "visited"]].sum().to_dict("index") if len(villages) else {}
     facts = []
     for t in campaign.townships:
-        has = totals is not None and t.code in totals.index
-        to_visit = int(totals.at[t.code, "to_visit"]) if has and totals is not None else 0
-        visited = int(totals.at[t.code, "visited"]) if has and totals is not None else 0
+        counts = totals.get(t.code, {"to_visit": 0, "visited": 0})
         facts.append(
-            TownshipFacts(t.code, t.name, to_visit, visited, milestone_shares.get(t.code), error_rates.get(t.code))
-        )
+            TownshipFacts(t.code, t.name, int(counts["to_visit"]), int(counts["visited"]),
+                          milestone_shares.get(t.code), error_rates.get(t.code))
+        )  # fmt: skip
     return facts
 
 

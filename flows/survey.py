@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from canbao.workspace import Workspace, today_in
+from flows.rejects import write_returned_rejects
 from flows.tracking import run_phase_tracking
 from models import crud
 from models.cutoff import cutoff_of, mark_late_visits
@@ -26,8 +27,7 @@ from models.visits import (
 )
 from tasks import faults
 from tasks.campaign import Campaign
-from tasks.ingest import IngestError, read_source, write_rejected_rows
-from tasks.snapshots import digest_files
+from tasks.ingest import IngestError, read_source
 from tasks.survey import RETURNED_COLUMNS, VisitRecord, facts_from_days, returned_list_source, returned_visits
 from tasks.survey_progress import Progress, progress_from_counts, window_start
 
@@ -97,7 +97,9 @@ def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date
     rows = returned_visits(result.accepted, campaign, listed, day)
     rejected = pd.concat([result.rejected, rows.rejected], ignore_index=True) if len(rows.rejected) else result.rejected
     # The rejects first: should writing them fail, nothing is recorded and the same files can simply be imported again.
-    rejects_file = str(_write_rejects(ws, rejected, paths, day)) if len(rejected) else None
+    rejects_file = write_returned_rejects(
+        ws, rejected, paths, day, area="survey", title="入户调查名单", columns=RETURNED_COLUMNS
+    )
     outcome = record_and_complete(ws, rows.visits, day)
     summary = {
         "files": [str(p) for p in paths],
@@ -115,18 +117,6 @@ def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date
         summary["rows_read"], summary["recorded"], summary["rejected"], summary["duplicates"], summary["pending"],
     )  # fmt: skip
     return summary
-
-
-def _write_rejects(ws: Workspace, rejected: pd.DataFrame, paths: Sequence[Path], day: date) -> Path:
-    """The rows sent back, named by the files' content so a re-import overwrites, not adds."""
-    digest = digest_files(list(paths))[:12]
-    labels = {name: synonyms[0] for name, synonyms in RETURNED_COLUMNS.items()}
-    path = ws.settings.data_path / "survey" / "rejects" / f"{day.isoformat()}-{digest}-退回.xlsx"
-    written = write_rejected_rows(rejected, path, "入户调查名单", labels)
-    campaign_id, _campaign = ws.campaign()
-    with ws.session() as session:
-        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(written, len(rejected))])
-    return written
 
 
 def run_import(ws: Workspace, files: Sequence[str], received_on: date | None = None) -> dict[str, Any]:

@@ -14,17 +14,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 BATCH = 100_000
-
-
-def replace_rows(connection: Connection, table: str, frame: pd.DataFrame, *, where: dict[str, Any]) -> int:
-    """Delete the rows matching `where` and insert `frame` (plus the `where` values) in their place,
-    inside the caller's transaction."""
-    condition = " AND ".join(f"{column} = :{column}" for column in where)
-    connection.execute(text(f"DELETE FROM {table} WHERE {condition}"), where)
-    return insert_rows(connection, table, frame.assign(**where))
 
 
 def insert_rows(connection: Connection, table: str, frame: pd.DataFrame) -> int:

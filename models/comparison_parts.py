@@ -1,5 +1,5 @@
-"""Storing a comparison partition by partition: the same rows as `crud.store_comparison`, in one transaction,
-with only one partition's persons in memory at a time.
+"""Storing a comparison (begin, one or more parts, finish) in one transaction, with only one partition's
+persons in memory at a time; a single-process comparison is one part.
 
 Partitions arrive in ID order (key ranges, see tasks/compare_parts.py), each sorted by ID number, so the
 persons are inserted in the same order as a whole comparison sorted at once: the unique index on (campaign,

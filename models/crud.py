@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +26,7 @@ from tasks.campaign import Campaign
 from tasks.status import CompletionFact
 
 if TYPE_CHECKING:  # pandas and Arrow load only for bulk writes: quick commands stay quick
-    import pandas as pd
+    pass
 
 
 class NoCampaignError(LookupError):
@@ -284,37 +283,6 @@ def record_missing_completions(session: Session, *, campaign_id: int, facts: Ite
 
 
 # -- comparison results ------------------------------------------------------------------------------
-
-
-def store_comparison(
-    session: Session,
-    *,
-    campaign_id: int,
-    as_of: date,
-    snapshots: Mapping[str, int],
-    persons: pd.DataFrame,
-    anomalies: pd.DataFrame,
-    summary: Mapping[str, Any],
-) -> int:
-    """Replace the registration database's persons and anomalies with a comparison's, in one transaction."""
-    from models.bulk import replace_rows
-
-    run = CompareRun(
-        campaign_id=campaign_id,
-        as_of=as_of,
-        snapshots=json.dumps(dict(snapshots)),
-        summary=json.dumps(summary, ensure_ascii=False),
-    )
-    session.add(run)
-    session.flush()
-    assert run.id is not None
-    connection = session.connection()
-    where = {"campaign_id": campaign_id}
-    replace_rows(connection, "anomaly", anomalies.assign(compare_run_id=run.id), where=where)
-    # In ID order the unique index on (campaign, ID) is appended to rather than split page by page.
-    ordered = persons.sort_values("id_number", ignore_index=True)
-    replace_rows(connection, "person", ordered.assign(compare_run_id=run.id), where=where)
-    return run.id
 
 
 def latest_comparison(session: Session, *, campaign_id: int) -> CompareRun | None:

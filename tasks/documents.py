@@ -121,6 +121,23 @@ class OfficialDocument:
     short_title: str | None = None  # for file names; the title without 关于…的 by default
     keywords: Sequence[str] = ()
 
+    @classmethod
+    def issued(
+        cls,
+        office: str,
+        *,
+        doc_number: str,
+        title: str,
+        recipients: str,
+        sections: Sequence[Section],
+        signed_on: date,
+        keywords: Sequence[str] = (),
+    ) -> OfficialDocument:
+        """A document an office issues, signs and prints itself on `signed_on` (the campaign's notices)."""
+        return cls(issuer=office, doc_number=doc_number, title=title, recipients=recipients, sections=sections,
+                   signed_by=office, signed_on=signed_on, printed=f"{office}  {cn_date(signed_on)}印发",
+                   keywords=keywords)  # fmt: skip
+
 
 def document_number(pattern: str, *, prefix: str, year: int, serial: int) -> str:
     """安参保办〔2017〕3号 from "{prefix}〔{year}〕{serial}号": numbers as they are, never zero-padded."""

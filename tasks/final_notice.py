@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from tasks.campaign import COUNTY_TAG, Campaign
-from tasks.documents import OfficialDocument, Section, Table, document_number
-from tasks.reminders import RANKING_RECIPIENTS, PlannedMessage, ranking_serial
+from tasks.documents import OfficialDocument, Section, Table
+from tasks.reminders import RANKING_RECIPIENTS, PlannedMessage, notice_number, ranking_serial
 from tasks.render import cn_date
 from tasks.scoring import TownshipFacts, TownshipScore
 
@@ -49,9 +49,7 @@ def final_notice_context(
     analysis = campaign.phases.get("analysis")
     return {
         "serial": serial,
-        "doc_number": document_number(
-            campaign.notices.doc_number, prefix=campaign.notices.doc_prefix, year=deadline.year, serial=serial
-        ),
+        "doc_number": notice_number(campaign, deadline.year, serial),
         "deadline": deadline,
         "plan": campaign.name,
         "rows": rows,
@@ -111,15 +109,13 @@ def final_document(
     sections.append(Section("工作要求", [
         "未按期完成的乡镇要继续完成入户调查，逾期走访照常录入，但不计入按期完成。"
         f"{phase}各乡镇要配合做好数据完善、扩面计划落实和数据交换工作，确保全民参保登记工作取得实效。"]))  # fmt: skip
-    return OfficialDocument(
-        issuer=issuer,
+    return OfficialDocument.issued(
+        issuer,
         doc_number=c["doc_number"],
         title=TITLE,
         recipients=RANKING_RECIPIENTS,
         sections=sections,
-        signed_by=issuer,
         signed_on=as_of,
-        printed=f"{issuer}  {cn_date(as_of)}印发",
         keywords=("全民参保登记", "通报", "入户调查", "绩效评分"),
     )
 

@@ -127,6 +127,12 @@ def is_ranking_day(campaign: Campaign, as_of: date) -> bool:
     return phase is not None and phase.key in campaign.ranking.phases and as_of.isoweekday() == campaign.ranking.weekday
 
 
+def notice_number(campaign: Campaign, year: int, serial: int) -> str:
+    """The campaign's document number for its `serial`-th notice of `year` (`[notices] doc_number`)."""
+    notices = campaign.notices
+    return document_number(notices.doc_number, prefix=notices.doc_prefix, year=year, serial=serial)
+
+
 def ranking_serial(campaign: Campaign, as_of: date) -> int:
     """The notice's number in the series: how many ranking days there have been up to `as_of`."""
     serial = 0
@@ -170,11 +176,10 @@ def ranking_context(
                 "expected_rate": max((s.expected_rate for s in ranked), default=0.0),
             },
         }
-    notices = campaign.notices
     return {
         **survey_part,
         "serial": serial,
-        "doc_number": document_number(notices.doc_number, prefix=notices.doc_prefix, year=as_of.year, serial=serial),
+        "doc_number": notice_number(campaign, as_of.year, serial),
         "phase": phase.model_dump() if phase else None,
         "standings": [s.__dict__ for s in standings],
         "bottom": [s.__dict__ for s in bottom],
@@ -309,15 +314,13 @@ def ranking_document(
             ],
         )
     )
-    return OfficialDocument(
-        issuer=issuer,
+    return OfficialDocument.issued(
+        issuer,
         doc_number=c["doc_number"],
         title=RANKING_TITLE,
         recipients=RANKING_RECIPIENTS,
         sections=sections,
-        signed_by=issuer,
         signed_on=as_of,
-        printed=f"{issuer}  {cn_date(as_of)}印发",
         keywords=("全民参保登记", "通报", f"第{c['serial']}期"),
     )
 

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from tasks.campaign import Campaign
-from tasks.documents import OfficialDocument, Section, Table, document_number
+from tasks.documents import OfficialDocument, Section, Table
+from tasks.reminders import notice_number
 from tasks.render import cn_date
 from tasks.scoring import TownshipScore
 
@@ -99,17 +100,13 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
                   [[i.name, str(i.should), str(i.insured), str(i.elsewhere), str(i.gap), _percent(i.coverage),
                     str(i.target)] for i in f.insurances], caption="全县分险种参保状况及扩面目标")))  # fmt: skip
     sections.append(Section("提升社会保险服务质量的建议", suggestions(f)))
-    return OfficialDocument(
-        issuer=issuer,
-        doc_number=document_number(
-            campaign.notices.doc_number, prefix=campaign.notices.doc_prefix, year=f.as_of.year, serial=serial
-        ),
+    return OfficialDocument.issued(
+        issuer,
+        doc_number=notice_number(campaign, f.as_of.year, serial),
         title=f"{campaign.county.name}{TITLE_SUFFIX}",
         recipients="县人民政府：",
         sections=sections,
-        signed_by=issuer,
         signed_on=f.as_of,
-        printed=f"{issuer}  {cn_date(f.as_of)}印发",
         keywords=("全民参保登记", "工作总结", "社保服务质量"),
     )
 
