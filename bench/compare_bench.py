@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.duckdb_reference import run_reference  # noqa: E402
-from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from canbao.workspace import Workspace  # noqa: E402
 from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison  # noqa: E402
-from tasks import snapshots  # noqa: E402
-from tasks.compare import Rules, compare, summarise  # noqa: E402
-from tasks.ingest import read_source  # noqa: E402
+from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
+from tasks.comparison.compare import Rules, compare, summarise  # noqa: E402
+from tasks.intake import snapshots  # noqa: E402
+from tasks.intake.ingest import read_source  # noqa: E402
+from tasks.workspace import Workspace  # noqa: E402
 
 AS_OF = date(2017, 4, 30)
 
@@ -169,9 +169,9 @@ _SYNTH = """
 import sys
 from pathlib import Path
 from datetime import date
-from canbao.settings import DEFAULT_CAMPAIGN
-from tasks.campaign import load_campaign
-from tasks.synth import generate_county
+from models.settings import DEFAULT_CAMPAIGN
+from models.campaign.spec import load_campaign
+from tasks.simulation.synth import generate_county
 campaign, _ = load_campaign(DEFAULT_CAMPAIGN)
 generate_county(campaign, int(sys.argv[2]), Path(sys.argv[1]), seed=int(sys.argv[3]), as_of=date(2017, 4, 30),
                 formats="csv")

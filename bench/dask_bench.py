@@ -38,7 +38,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from canbao.settings import DEFAULT_CAMPAIGN, Settings, prepare_prefect_environment  # noqa: E402
+from flows.runtime import prepare_prefect_environment  # noqa: E402
+from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 
 AS_OF = date(2017, 4, 30)
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
@@ -76,9 +77,9 @@ class TreeMemory:
 
 
 def base_county(base: int, seed: int, work: Path) -> dict[str, pd.DataFrame]:
-    from tasks.campaign import load_campaign
-    from tasks.ingest import read_source
-    from tasks.synth import generate_county
+    from models.campaign.spec import load_campaign
+    from tasks.intake.ingest import read_source
+    from tasks.simulation.synth import generate_county
 
     campaign, _ = load_campaign(DEFAULT_CAMPAIGN)
     files = work / "base"
@@ -116,8 +117,8 @@ def write_snapshots(frames: dict[str, pd.DataFrame], copies: int, folder: Path) 
 
 
 def register(settings: Settings, snapshots: dict[str, tuple[Path, int]]) -> None:
-    from canbao.workspace import Workspace
     from models.tables import SourceSnapshot
+    from tasks.workspace import Workspace
 
     ws = Workspace.open(settings)
     ws.init()
@@ -213,8 +214,8 @@ def main() -> None:
     figures["persons_expected"] = persons_per_copy * copies
 
     # Every count is copies × the base county's: compare it in one partition, in this process.
-    from tasks.campaign import load_campaign
-    from tasks.compare import Rules, compare, summarise
+    from models.campaign.spec import load_campaign
+    from tasks.comparison.compare import Rules, compare, summarise
 
     campaign, _ = load_campaign(DEFAULT_CAMPAIGN)
     base = {source: pq.ParquetFile(path).read_row_group(0).to_pandas() for source, (path, _r) in snapshots.items()}

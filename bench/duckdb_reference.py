@@ -1,6 +1,6 @@
 """The comparison's rules written again in DuckDB SQL, over the same accepted rows (Parquet snapshots).
 
-It is the benchmark's yardstick for speed and, because it shares no code with tasks/compare.py, a second
+It is the benchmark's yardstick for speed and, because it shares no code with tasks/comparison/compare.py, a second
 opinion on every count.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
 
 
 def reference_sql(campaign: Campaign, parquet: dict[str, Path], as_of: date) -> tuple[str, str]:

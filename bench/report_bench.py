@@ -30,14 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compare_bench import PeakMemory, _gb  # noqa: E402
 from bench.survey_bench import county_lists, synthetic_ids  # noqa: E402
-from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from canbao.workspace import Workspace  # noqa: E402
 from flows.report import load_report_inputs, write_report_files  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
+from models.campaign.spec import INSURANCES  # noqa: E402
+from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from models.visits import refresh_first_visits  # noqa: E402
-from tasks.campaign import INSURANCES  # noqa: E402
-from tasks.masking import find_unmasked  # noqa: E402
-from tasks.report import build_report, table_texts  # noqa: E402
+from tasks.documents.supervisors_report import build_report, table_texts  # noqa: E402
+from tasks.identity.masking import find_unmasked  # noqa: E402
+from tasks.workspace import Workspace  # noqa: E402
 
 DURING, AFTER = date(2017, 6, 16), date(2017, 7, 7)
 

@@ -31,15 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.compare_bench import PeakMemory, _gb  # noqa: E402
-from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from canbao.workspace import Workspace  # noqa: E402
 from flows.survey import progress_in_database  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
+from models.campaign.spec import INSURANCES, Campaign  # noqa: E402
+from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from models.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
-from tasks.campaign import INSURANCES, Campaign  # noqa: E402
-from tasks.idnumber import check_char  # noqa: E402
-from tasks.survey_progress import survey_progress  # noqa: E402
-from tasks.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402
+from tasks.identity.idnumber import check_char  # noqa: E402
+from tasks.survey.progress_report import survey_progress  # noqa: E402
+from tasks.survey.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402
+from tasks.workspace import Workspace  # noqa: E402
 
 AS_OF = date(2017, 6, 20)
 
@@ -230,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     global POSTGRES
     POSTGRES = args.postgres
-    from tasks.campaign import load_campaign
+    from models.campaign.spec import load_campaign
 
     campaign, _digest = load_campaign(DEFAULT_CAMPAIGN)
     work = Path(tempfile.mkdtemp(prefix="canbao-survey-bench-"))

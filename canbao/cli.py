@@ -17,13 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from canbao.settings import Settings, prepare_prefect_environment, quiet_temporary_server
 from canbao.training_cli import training_app
-from canbao.workspace import Workspace, today_in
+from flows.runtime import prepare_prefect_environment, quiet_temporary_server
 from models import crud
+from models.campaign.spec import Campaign, CampaignFileError, load_campaign
 from models.crud import NoCampaignError
-from tasks.campaign import Campaign, CampaignFileError, load_campaign
-from tasks.status import STATE_NAMES, milestone_statuses
+from models.settings import Settings
+from tasks.plan.status import STATE_NAMES, milestone_statuses
+from tasks.workspace import Workspace, today_in
 
 app = typer.Typer(
     help="全民参保登记工作调度（canbao）",
@@ -92,9 +93,9 @@ def run_flow(flow_fn: Callable[..., T], **kwargs: Any) -> T:
     prepare_prefect_environment(Settings())
     from flows.comparison import NothingToCompare
     from flows.worklists import NoComparison
+    from models import faults
     from models.runlock import LockHeld
-    from tasks import faults
-    from tasks.ingest import IngestError
+    from tasks.intake.ingest import IngestError
 
     faults.arm()  # test-only: CANBAO_FAULT_AFTER kills the command after a delay
 
@@ -291,7 +292,7 @@ def replay(
     if first and last and last < first:
         fail("--end 早于 --start")
     from flows.replay import replay_campaign, summary_path
-    from tasks.simulation import PROFILE_NAMES
+    from tasks.simulation.owners import PROFILE_NAMES
 
     summary = run_flow(replay_campaign, start=first, end=last, seed=seed, persons=persons)
     if as_json:
@@ -527,7 +528,7 @@ def synth(
         fail("--formats 只能是 mixed 或 csv")
     day = parse_date(as_of, "--as-of")
     assert day is not None
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     try:
         campaign, _digest = load_campaign(Settings().campaign)  # the file, so no database is needed

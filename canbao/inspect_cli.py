@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
-from canbao.workspace import today_in
+from tasks.workspace import today_in
 
 inspect_app: typer.Typer = typer.Typer(help="督查抽查", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def inspect_import(
     day = parse_date(on, "--on")
     from flows.inspection import InspectionError, import_spot_checks
     from models.runlock import LockHeld
-    from tasks.ingest import IngestError
+    from tasks.intake.ingest import IngestError
 
     with workspace() as ws:
         try:

@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from canbao.cli import AsOf, Json, emit_json, fail, out, parse_date, run_flow, workspace
-from canbao.workspace import today_in
-from tasks.render import cn_date
+from tasks.messages.render import cn_date
+from tasks.workspace import today_in
 
 
 def cutoff(as_of: str = AsOf, as_json: bool = Json) -> None:

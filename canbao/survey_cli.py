@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, run_flow, workspace
-from canbao.workspace import today_in
+from tasks.workspace import today_in
 
 survey_app: typer.Typer = typer.Typer(help="入户调查", no_args_is_help=True)
 
@@ -65,8 +65,8 @@ def survey_audit(
 ) -> None:
     """一个人的参保登记信息变更记录（谁、何时、改前、改后）；电话和身份证号按规定遮盖。"""
     from models.visits import person_changes
-    from tasks.idnumber import validate_id
-    from tasks.masking import mask_id, mask_text
+    from tasks.identity.idnumber import validate_id
+    from tasks.identity.masking import mask_id, mask_text
 
     check = validate_id(id_number)
     if not check.ok or check.id is None:
@@ -100,7 +100,7 @@ def survey_audit(
 def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
     """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
     from flows.survey import load_progress
-    from tasks.survey_progress import progress_json
+    from tasks.survey.progress_report import progress_json
 
     day = parse_date(as_of, "--as-of")
     with workspace() as ws:

@@ -15,9 +15,9 @@ import typer
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from canbao.workspace import Workspace
-    from tasks.campaign import Campaign
-    from tasks.training import AttendanceRow, SessionRow, TrainingImport
+    from models.campaign.spec import Campaign
+    from tasks.training.sessions import AttendanceRow, SessionRow, TrainingImport
+    from tasks.workspace import Workspace
 
 training_app = typer.Typer(help="乡镇级业务培训：培训场次、签到、完成情况", no_args_is_help=True)
 sessions_app = typer.Typer(help="培训场次", no_args_is_help=True)
@@ -60,8 +60,8 @@ def status(
 ) -> None:
     """各乡镇的培训场次、参训人数、是否完成，以及需要提醒的原因。"""
     from canbao.cli import emit_json, err, out, parse_date, workspace
-    from canbao.workspace import today_in
     from models import training as db
+    from tasks.workspace import today_in
 
     day = parse_date(as_of, "--as-of")
     with workspace() as ws:
@@ -125,7 +125,7 @@ class ImportReport:
 
 def run_import(kind: str, files: list[Path], on: str | None, as_json: bool) -> None:
     from canbao.cli import err, fail, parse_date, workspace
-    from tasks.ingest import IngestError
+    from tasks.intake.ingest import IngestError
 
     day = parse_date(on, "--on")
     missing = [str(f) for f in files if not f.is_file()]
@@ -149,10 +149,10 @@ def import_files(
     ws: Workspace, kind: str, files: list[Path], day: date | None
 ) -> tuple[ImportReport, list[tuple[str, int, str]]]:
     """Read, write the rejects workbook, record (all or nothing); the report and the rejects' locations."""
-    from canbao.workspace import today_in
     from models import crud
     from models import training as db
-    from tasks.training import read_attendance, read_sessions, training_completions
+    from tasks.training.sessions import read_attendance, read_sessions, training_completions
+    from tasks.workspace import today_in
 
     campaign_id, campaign = ws.campaign()
     require_training(campaign)
@@ -203,8 +203,8 @@ def write_rejects(
     files: list[Path],
 ) -> str | None:
     """The rejects workbook, when some rows were rejected or are to be checked."""
-    from tasks.snapshots import digest_files
-    from tasks.training import AttendanceRow, write_training_rejects
+    from tasks.intake.snapshots import digest_files
+    from tasks.training.sessions import AttendanceRow, write_training_rejects
 
     if not result.rejected and not any(isinstance(r, AttendanceRow) and r.issue for r in result.accepted):
         return None
@@ -219,7 +219,7 @@ def show_report(
     from rich.table import Table
 
     from canbao.cli import emit_json, err, out
-    from tasks.masking import mask_text
+    from tasks.identity.masking import mask_text
 
     if as_json:
         emit_json(report.to_json())

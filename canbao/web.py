@@ -6,7 +6,7 @@ Rules the page keeps:
 * A link is `/w/<token>`. The token is looked up by its SHA-256 (models.worker); a token opens its own
   village's list and nothing else. An unknown, malformed or revoked token, an entry of another village or a
   path that does not exist all get the same 404 page: the page never tells a wrong link from a right one.
-* A visit goes through `tasks.survey.check_visit`, the checks a returned work list gets, then
+* A visit goes through `tasks.survey.visits.check_visit`, the checks a returned work list gets, then
   `flows.survey.record_and_complete`, the same transaction the file import uses. A rejected form is shown
   again with the reasons in Chinese and the worker's input kept; a recorded one redirects to the list
   (POST-redirect-GET). The same submission twice is one visit (the visit key is person, outcome, date and
@@ -38,15 +38,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from canbao.settings import PROJECT_ROOT, Settings
-from canbao.workspace import Workspace, today_in
 from flows.survey import record_and_complete
+from models.campaign.spec import Campaign
+from models.campaign.values import VisitRecord
 from models.crud import NoCampaignError, active_campaign
 from models.db import make_engine
+from models.settings import PROJECT_ROOT, Settings
 from models.worker import ListedPerson, find_token, person_visits, village_entries, village_entry
-from tasks.campaign import Campaign
-from tasks.masking import mask_id, mask_phone, mask_text
-from tasks.survey import CORRECTED, VisitRecord, check_visit
+from tasks.identity.masking import mask_id, mask_phone, mask_text
+from tasks.survey.visits import CORRECTED, check_visit
+from tasks.workspace import Workspace, today_in
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates" / "web"
 CHANNEL = "web"

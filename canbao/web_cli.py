@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from canbao.cli import Json, emit_json, err, fail, out, workspace
-from canbao.settings import Settings, prepare_prefect_environment
-from tasks.campaign import Campaign
+from flows.runtime import prepare_prefect_environment
+from models.campaign.spec import Campaign
+from models.settings import Settings
 
 web_app: typer.Typer = typer.Typer(help="入户调查网页（村（社区）工作人员用手机登记走访结果）", no_args_is_help=True)
 

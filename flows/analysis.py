@@ -9,15 +9,15 @@ from typing import Any
 
 from prefect import flow
 
-from canbao.workspace import Workspace, today_in
 from flows.tracking import run_phase_tracking
 from flows.worklists import NoComparison, load_registry
 from models import crud
-from tasks.campaign import Campaign
-from tasks.expansion import expansion_plan, plan_json, plan_table, priority_table
-from tasks.render import cn_date
-from tasks.status import CompletionFact
-from tasks.worklists import Sheet, write_sheets
+from models.campaign.spec import Campaign
+from models.campaign.values import CompletionFact
+from tasks.analysis.expansion import expansion_plan, plan_json, plan_table, priority_table
+from tasks.messages.render import cn_date
+from tasks.survey.worklists import Sheet, write_sheets
+from tasks.workspace import Workspace, today_in
 
 PHASE = "analysis"
 AUTO_RECORDER = "系统（数据分析）"

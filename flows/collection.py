@@ -10,11 +10,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from canbao.workspace import Workspace, today_in
 from models import crud
-from tasks import snapshots
-from tasks.collection import delivery_completions
-from tasks.ingest import IngestError, read_source
+from tasks.intake import snapshots
+from tasks.intake.ingest import IngestError, read_source
+from tasks.plan.data_completions import delivery_completions
+from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据导入）"
 SUFFIXES = {".xlsx", ".xls", ".csv"}

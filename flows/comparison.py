@@ -4,7 +4,7 @@ database partition by partition and publish its figures.
 
 `canbao compare` calls `compare_registrations`, which builds the flow with the task runner the settings
 choose (CANBAO_TASK_RUNNER, CANBAO_DASK_ADDRESS, CANBAO_DASK_WORKERS): no code changes between a laptop and
-a cluster. Workers receive paths and a small plan, never DataFrames (tasks/compare_parts.py).
+a cluster. Workers receive paths and a small plan, never DataFrames (tasks/comparison/partitions.py).
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import col, select
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace, today_in
 from flows.runners import task_runner
+from models import faults
 from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison
+from models.settings import Settings
 from models.tables import SourceSnapshot
 from models.visits import visit_records
-from tasks import faults, snapshots
-from tasks.compare import Rules, combine_summaries, summarise
-from tasks.compare_parts import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
-from tasks.exchange import status_snapshot
-from tasks.render import cn_date
-from tasks.survey import overlay_visits
+from tasks.analysis.exchange import status_snapshot
+from tasks.comparison.compare import Rules, combine_summaries, summarise
+from tasks.comparison.partitions import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
+from tasks.intake import snapshots
+from tasks.messages.render import cn_date
+from tasks.survey.visits import overlay_visits
+from tasks.workspace import Workspace, today_in
 
 
 class NothingToCompare(LookupError):

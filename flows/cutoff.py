@@ -14,16 +14,16 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from canbao.workspace import Workspace, today_in
 from flows.scoring import score_sheet
 from flows.steps import send_messages
 from models import crud
+from models.campaign.spec import COUNTY_TAG
 from models.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
-from tasks import outbox
-from tasks.campaign import COUNTY_TAG
-from tasks.documents import notice_folder_name, write_notice_files
-from tasks.final_notice import KIND, final_document, final_notice_key, plan_final_notice
-from tasks.render import cn_date
+from tasks.documents.final_notice import KIND, final_document, final_notice_key, plan_final_notice
+from tasks.documents.official import notice_folder_name, write_notice_files
+from tasks.messages import outbox
+from tasks.messages.render import cn_date
+from tasks.workspace import Workspace, today_in
 
 RECORDER = "系统（入户调查截止）"
 

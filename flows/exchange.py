@@ -4,7 +4,7 @@ report what changed since the previous comparison, per township.
 A delivery folder has the layout of `canbao collect` (DIR/<source key>/files). The comparison runs again only
 when the active deliveries differ from those the latest comparison used: the same folder exchanged twice
 imports nothing the second time, compares nothing and reports 无变化. The changes are those between the latest
-comparison's per-person statuses and the new one's (tasks.exchange), so visits recorded since then count too.
+comparison's per-person statuses and the new one's (tasks.analysis.exchange), so visits recorded since then count too.
 An exchange on or after the analysis phase's start completes the campaign's `[analysis] exchange_milestone`
 (the data-exchange meeting, 定期召开数据有关部门的协调会) for its owners.
 
@@ -24,17 +24,17 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import text
 
-from canbao.workspace import Workspace, today_in
 from flows.analysis import analysis_completions
 from flows.collection import run_collect
 from flows.comparison import run_compare
 from models import crud
-from tasks import snapshots
-from tasks.campaign import Campaign
-from tasks.exchange import KIND_NAMES, KINDS, STATUS_COLUMNS, STATUS_NAMES, Changes, by_township, changes
-from tasks.masking import mask_id
-from tasks.render import cn_date
-from tasks.worklists import Sheet, write_sheets
+from models.campaign.spec import Campaign
+from tasks.analysis.exchange import KIND_NAMES, KINDS, STATUS_COLUMNS, STATUS_NAMES, Changes, by_township, changes
+from tasks.identity.masking import mask_id
+from tasks.intake import snapshots
+from tasks.messages.render import cn_date
+from tasks.survey.worklists import Sheet, write_sheets
+from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据交换）"
 INBOX = "inbox"

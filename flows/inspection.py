@@ -1,7 +1,7 @@
 """Spot checks (督查抽查): drawing a sample, importing the inspectors' results, the townships' error rates.
 
 Plain functions, no Prefect: a sample is a few dozen rows and a returned workbook a few hundred, so the
-commands answer at once. The rules are in tasks.inspection; this module loads, calls and saves.
+commands answer at once. The rules are in tasks.inspection.spot_checks; this module loads, calls and saves.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from canbao.workspace import Workspace, today_in
 from flows.rejects import write_returned_rejects
+from models.campaign.spec import Campaign, Township
 from models.exports import log_exports
 from models.inspection import (
     SpotCheck,
@@ -29,9 +29,7 @@ from models.inspection import (
     sample_members,
     township_visits,
 )
-from tasks.campaign import Campaign, Township
-from tasks.ingest import IngestError, read_source
-from tasks.inspection import (
+from tasks.inspection.spot_checks import (
     CHECK_COLUMNS,
     TownshipRate,
     check_results,
@@ -40,7 +38,9 @@ from tasks.inspection import (
     error_rates,
     spot_check_source,
 )
-from tasks.worklists import write_table
+from tasks.intake.ingest import IngestError, read_source
+from tasks.survey.worklists import write_table
+from tasks.workspace import Workspace, today_in
 
 SAMPLE_FIELDS = ("township", "as_of", "seed", "size", "drawn", "villages", "file", "sample_id")
 IMPORT_FIELDS = ("files", "rows_read", "recorded", "rejected", "duplicates", "rejects_file", "pending")

@@ -7,8 +7,8 @@ from typing import Any
 
 from prefect import flow
 
-from canbao.workspace import Workspace
 from flows.tracking import run_phase_tracking
+from tasks.workspace import Workspace
 
 PHASE = "launch"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from prefect import flow
 
-from canbao.workspace import Workspace
 from flows import steps
 from flows.training_steps import queue_training_reminders
-from tasks import outbox
+from tasks.messages import outbox
+from tasks.workspace import Workspace
 
 
 def run_daily_reminders(ws: Workspace, as_of: date | None = None, dry_run: bool = False) -> list[outbox.Handled]:

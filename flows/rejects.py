@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from canbao.workspace import Workspace
 from models.exports import log_exports
-from tasks.ingest import write_rejected_rows
-from tasks.snapshots import digest_files
+from tasks.intake.ingest import write_rejected_rows
+from tasks.intake.snapshots import digest_files
+from tasks.workspace import Workspace
 
 
 def write_returned_rejects(

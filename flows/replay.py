@@ -16,8 +16,6 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
 from flows.analysis import write_expansion_plan
 from flows.collection import import_source, record_deliveries
 from flows.comparison import run_compare
@@ -33,18 +31,20 @@ from flows.tracking import run_phase_tracking
 from flows.worklists import load_registry, run_worklists
 from models import crud
 from models import training as training_db
+from models.campaign.spec import Campaign
+from models.campaign.values import VisitRecord
+from models.settings import Settings
 from models.visits import load_to_visit
-from tasks.campaign import Campaign
-from tasks.ranking import rank_townships
-from tasks.reminders import is_ranking_day
-from tasks.simulation import PROFILE_NAMES, Profile, SimulatedOwners
-from tasks.snapshots import delivered_sources
-from tasks.status import milestone_statuses
-from tasks.survey import VisitRecord
-from tasks.survey_progress import calendar_of
-from tasks.survey_simulation import SimulatedVisit, SurveySimulation
-from tasks.synth import generate_county
-from tasks.training import AttendanceRow, SessionRow, training_completions
+from tasks.intake.snapshots import delivered_sources
+from tasks.messages.reminders import is_ranking_day
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
+from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners
+from tasks.simulation.survey import SimulatedVisit, SurveySimulation
+from tasks.simulation.synth import generate_county
+from tasks.survey.progress_report import calendar_of
+from tasks.training.sessions import AttendanceRow, SessionRow, training_completions
+from tasks.workspace import Workspace
 
 SIMULATED_BY = "模拟"
 DEFAULT_PERSONS = 20_000  # a modest county: every stage runs for real, the demo stays well under two minutes

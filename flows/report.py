@@ -1,6 +1,6 @@
 """The supervisors' report (督查报告): one workbook and one self-contained HTML page for a day, and the same
 figures as Prefect artifacts. The figures come from the database as counts (models.report) and from the score
-sheet (flows.scoring); tasks.report builds the tables and charts.
+sheet (flows.scoring); tasks.documents.supervisors_report builds the tables and charts.
 
 Scheduled weekly (prefect.yaml); the deployment passes `phases`, so that outside those phases of the campaign
 the scheduled run does nothing.
@@ -16,13 +16,20 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from canbao.workspace import Workspace, today_in
 from flows.scoring import score_sheet
 from models.report import anomaly_counts, first_visit_days, gap_counts
-from tasks.ranking import rank_townships
-from tasks.render import cn_date
-from tasks.report import Report, ReportInputs, build_report, html_rows, render_html, write_workbook
-from tasks.status import milestone_statuses
+from tasks.documents.supervisors_report import (
+    Report,
+    ReportInputs,
+    build_report,
+    html_rows,
+    render_html,
+    write_workbook,
+)
+from tasks.messages.render import cn_date
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
+from tasks.workspace import Workspace, today_in
 
 ARTIFACT_PREFIX = "supervisors-report"
 TABLE_ARTIFACTS = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from canbao.settings import Settings
+from models.settings import Settings
 
 
 def task_runner(settings: Settings) -> TaskRunner[Any]:

@@ -1,4 +1,4 @@
-"""Loading what the townships' performance scores are computed from, and computing them (tasks.scoring).
+"""Loading what the townships' performance scores are computed from, and computing them (tasks.scoring.scores).
 
 Scores as of a day after the survey's deadline are final: they use the figures frozen at the cut-off, or, if
 the cut-off has not run yet, the same figures computed now (visits made and received by the deadline). Before
@@ -13,15 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from canbao.workspace import Workspace
 from flows.inspection import inspection_error_rates
+from models.campaign.spec import Campaign
 from models.cutoff import counts_at_deadline, frozen
 from models.visits import village_counts
-from tasks.campaign import Campaign
-from tasks.ranking import rank_townships
-from tasks.scoring import TownshipFacts, TownshipScore, score_townships
-from tasks.status import milestone_statuses
-from tasks.survey_progress import window_start
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
+from tasks.scoring.scores import TownshipFacts, TownshipScore, score_townships
+from tasks.survey.progress_report import window_start
+from tasks.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,26 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import text
 
-from canbao.workspace import Workspace, today_in
 from models import crud
-from tasks import outbox, snapshots
-from tasks.campaign import Campaign
-from tasks.collection import missing_sources
-from tasks.delivery import Deliverer
-from tasks.documents import notice_file_names, notice_folder_name, write_notice_files
-from tasks.ranking import rank_townships
-from tasks.reminders import PlannedMessage, is_ranking_day, plan_ranking_notice, plan_reminders, ranking_document
-from tasks.status import MilestoneStatus, milestone_statuses
-from tasks.survey_progress import Progress, calendar_of
-from tasks.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
-from tasks.workdays import WorkCalendar
+from models.campaign.spec import Campaign
+from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
+from tasks.intake import snapshots
+from tasks.messages import outbox
+from tasks.messages.reminders import (
+    PlannedMessage,
+    is_ranking_day,
+    plan_ranking_notice,
+    plan_reminders,
+    ranking_document,
+)
+from tasks.messages.sending import Deliverer
+from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
+from tasks.plan.data_completions import missing_sources
+from tasks.plan.status import MilestoneStatus, milestone_statuses
+from tasks.plan.workdays import WorkCalendar
+from tasks.scoring.ranking import rank_townships
+from tasks.survey.progress_report import Progress, calendar_of
+from tasks.workspace import Workspace, today_in
 
 
 def statuses_as_of(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[MilestoneStatus]]:

@@ -1,4 +1,4 @@
-"""The campaign's closing report (tasks.summary_report): gathers the figures, writes the document.
+"""The campaign's closing report (tasks.documents.closing_report): gathers the figures, writes the document.
 
 Run at the end of the analysis phase (`canbao summary`); writing it on or after the phase's start completes the
 county's `summary_report` milestone.
@@ -12,20 +12,20 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from canbao.workspace import Workspace, today_in
 from flows.analysis import analysis_completions
 from flows.scoring import score_sheet, survey_counts
 from flows.worklists import NoComparison, load_registry
 from models import crud
 from models.cutoff import late_visit_count
 from models.visits import village_counts
-from tasks.documents import notice_folder_name, write_notice_files
-from tasks.expansion import expansion_plan, plan_json, target_date_of
-from tasks.reminders import ranking_serial
-from tasks.status import milestone_statuses
-from tasks.summary_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
-from tasks.survey_progress import window_start
-from tasks.worklists import ANOMALY_NAMES
+from tasks.analysis.expansion import expansion_plan, plan_json, target_date_of
+from tasks.documents.closing_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
+from tasks.documents.official import notice_folder_name, write_notice_files
+from tasks.messages.reminders import ranking_serial
+from tasks.plan.status import milestone_statuses
+from tasks.survey.progress_report import window_start
+from tasks.survey.worklists import ANOMALY_NAMES
+from tasks.workspace import Workspace, today_in
 
 MILESTONE = "summary_report"
 RECORDER = "系统（工作总结）"

@@ -12,10 +12,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from canbao.workspace import Workspace, today_in
 from flows.rejects import write_returned_rejects
 from flows.tracking import run_phase_tracking
-from models import crud
+from models import crud, faults
+from models.campaign.spec import Campaign
+from models.campaign.values import VisitRecord
 from models.cutoff import cutoff_of, mark_late_visits
 from models.exports import log_exports
 from models.visits import (
@@ -25,11 +26,10 @@ from models.visits import (
     unlisted_visit_count,
     village_counts,
 )
-from tasks import faults
-from tasks.campaign import Campaign
-from tasks.ingest import IngestError, read_source
-from tasks.survey import RETURNED_COLUMNS, VisitRecord, facts_from_days, returned_list_source, returned_visits
-from tasks.survey_progress import Progress, progress_from_counts, window_start
+from tasks.intake.ingest import IngestError, read_source
+from tasks.survey.progress_report import Progress, progress_from_counts, window_start
+from tasks.survey.visits import RETURNED_COLUMNS, facts_from_days, returned_list_source, returned_visits
+from tasks.workspace import Workspace, today_in
 
 PHASE = "survey"
 AUTO_RECORDER = "系统（入户调查）"
@@ -152,8 +152,8 @@ CORRECTION_HEADINGS = {
 def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
     """One workbook per department with what the visits found wrong in its data (错误信息反馈清单)."""
     from models.visits import person_changes_before, visit_records
-    from tasks.survey import correction_lists
-    from tasks.worklists import write_table
+    from tasks.survey.visits import correction_lists
+    from tasks.survey.worklists import write_table
 
     campaign_id, campaign = ws.campaign()
     with ws.engine.connect() as connection:

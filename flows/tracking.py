@@ -10,10 +10,10 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from canbao.workspace import Workspace
 from flows.steps import statuses_as_of
-from tasks.render import cn_date
-from tasks.status import STATE_NAMES
+from tasks.messages.render import cn_date
+from tasks.plan.status import STATE_NAMES
+from tasks.workspace import Workspace
 
 
 @task(name="track-phase", cache_policy=NO_CACHE)

@@ -11,10 +11,10 @@ from datetime import date
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from canbao.workspace import Workspace, today_in
 from models import training as training_db
-from tasks import outbox
-from tasks.training import plan_training_reminders
+from tasks.messages import outbox
+from tasks.training.sessions import plan_training_reminders
+from tasks.workspace import Workspace, today_in
 
 
 @task(name="queue-training-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

@@ -11,14 +11,14 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import text
 
-from canbao.workspace import Workspace, today_in
 from models import crud
 from models.exports import log_exports
 from models.visits import add_worklist_entries
-from tasks.collection import worklist_completions
-from tasks.compare import PERSON_COLUMNS
-from tasks.render import cn_date
-from tasks.worklists import coverage_gaps, to_visit, village_lists, write_gaps, write_village_list
+from tasks.comparison.compare import PERSON_COLUMNS
+from tasks.messages.render import cn_date
+from tasks.plan.data_completions import worklist_completions
+from tasks.survey.worklists import coverage_gaps, to_visit, village_lists, write_gaps, write_village_list
+from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（名单下发）"
 

@@ -1,7 +1,7 @@
 """Storing a comparison (begin, one or more parts, finish) in one transaction, with only one partition's
 persons in memory at a time; a single-process comparison is one part.
 
-Partitions arrive in ID order (key ranges, see tasks/compare_parts.py), each sorted by ID number, so the
+Partitions arrive in ID order (key ranges, see tasks/comparison/partitions.py), each sorted by ID number, so the
 persons are inserted in the same order as a whole comparison sorted at once: the unique index on (campaign,
 ID) is appended to, and the rows get the same ids as in a single-process run.
 """

@@ -11,6 +11,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 
+from models.campaign.spec import Campaign
+from models.campaign.values import CompletionFact
 from models.tables import (
     CampaignRecord,
     CompareRun,
@@ -22,8 +24,6 @@ from models.tables import (
     PhaseRecord,
     utcnow,
 )
-from tasks.campaign import Campaign
-from tasks.status import CompletionFact
 
 if TYPE_CHECKING:  # pandas and Arrow load only for bulk writes: quick commands stay quick
     pass

@@ -69,7 +69,7 @@ class SpotExport(SQLModel, table=True):
 
 class SpotCheck(SQLModel, table=True):
     """An inspector's result for one drawn visit. One per sample and visit: importing the same result again
-    changes nothing, a different one is refused (see tasks.inspection)."""
+    changes nothing, a different one is refused (see tasks.inspection.spot_checks)."""
 
     __tablename__ = "spot_check"
     __table_args__ = (UniqueConstraint("sample_id", "visit_key"),)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
-from tasks.campaign import INSURANCES
+from models.campaign.spec import INSURANCES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +51,7 @@ def anomaly_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
 
 
 def gap_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
-    """Per township, as tasks.worklists.coverage_gaps counts per village: the living registered persons, the
+    """Per township, as tasks.survey.worklists.coverage_gaps counts per village: the living registered persons, the
     uninsured, the partly insured and, per insurance, those who should have it and do not (`missing`).
     Columns township_code, residents, uninsured, partial, and one per insurance."""
     import pandas as pd

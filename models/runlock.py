@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
-from tasks import faults
+from models import faults
 
 __all__ = ["LOCK_NAMES", "LockHeld", "RunLock", "acquire", "held", "release", "run_lock"]
 

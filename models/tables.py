@@ -180,7 +180,7 @@ class Person(SQLModel, table=True):
     subsidised: str = ""  # comma-separated subsidised-group sources
     anomalies: str = ""  # comma-separated anomaly codes
     compare_run_id: int
-    # The latest household visit's outcome and date; re-applied after every comparison (see tasks.survey).
+    # The latest household visit's outcome and date; re-applied after every comparison (see tasks.survey.visits).
     survey_outcome: str = Field(default="", sa_column_kwargs={"server_default": ""})
     surveyed_on: date | None = None
 

@@ -14,10 +14,10 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
+from models.campaign.spec import Campaign
+from models.campaign.values import CompletionFact
 from models.tables import utcnow
-from tasks.campaign import Campaign
-from tasks.status import CompletionFact
-from tasks.training import (
+from tasks.training.sessions import (
     CAMPAIGN_SOURCE,
     AttendanceRow,
     Booking,

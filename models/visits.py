@@ -16,8 +16,9 @@ from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session
 
 from models.bulk import insert_rows
-from tasks.campaign import Survey
-from tasks.survey import PERSON_FIELDS, VisitRecord, apply_visit
+from models.campaign.spec import Survey
+from models.campaign.values import PERSON_FIELDS, VisitRecord
+from tasks.survey.visits import apply_visit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -287,7 +288,7 @@ def person_changes_before(connection: Connection, *, campaign_id: int, ids: Sequ
 
 
 def village_counts(connection: Connection, *, campaign_id: int, as_of: date, window_start: date) -> pd.DataFrame:
-    """What tasks.progress counts per village, counted by the database: persons listed (once per village),
+    """What tasks.survey.progress counts per village, counted by the database: persons listed (once per village),
     visited (a visit with an outcome dated by `as_of`), registered (such a visit with outcome `registered`) and
     first visited after `window_start`. A county's million visits never leave the database."""
     import pandas as pd
@@ -313,7 +314,7 @@ def village_counts(connection: Connection, *, campaign_id: int, as_of: date, win
 
 
 def unlisted_visit_count(connection: Connection, *, campaign_id: int, as_of: date) -> int:
-    """Visits (with an outcome, dated by `as_of`) of persons on no list, as tasks.progress.unlisted_visits.
+    """Visits (with an outcome, dated by `as_of`) of persons on no list, as tasks.survey.progress.unlisted_visits.
 
     An uncorrelated NOT IN is evaluated once into a lookup table by both databases; a correlated NOT EXISTS
     made SQLite scan the campaign's entries once per visit (minutes at a county's size)."""

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session, col, select
 
+from models.campaign.spec import INSURANCES
 from models.tables import WorkerToken, utcnow
-from tasks.campaign import INSURANCES
 
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters, 192 bits
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")

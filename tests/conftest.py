@@ -20,9 +20,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 for _name in ("CANBAO_DATABASE_URL", "CANBAO_APPRISE_CONFIG", "CANBAO_DATA_DIR", "CANBAO_CAMPAIGN"):
     os.environ.pop(_name, None)
 
-from canbao.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from canbao.workspace import Workspace  # noqa: E402
-from tasks.campaign import Campaign, load_campaign  # noqa: E402
+from models.campaign.spec import Campaign, load_campaign  # noqa: E402
+from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
+from tasks.workspace import Workspace  # noqa: E402
 
 pytest_plugins = ["tests.receivers"]
 

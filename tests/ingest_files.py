@@ -1,7 +1,7 @@
 """Builders of department files as they really arrive, for the importer's tests and its benchmark.
 
 Everything is written into a directory the caller gives (tmp_path in tests). IDs are made with an independent
-implementation of the check character (ISO 7064 MOD 11-2 with computed weights), not with tasks.idnumber.
+implementation of the check character (ISO 7064 MOD 11-2 with computed weights), not with tasks.identity.idnumber.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
 
 Cell = str | int | float | bool | date | datetime | None
 

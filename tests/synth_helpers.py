@@ -1,7 +1,8 @@
-"""Read the synthetic county's files back, independently of tasks.synth: a minimal, strict importer for tests.
+"""Read the synthetic county's files back, independently of tasks.simulation.synth: a minimal, strict importer for
+tests.
 
-Rules (the ones tasks.synth documents): the header is the first row whose cells name every required field by
-one of its synonyms; after it, a row whose required cells are all empty is a blank row, a note or a title and is
+Rules (the ones tasks.simulation.synth documents): the header is the first row whose cells name every required field
+by one of its synonyms; after it, a row whose required cells are all empty is a blank row, a note or a title and is
 skipped; any other row is a data row. A data row is rejected if its ID fails `validate_id` or a required cell is
 empty. An exact duplicate is an accepted data row identical, cell for cell, to an earlier one of the same source.
 """
@@ -17,8 +18,8 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from tasks.campaign import Source
-from tasks.idnumber import validate_id
+from models.campaign.spec import Source
+from tasks.identity.idnumber import validate_id
 
 Rows = list[list[Any]]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
 from tests.cli_runner import invoke
 from tests.flows.test_survey_season import _published
 from tests.survey_files import fill_returned, listed_ids
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 1500, out, seed=3, as_of=date(2017, 4, 30), formats="csv")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from canbao.settings import DEFAULT_CAMPAIGN
+from models.settings import DEFAULT_CAMPAIGN
 from tests.cli_runner import invoke
 
 
@@ -79,9 +79,9 @@ def test_a_broken_campaign_file_exits_2_naming_key_and_line_and_leaves_the_datab
 
 
 def test_commands_before_init_say_what_to_do(env: dict[str, str]) -> None:
-    from canbao.settings import Settings
-    from canbao.workspace import Workspace
     from models.db import create_schema
+    from models.settings import Settings
+    from tasks.workspace import Workspace
 
     ws = Workspace.open(Settings(data_dir=Path(env["CANBAO_DATA_DIR"]), database_url=env["CANBAO_DATABASE_URL"]))
     create_schema(ws.engine)

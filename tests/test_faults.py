@@ -1,6 +1,6 @@
 """Killing `canbao` (SIGKILL) inside its work and running it again ends in the state of an uninterrupted run.
 
-The commands run as real child processes; a test-only hook (tasks/faults.py, CANBAO_FAULT_AT) kills the child
+The commands run as real child processes; a test-only hook (models/faults.py, CANBAO_FAULT_AT) kills the child
 at a named point inside the critical work: after a snapshot file is written but before its row is committed,
 half-way through storing a comparison, after the visits of a survey import are written but before the
 transaction ends, and after a message was handed to apprise but before its outbox row was marked sent.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
 from tests.cli_runner import invoke
 from tests.process_helpers import KILLED, database_state, files_state, run, run_killed, run_ok, start
 from tests.survey_files import fill_returned, listed_ids
@@ -90,7 +90,7 @@ def _outputs(command: list[str], stdout: str) -> Any:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign, prefect_harness: None) -> Reference:
     """The same work, uninterrupted, in a workspace of its own (SQLite, in-process)."""
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     root = tmp_path_factory.mktemp("reference")
     delivery = root / "delivery"

@@ -11,13 +11,13 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
 
-from canbao.settings import DEFAULT_CAMPAIGN
-from canbao.workspace import Workspace
 from flows.inspection import inspection_error_rates
+from models.campaign.spec import Campaign
+from models.settings import DEFAULT_CAMPAIGN
 from models.tables import Person, Visit
-from tasks.campaign import Campaign
-from tasks.idnumber import check_char
-from tasks.masking import find_unmasked
+from tasks.identity.idnumber import check_char
+from tasks.identity.masking import find_unmasked
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 FENGCHENG, PENGLAI = "350524100", "350524101"

@@ -12,10 +12,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
 
-from canbao.settings import DEFAULT_CAMPAIGN, Settings
-from canbao.workspace import Workspace
 from models import crud
-from tasks.masking import find_unmasked
+from models.settings import DEFAULT_CAMPAIGN, Settings
+from tasks.identity.masking import find_unmasked
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.ingest_files import Cell, write_csv, write_xlsx
 

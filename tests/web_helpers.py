@@ -11,10 +11,10 @@ from datetime import date
 
 from sqlmodel import select
 
-from canbao.workspace import Workspace
 from models.tables import Person, Visit, WorklistEntry
 from models.worker import issue_token
-from tasks.idnumber import check_char
+from tasks.identity.idnumber import check_char
+from tasks.workspace import Workspace
 
 TOWNSHIP = "350524100"
 VILLAGE_A = "350524100001"  # 新安社区

@@ -13,10 +13,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
-from tasks.campaign import Campaign
-from tasks.masking import find_unmasked
+from models.campaign.spec import Campaign
+from models.settings import Settings
+from tasks.identity.masking import find_unmasked
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -25,7 +25,7 @@ AS_OF = "2017-07-15"
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 1500, out, seed=7, as_of=date(2017, 4, 30), formats="csv")

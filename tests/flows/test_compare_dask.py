@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
 from flows.comparison import comparison_flow
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
+from models.settings import Settings
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -25,7 +25,7 @@ DASK = {"CANBAO_TASK_RUNNER": "dask", "CANBAO_DASK_WORKERS": "2", "CANBAO_DASK_P
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 2500, out, seed=23, as_of=date(2017, 4, 30), formats="csv")

@@ -1,5 +1,5 @@
 """A season with known outcomes, cut off at June 30 and scored through the command line; the scores are held
-against an independent computation of the rules documented in tasks/scoring.py."""
+against an independent computation of the rules documented in tasks/scoring/scores.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
 from tests.cli_runner import invoke
 from tests.flows.test_survey_season import _published, _query
 from tests.survey_files import fill_returned, listed_ids
@@ -23,7 +23,7 @@ SCORED_ON = date(2017, 7, 5)
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 3000, out, seed=11, as_of=date(2017, 4, 30), formats="csv")
@@ -142,7 +142,7 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
 
 
 def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rules of tasks/scoring.py's docstring, from the raw tables, in plain Python."""
+    """The rules of tasks/scoring/scores.py's docstring, from the raw tables, in plain Python."""
     deadline = DEADLINE.isoformat()
     on_time_visits = {
         i for i, visited_on, received_on, outcome in _query(
@@ -203,7 +203,7 @@ def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]], t
 
     from docx import Document
 
-    from tasks.masking import find_unmasked
+    from tasks.identity.masking import find_unmasked
     from tests.office import docx_to_pdf, libreoffice, pdf_text
 
     mailbox = Path(env["CANBAO_DATA_DIR"]) / "mailbox"

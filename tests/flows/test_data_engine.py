@@ -11,9 +11,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
+from models.settings import Settings
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -22,7 +22,7 @@ AS_OF = "2017-04-30"
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 3000, out, seed=11, as_of=date(2017, 4, 30), formats="mixed")

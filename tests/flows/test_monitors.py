@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tasks.masking import find_unmasked
+from tasks.identity.masking import find_unmasked
 from tests.cli_runner import invoke
 from tests.receivers import free_port, start_http_receiver
 

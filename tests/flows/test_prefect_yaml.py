@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from canbao.settings import PROJECT_ROOT
 from flows.serving import PREFECT_YAML, deployment_configs
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
+from models.settings import PROJECT_ROOT
 
 
 def test_prefect_loads_every_deployment_without_skipping() -> None:

@@ -84,13 +84,13 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     # Every output a person reads (messages, notices, reports, plans, the summary) holds no unmasked ID or
     # mobile number. Only the departments' inputs, the work lists for the villages, the returned lists and the
     # rejects (which must name the rows to fix) carry them.
-    from tasks.pii_scan import scan_tree
+    from tests.pii_scan import scan_tree
 
     root = tmp_path / "var" / "replay"
     inputs = ("deliveries", "exchange-inbox", "worklists", "returned", "rejects", "snapshots", "comparisons",
               "prefect")  # fmt: skip
     assert scan_tree(root, exclude=[root / name for name in inputs]) == {}
-    from tasks.masking import find_unmasked
+    from tasks.identity.masking import find_unmasked
 
     assert find_unmasked(result.stdout + result.stderr) == []  # the console and the flows' logs
     assert list((root / "notices").rglob("*.docx")) and list((root / "reports").rglob("*.xlsx"))

@@ -12,12 +12,12 @@ from typing import Any
 import openpyxl
 import pytest
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
 from flows.scoring import score_sheet
-from tasks.campaign import Campaign
-from tasks.masking import find_unmasked
-from tasks.report import CHARTS_SHEET, SECTIONS
+from models.campaign.spec import Campaign
+from models.settings import Settings
+from tasks.documents.supervisors_report import CHARTS_SHEET, SECTIONS
+from tasks.identity.masking import find_unmasked
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.survey_files import fill_returned, listed_ids
 
@@ -28,7 +28,7 @@ TITLES = ("一、概况", "二、入户调查进度曲线", "三、排名与评�
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 4000, out, seed=7, as_of=date(2017, 4, 30), formats="csv")

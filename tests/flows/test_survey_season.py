@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from canbao.settings import Settings
-from canbao.workspace import Workspace
-from tasks.campaign import Campaign
+from models.campaign.spec import Campaign
+from models.settings import Settings
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.survey_files import fill_returned, listed_ids
 
@@ -25,7 +25,7 @@ START, DEADLINE = date(2017, 5, 1), date(2017, 6, 30)
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> Path:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 6000, out, seed=5, as_of=date(2017, 4, 30), formats="csv")

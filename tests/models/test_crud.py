@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from canbao.settings import DEFAULT_CAMPAIGN, Settings
-from canbao.workspace import Workspace
 from models import crud
+from models.settings import DEFAULT_CAMPAIGN, Settings
 from models.tables import MilestoneOwner, MilestoneRecord, OrgUnit
+from tasks.workspace import Workspace
 
 
 def dump(ws: Workspace) -> dict[str, list[tuple]]:

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from canbao.workspace import Workspace
 from flows.survey import progress_in_database
 from models.bulk import insert_rows
+from models.campaign.spec import Campaign
 from models.visits import refresh_first_visits
-from tasks.campaign import Campaign
-from tasks.survey_progress import survey_progress
+from tasks.survey.progress_report import survey_progress
+from tasks.workspace import Workspace
 
 
 def _random_season(campaign: Campaign, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,7 +84,7 @@ def test_finished_townships_equal_the_pandas_completion_facts(
     workspace: Workspace, campaign: Campaign, seed: int
 ) -> None:
     from models.visits import finished_townships
-    from tasks.survey import completion_facts, facts_from_days
+    from tasks.survey.visits import completion_facts, facts_from_days
 
     to_visit, visits = _random_season(campaign, seed)
     # Visit everyone of the first township, so that one township finishes.

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from canbao.settings import DEFAULT_CAMPAIGN
-from tasks.campaign import Campaign, CampaignFileError, parse_campaign
+from models.campaign.spec import Campaign, CampaignFileError, parse_campaign
+from models.settings import DEFAULT_CAMPAIGN
 
 TOWNSHIPS_2017 = {
     "350524100": "凤城镇", "350524101": "蓬莱镇", "350524102": "湖头镇", "350524103": "官桥镇",

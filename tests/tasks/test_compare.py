@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tasks.campaign import Campaign
-from tasks.compare import Rules, compare, summarise
-from tasks.idnumber import check_char
+from models.campaign.spec import Campaign
+from tasks.comparison.compare import Rules, compare, summarise
+from tasks.identity.idnumber import check_char
 
 AS_OF = date(2017, 4, 30)
 VILLAGE = "350524100201"

@@ -8,17 +8,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.campaign import Campaign
-from tasks.compare import CompareResult, Rules, combine_summaries, compare, summarise
-from tasks.compare_parts import compare_part_files, plan_parts, read_results, split_snapshot
-from tasks.ingest import read_source
+from models.campaign.spec import Campaign
+from tasks.comparison.compare import CompareResult, Rules, combine_summaries, compare, summarise
+from tasks.comparison.partitions import compare_part_files, plan_parts, read_results, split_snapshot
+from tasks.intake.ingest import read_source
 
 AS_OF = date(2017, 4, 30)
 
 
 @pytest.fixture(scope="module")
 def snapshots(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> dict[str, Path]:
-    from tasks.synth import generate_county
+    from tasks.simulation.synth import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(campaign, 1500, out / "files", seed=5, as_of=AS_OF, formats="csv")

@@ -1,4 +1,4 @@
-"""Tests for tasks.delivery against real receivers: folders, HTTP and SMTP.
+"""Tests for tasks.messages.sending against real receivers: folders, HTTP and SMTP.
 
 Everything listens on 127.0.0.1 only and is torn down by its fixture, so the
 tests need no network and leave nothing running.
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tasks import delivery
-from tasks.delivery import Deliverer, DeliveryConfigError, DeliveryResult, write_folder_config
+from tasks.messages import sending as delivery
+from tasks.messages.sending import Deliverer, DeliveryConfigError, DeliveryResult, write_folder_config
 from tests.receivers import HttpReceiver, SmtpServer, free_port
 
 TITLE = "关于催办全民参保登记工作的提醒"
@@ -161,7 +161,7 @@ def test_module_reload_keeps_the_schema_working(folder_config: Path, folders: di
     script = (
         "import importlib, sys\n"
         "from pathlib import Path\n"
-        "import tasks.delivery as d\n"
+        "import tasks.messages.sending as d\n"
         "d = importlib.reload(d)\n"
         "r = d.Deliverer(Path(sys.argv[1])).send(['police'], 'reload', 'ok')\n"
         "sys.exit(0 if r.ok else 1)\n"

@@ -20,11 +20,11 @@ from apprise.plugins.feishu import NotifyFeishu
 from apprise.plugins.lark import NotifyLark
 from apprise.plugins.wecombot import NotifyWeComBot
 
-from canbao.workspace import Workspace
 from models import crud
 from models.tables import OutboxMessage
-from tasks import outbox
-from tasks.delivery import Deliverer, _redact, reply_error
+from tasks.messages import outbox
+from tasks.messages.sending import Deliverer, _redact, reply_error
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 KEY = "a1b2c3d4secretkey9f8e7d6c5b4a"
@@ -178,7 +178,7 @@ def test_an_endpoint_down_for_a_while_gets_each_reminder_exactly_once(
     config = tmp_path / "apprise.yml"
     env = {**env, "CANBAO_APPRISE_CONFIG": str(config)}
     assert invoke(env, "init")[0] == 0
-    from canbao.settings import Settings
+    from models.settings import Settings
 
     ws = Workspace.open(Settings(data_dir=Path(env["CANBAO_DATA_DIR"]), database_url=env["CANBAO_DATABASE_URL"]))
     try:

@@ -15,8 +15,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pydantic import ValidationError
 
-from tasks.campaign import Campaign, Notices
-from tasks.documents import (
+from models.campaign.spec import Campaign, Notices
+from tasks.documents.official import (
     OfficialDocument,
     Section,
     Table,
@@ -28,11 +28,11 @@ from tasks.documents import (
     to_html,
     write_notice_files,
 )
-from tasks.masking import find_unmasked
-from tasks.ranking import rank_townships
-from tasks.reminders import ranking_document
-from tasks.status import milestone_statuses
-from tasks.survey_reminders import SurveyStanding
+from tasks.identity.masking import find_unmasked
+from tasks.messages.reminders import ranking_document
+from tasks.messages.survey_reminders import SurveyStanding
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
 from tests.office import docx_to_pdf, libreoffice, pdf_fonts, pdf_text
 
 ID = "350524199001011234"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tasks.campaign import INSURANCES, Campaign
-from tasks.exchange import by_township, changes
+from models.campaign.spec import INSURANCES, Campaign
+from tasks.analysis.exchange import by_township, changes
 
 FENGCHENG = "350524100"
 A, B, C = "350524198001010011", "350524198502020022", "350524199003030033"

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tasks.campaign import INSURANCES, Campaign
-from tasks.expansion import expansion_plan, expansion_target, monthly_split, plan_json, plan_months
+from models.campaign.spec import INSURANCES, Campaign
+from tasks.analysis.expansion import expansion_plan, expansion_target, monthly_split, plan_json, plan_months
 
 AS_OF = date(2017, 7, 15)
 FENGCHENG = "350524100"

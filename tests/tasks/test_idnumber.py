@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.idnumber import (
+from tasks.identity.idnumber import (
     REASON_BAD_DATE,
     REASON_EMPTY,
     REASON_EXCEL_NUMBER,

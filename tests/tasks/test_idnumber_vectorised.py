@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.idnumber import REASON_EMPTY, REASON_EXCEL_NUMBER, validate_id, validate_ids
+from tasks.identity.idnumber import REASON_EMPTY, REASON_EXCEL_NUMBER, validate_id, validate_ids
 from tests.id_vectors import INVALID, VALID
 
 AS_OF = date(2025, 6, 30)
@@ -163,7 +163,7 @@ def test_clean_columns_agree_for_any_as_of(values: list[str], as_of: date) -> No
 
 @pytest.mark.parametrize("n", [1, 1000])
 def test_large_clean_column_uses_the_fast_path(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tasks.idnumber as idnumber
+    import tasks.identity.idnumber as idnumber
 
     calls = []
     original = idnumber.validate_id

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from canbao.settings import DEFAULT_CAMPAIGN
-from tasks.campaign import DEFAULT_ATTENDANCE_COLUMNS, DEFAULT_SESSION_COLUMNS, Campaign, load_campaign
-from tasks.ingest import IngestError, read_source
-from tasks.inspection import check_results, spot_check_source
-from tasks.survey import returned_list_source, returned_visits
-from tasks.training import read_attendance, read_sessions
+from models.campaign.spec import DEFAULT_ATTENDANCE_COLUMNS, DEFAULT_SESSION_COLUMNS, Campaign, load_campaign
+from models.settings import DEFAULT_CAMPAIGN
+from tasks.inspection.spot_checks import check_results, spot_check_source
+from tasks.intake.ingest import IngestError, read_source
+from tasks.survey.visits import returned_list_source, returned_visits
+from tasks.training.sessions import read_attendance, read_sessions
 from tests.ingest_files import make_id
 
 EXAMPLES = int(os.environ.get("CANBAO_FUZZ_EXAMPLES", "150"))

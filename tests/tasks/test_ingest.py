@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-import tasks.ingest as ingest
-from tasks.campaign import Campaign, Source
-from tasks.idnumber import REASON_EXCEL_NUMBER, REASON_ILLEGAL_CHARS, validate_id
-from tasks.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
+import tasks.intake.ingest as ingest
+from models.campaign.spec import Campaign, Source
+from tasks.identity.idnumber import REASON_EXCEL_NUMBER, REASON_ILLEGAL_CHARS, validate_id
+from tasks.intake.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
 from tests.ingest_files import (
     HOUSEHOLD_HEADER,
     Cell,
@@ -737,7 +737,7 @@ def test_random_messy_tables_account_for_every_row(
 
 
 def test_an_error_quoting_a_data_row_masks_its_personal_data(tmp_path: Path, campaign: Campaign) -> None:
-    from tasks.masking import find_unmasked
+    from tasks.identity.masking import find_unmasked
 
     headerless = tmp_path / "无表头.csv"
     headerless.write_text("11010519491231002X,张三,13812341234\n", encoding="utf-8")

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tasks.campaign import Campaign, Inspection, InspectionResult, parse_campaign
-from tasks.inspection import (
+from models.campaign.spec import Campaign, Inspection, InspectionResult, parse_campaign
+from tasks.inspection.spot_checks import (
     CHECK_FIELDS,
     TownshipRate,
     check_results,
@@ -325,8 +325,8 @@ def test_the_campaign_file_defines_the_inspection(campaign: Campaign) -> None:
     ],
 )
 def test_mistakes_in_the_inspection_section_are_named(section: str, message: str) -> None:
-    from canbao.settings import DEFAULT_CAMPAIGN
-    from tasks.campaign import CampaignFileError
+    from models.campaign.spec import CampaignFileError
+    from models.settings import DEFAULT_CAMPAIGN
 
     text = DEFAULT_CAMPAIGN.read_text(encoding="utf-8")
     text = text[: text.index("[inspection]")] + section

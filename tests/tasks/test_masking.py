@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.idnumber import check_char
-from tasks.masking import find_unmasked, mask_id, mask_phone, mask_text
+from tasks.identity.idnumber import check_char
+from tasks.identity.masking import find_unmasked, mask_id, mask_phone, mask_text
 
 
 @st.composite

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from canbao.workspace import Workspace
 from models.tables import OutboxMessage
-from tasks import outbox
-from tasks.delivery import Deliverer, DeliveryResult, write_folder_config
-from tasks.reminders import PlannedMessage, plan_reminders
-from tasks.status import milestone_statuses
+from tasks.messages import outbox
+from tasks.messages.reminders import PlannedMessage, plan_reminders
+from tasks.messages.sending import Deliverer, DeliveryResult, write_folder_config
+from tasks.plan.status import milestone_statuses
+from tasks.workspace import Workspace
 from tests.receivers import HttpReceiver, free_port, start_http_receiver
 
 AS_OF = date(2017, 3, 28)

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 from docx import Document
 
-from tasks.pii_scan import scan_tree
+from tests.pii_scan import scan_tree
 
 ID, PHONE = "350524199001011234", "13812345678"
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from tasks.progress import (
+from tasks.survey.progress import (
     VILLAGE_COLUMNS,
     ProgressRules,
     days_behind,
@@ -299,7 +299,7 @@ def _one_village(days: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     [(date(2017, 5, 1), 1), (date(2017, 5, 2), 2), (date(2017, 5, 7), 7), (date(2017, 5, 30), 7)],
 )
 def test_the_pace_window_is_shorter_in_the_first_days(as_of: date, window: int) -> None:
-    from tasks.progress import pace_window
+    from tasks.survey.progress import pace_window
 
     rules = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30))
     assert pace_window(rules, as_of) == window

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tasks.campaign import Campaign
-from tasks.ranking import rank_townships
-from tasks.status import CompletionFact, milestone_statuses
+from models.campaign.spec import Campaign
+from models.campaign.values import CompletionFact
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
 
 AS_OF = date(2017, 4, 10)  # the launch milestones (due 3-31) are due; training ones not yet
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tasks.campaign import Campaign, ReminderPolicy
-from tasks.ranking import rank_townships
-from tasks.reminders import (
+from models.campaign.spec import Campaign, ReminderPolicy
+from models.campaign.values import CompletionFact
+from tasks.messages.reminders import (
     bottom_townships,
     current_step,
     is_ranking_day,
@@ -16,7 +16,8 @@ from tasks.reminders import (
     plan_reminders,
     ranking_serial,
 )
-from tasks.status import CompletionFact, milestone_statuses
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
 
 DUE = date(2017, 3, 31)
 POLICY = ReminderPolicy(before_days=[7, 3, 1], after_days=[1, 3, 7, 14, 28], escalate_after_days=3)

@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
-from tasks.campaign import Campaign
-from tasks.masking import find_unmasked
-from tasks.outbox import render_planned
-from tasks.ranking import rank_townships
-from tasks.reminders import plan_ranking_notice, plan_reminders
-from tasks.render import TEMPLATES_DIR, cn_date
-from tasks.status import milestone_statuses
+from models.campaign.spec import Campaign
+from tasks.identity.masking import find_unmasked
+from tasks.messages.outbox import render_planned
+from tasks.messages.reminders import plan_ranking_notice, plan_reminders
+from tasks.messages.render import TEMPLATES_DIR, cn_date
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tasks.campaign import INSURANCES, Campaign
-from tasks.charts import font_path, heatmap_chart, new_figure, png_bytes, progress_chart, score_chart, use_cjk_font
-from tasks.masking import find_unmasked
-from tasks.ranking import rank_townships
-from tasks.report import (
+from models.campaign.spec import INSURANCES, Campaign
+from tasks.documents.charts import (
+    font_path,
+    heatmap_chart,
+    new_figure,
+    png_bytes,
+    progress_chart,
+    score_chart,
+    use_cjk_font,
+)
+from tasks.documents.supervisors_report import (
     CHARTS_SHEET,
     SECTIONS,
     TOTAL,
@@ -33,8 +39,10 @@ from tasks.report import (
     render_html,
     write_workbook,
 )
-from tasks.scoring import TownshipFacts, score_townships
-from tasks.status import milestone_statuses
+from tasks.identity.masking import find_unmasked
+from tasks.plan.status import milestone_statuses
+from tasks.scoring.ranking import rank_townships
+from tasks.scoring.scores import TownshipFacts, score_townships
 
 START, DEADLINE = date(2017, 5, 1), date(2017, 6, 30)
 

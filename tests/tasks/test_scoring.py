@@ -1,11 +1,11 @@
-"""The scoring rules of tasks.scoring, table-driven: points, deductions, ties, missing data, subsidies."""
+"""The scoring rules of tasks.scoring.scores, table-driven: points, deductions, ties, missing data, subsidies."""
 
 from __future__ import annotations
 
 import pytest
 
-from tasks.campaign import Scoring
-from tasks.scoring import TownshipFacts, TownshipScore, score_townships
+from models.campaign.spec import Scoring
+from tasks.scoring.scores import TownshipFacts, TownshipScore, score_townships
 
 RULES = Scoring()  # weights 60 / 25 / 15; deductions 10 unfinished, 5 bottom ×3; subsidy 50,000 ≥ 0.8
 

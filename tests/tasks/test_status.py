@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from tasks.campaign import Campaign
-from tasks.status import CompletionFact, milestone_statuses, state_of
+from models.campaign.spec import Campaign
+from models.campaign.values import CompletionFact
+from tasks.plan.status import milestone_statuses, state_of
 
 DUE = date(2017, 3, 31)
 

@@ -6,11 +6,11 @@ from datetime import date
 
 from docx import Document
 
-from tasks.campaign import Campaign
-from tasks.documents import to_docx, to_html
-from tasks.masking import find_unmasked
-from tasks.scoring import Points, TownshipScore
-from tasks.summary_report import InsuranceFigures, SummaryFigures, suggestions, summary_document
+from models.campaign.spec import Campaign
+from tasks.documents.closing_report import InsuranceFigures, SummaryFigures, suggestions, summary_document
+from tasks.documents.official import to_docx, to_html
+from tasks.identity.masking import find_unmasked
+from tasks.scoring.scores import Points, TownshipScore
 
 
 def score(code: str, name: str, rank: int, finished: bool) -> TownshipScore:

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tasks.campaign import Campaign
-from tasks.survey import (
-    VisitRecord,
+from models.campaign.spec import Campaign
+from models.campaign.values import VisitRecord
+from tasks.survey.visits import (
     apply_visit,
     category_of,
     check_visit,

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tasks.campaign import COUNTY_TAG, Campaign
-from tasks.progress import ProgressRules, township_progress, village_progress
-from tasks.survey_reminders import consecutive_behind, plan_survey_reminders, survey_standings
-from tasks.workdays import WorkCalendar
+from models.campaign.spec import COUNTY_TAG, Campaign
+from tasks.messages.survey_reminders import consecutive_behind, plan_survey_reminders, survey_standings
+from tasks.plan.workdays import WorkCalendar
+from tasks.survey.progress import ProgressRules, township_progress, village_progress
 
 RULES = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30), behind_margin=0.10, pace_days=7)
 T1, T2 = "350524100", "350524101"

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tasks.campaign import INSURANCES, Campaign
-from tasks.idnumber import (
+from models.campaign.spec import INSURANCES, Campaign
+from tasks.identity.idnumber import (
     REASON_BAD_DATE,
     REASON_EMPTY,
     REASON_EXCEL_NUMBER,
@@ -28,7 +28,7 @@ from tasks.idnumber import (
     sex_of,
     validate_id,
 )
-from tasks.synth import SynthSummary, generate_county
+from tasks.simulation.synth import SynthSummary, generate_county
 from tests.synth_helpers import SourceScan, decode_csv, find_header, read_sheets, scan_source
 
 AS_OF = date(2017, 4, 30)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from canbao.settings import DEFAULT_CAMPAIGN
-from tasks.campaign import Campaign, CampaignFileError, parse_campaign
-from tasks.ingest import IngestError
-from tasks.masking import find_unmasked
-from tasks.outbox import render_planned
-from tasks.status import CompletionFact
-from tasks.training import (
+from models.campaign.spec import Campaign, CampaignFileError, parse_campaign
+from models.campaign.values import CompletionFact
+from models.settings import DEFAULT_CAMPAIGN
+from tasks.identity.masking import find_unmasked
+from tasks.intake.ingest import IngestError
+from tasks.messages.outbox import render_planned
+from tasks.training.sessions import (
     Booking,
     Presence,
     TrainingStanding,

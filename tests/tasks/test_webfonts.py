@@ -9,8 +9,8 @@ from datetime import date
 
 from fontTools.ttLib import TTFont
 
-from tasks.documents import OfficialDocument, Section, to_html
-from tasks.webfonts import FAMILIES, embed_fonts
+from tasks.documents.official import OfficialDocument, Section, to_html
+from tasks.documents.webfonts import FAMILIES, embed_fonts
 
 FACE = re.compile(r"font-family: '([\w-]+)'; src: url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)")
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tasks.workdays import WorkCalendar, fallback_note
+from tasks.plan.workdays import WorkCalendar, fallback_note
 
 CAL = WorkCalendar()
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from canbao.settings import Settings
 from canbao.web import create_app
-from canbao.workspace import Workspace
-from tasks.masking import find_unmasked
+from models.settings import Settings
+from tasks.identity.masking import find_unmasked
+from tasks.workspace import Workspace
 from tests.receivers import free_port
 from tests.web_helpers import TODAY, VILLAGE_A, person, seed, token_for, visits
 

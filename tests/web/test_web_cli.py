@@ -8,12 +8,12 @@ from collections import Counter
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from canbao.settings import Settings
 from canbao.web import create_app
-from canbao.workspace import Workspace
+from models.campaign.spec import Campaign
+from models.settings import Settings
 from models.tables import WorkerToken
 from models.worker import hash_token
-from tasks.campaign import Campaign
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.web_helpers import TODAY, VILLAGE_A
 

@@ -1,0 +1,146 @@
+"""The final notice (入户调查完成情况通报) after the survey's cut-off: totals, the ranking with scores and
+subsidies, commendation of the townships that finished on time, criticism of the others, requirements. Pure.
+
+Its number follows the weekly ranking notices of the same year (the next serial after the last of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from models.campaign.spec import COUNTY_TAG, Campaign
+from tasks.documents.official import OfficialDocument, Section, Table
+from tasks.messages.reminders import RANKING_RECIPIENTS, PlannedMessage, notice_number, ranking_serial
+from tasks.messages.render import cn_date
+from tasks.scoring.scores import TownshipFacts, TownshipScore
+
+KIND = "final_notice"
+TITLE = "关于全民参保登记入户调查工作完成情况的通报"
+
+
+def final_notice_context(
+    campaign: Campaign, facts: Sequence[TownshipFacts], scores: Sequence[TownshipScore], as_of: date
+) -> dict[str, Any]:
+    """What the text template and the document are rendered from (no personal data: figures and names)."""
+    _start, deadline = campaign.survey_window()
+    serial = ranking_serial(campaign, deadline) + 1
+    by_code = {f.code: f for f in facts}
+    rows = [
+        {
+            "rank": s.rank,
+            "code": s.township,
+            "name": s.name,
+            "to_visit": by_code[s.township].to_visit,
+            "visited": by_code[s.township].visited,
+            "rate": s.rate,
+            "score": s.score,
+            "subsidy": s.subsidy,
+            "finished": s.finished,
+            "criticised": s.criticised,
+            "reasons": list(s.reasons),
+        }
+        for s in scores
+    ]
+    to_visit = sum(f.to_visit for f in facts)
+    visited = sum(f.visited for f in facts)
+    analysis = campaign.phases.get("analysis")
+    return {
+        "serial": serial,
+        "doc_number": notice_number(campaign, deadline.year, serial),
+        "deadline": deadline,
+        "plan": campaign.name,
+        "rows": rows,
+        "totals": {
+            "to_visit": to_visit,
+            "visited": visited,
+            "rate": visited / to_visit if to_visit else 1.0,
+            "finished": sum(r["finished"] for r in rows),
+            "unfinished": sum(not r["finished"] for r in rows),
+            "subsidy": sum(r["subsidy"] for r in rows),
+        },
+        "commended": [r for r in rows if r["finished"] and not r["criticised"]],
+        "criticised": [r for r in rows if r["criticised"]],
+        "analysis": analysis.model_dump() if analysis else None,
+        "signed_on": as_of,
+    }
+
+
+def final_notice_key(campaign: Campaign, deadline: date, tag: str) -> str:
+    return f"{campaign.key}:{KIND}:{deadline.isoformat()}:{tag}"
+
+
+def final_document(
+    campaign: Campaign, facts: Sequence[TownshipFacts], scores: Sequence[TownshipScore], as_of: date
+) -> OfficialDocument:
+    """The final notice as an official document (GB/T 9704), with the same figures as the text message."""
+    c = final_notice_context(campaign, facts, scores, as_of)
+    issuer, totals, deadline = campaign.notices.issuer, c["totals"], c["deadline"]
+    sections = [
+        Section(None, [f"根据《{c['plan']}》要求，全县入户调查工作应于{cn_date(deadline)}前全面完成。"
+                       "现将各乡镇完成情况、绩效评分和经费补助兑现情况通报如下。"]),
+        Section("总体情况", [
+            f"全县应入户调查{totals['to_visit']}人，截至{cn_date(deadline)}已走访{totals['visited']}人，"
+            f"完成率{totals['rate'] * 100:.1f}%；{totals['finished']}个乡镇按期完成，"
+            f"{totals['unfinished']}个乡镇未按期完成；兑现工作经费补助合计{totals['subsidy']:,.2f}元。"]),
+        Section("绩效评分及排名", [], Table(
+            columns=["名次", "乡镇", "应访人数", "截止时已访", "完成率", "得分", "经费补助（元）"],
+            rows=[[str(r["rank"]), r["name"], str(r["to_visit"]), str(r["visited"]), f"{r['rate'] * 100:.1f}%",
+                   f"{r['score']:.2f}", f"{r['subsidy']:,.2f}"] for r in c["rows"]],
+            caption="各乡镇入户调查完成情况及绩效评分",
+        )),
+    ]  # fmt: skip
+    if c["commended"]:
+        names = "、".join(r["name"] for r in c["commended"])
+        sections.append(Section("通报表扬", [f"{names}等{len(c['commended'])}个乡镇按期完成入户调查任务，"
+                                            "予以通报表扬，全额兑现工作经费补助。"]))  # fmt: skip
+    if c["criticised"]:
+        lines = [
+            f"{r['name']}：{'，'.join(r['reasons'])}，"
+            + (f"经费补助按完成率兑现{r['subsidy']:,.2f}元。" if r["subsidy"] > 0 else "不予兑现经费补助。")
+            for r in c["criticised"]
+        ]
+        lines.append("请上述乡镇认真查找原因，制定整改措施，并将整改情况书面报县全民参保登记工作领导小组办公室。")
+        sections.append(Section("通报批评", lines))
+    analysis = c["analysis"]
+    phase = f"{analysis['name']}（{cn_date(analysis['start'])}至{cn_date(analysis['end'])}），" if analysis else ""
+    sections.append(Section("工作要求", [
+        "未按期完成的乡镇要继续完成入户调查，逾期走访照常录入，但不计入按期完成。"
+        f"{phase}各乡镇要配合做好数据完善、扩面计划落实和数据交换工作，确保全民参保登记工作取得实效。"]))  # fmt: skip
+    return OfficialDocument.issued(
+        issuer,
+        doc_number=c["doc_number"],
+        title=TITLE,
+        recipients=RANKING_RECIPIENTS,
+        sections=sections,
+        signed_on=as_of,
+        keywords=("全民参保登记", "通报", "入户调查", "绩效评分"),
+    )
+
+
+def plan_final_notice(
+    campaign: Campaign,
+    facts: Sequence[TownshipFacts],
+    scores: Sequence[TownshipScore],
+    as_of: date,
+    attachments: Sequence[str | Path] = (),
+) -> list[PlannedMessage]:
+    """One message per township and one to the county; the key makes it go out once per campaign."""
+    context = final_notice_context(campaign, facts, scores, as_of)
+    context["attachments"] = [Path(p).name for p in attachments]
+    deadline = context["deadline"]
+    return [
+        PlannedMessage(
+            key=final_notice_key(campaign, deadline, tag),
+            kind=KIND,
+            owner=tag,
+            milestone=None,
+            tags=(tag,),
+            as_of=as_of,
+            context=context,
+            attachments=tuple(str(p) for p in attachments),
+        )
+        for tag in [*campaign.township_codes, COUNTY_TAG]
+    ]

@@ -1,0 +1,179 @@
+"""Performance scores (绩效评分) of the townships, by the rules in the campaign file's `[scoring]`. Pure.
+
+A township's points, each rounded to 0.01 so that its breakdown adds up to its score exactly:
+- survey_completion = weight × rate, the rate being the share of its listed persons visited (by the deadline once
+  the survey is cut off; by `as_of` before). A township with nobody to visit has rate 1.
+- milestone_timeliness = weight × the on-time share of its milestones due so far (a late one counts
+  `ranking.late_credit`, as in the weekly ranking); full weight while none is due.
+- inspection_accuracy = weight × (1 − spot-check error rate). A township never checked gets, by
+  `inspection_missing`, the mean accuracy of those checked ("average"; full weight if none was checked), full
+  weight ("full") or nothing ("zero"); its breakdown value is then null.
+- unfinished (final scores only): −deduction when the survey was not finished by the deadline.
+- bottom: −deduction for the townships whose subtotal (everything above) is among the `bottom_count` lowest.
+  A tie at the boundary never adds townships: those tied with the first township outside the bottom are left
+  out, so at most `bottom_count` are named (fewer when the last places are tied).
+The score is the sum, never below 0.
+
+Ranking: score, then survey rate, then milestone share (all descending), then township code; townships equal
+in score, rate and share share a rank (1, 2, 2, 4).
+Subsidy: the full amount for a survey finished (by the deadline, or so far when provisional); otherwise, under
+rule "proportional", amount × rate when the rate reaches `minimum_rate`, else 0; under "on_time_only", 0.
+Criticised (通报批评): not finished by the deadline (final scores only), or among the bottom townships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from models.campaign.spec import Scoring
+
+RULE_LABELS = {
+    "survey_completion": "入户调查完成率",
+    "milestone_timeliness": "工作节点按时完成率",
+    "inspection_accuracy": "督查抽查准确率",
+    "unfinished": "未按期完成入户调查扣分",
+    "bottom": "综合排名靠后扣分",
+}
+
+
+@dataclass(frozen=True)
+class TownshipFacts:
+    """What a township's score is computed from."""
+
+    code: str
+    name: str
+    to_visit: int
+    visited: int  # listed persons visited by the deadline (final) or by as_of (provisional)
+    milestone_share: float | None  # on-time share of the milestones due so far; None: none due yet
+    error_rate: float | None  # spot-check error rate; None: never checked
+
+    @property
+    def rate(self) -> float:
+        return self.visited / self.to_visit if self.to_visit else 1.0
+
+    @property
+    def finished(self) -> bool:
+        return self.visited >= self.to_visit
+
+
+@dataclass(frozen=True)
+class Points:
+    rule: str
+    label: str
+    value: float | None
+    points: float
+
+
+@dataclass(frozen=True)
+class TownshipScore:
+    township: str
+    name: str
+    rank: int
+    score: float
+    breakdown: tuple[Points, ...]
+    subsidy: float
+    criticised: bool
+    reasons: tuple[str, ...]  # why criticised, in Chinese
+    finished: bool
+    rate: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["breakdown"] = [asdict(p) for p in self.breakdown]
+        data["reasons"] = list(self.reasons)
+        return data
+
+
+def score_townships(facts: Sequence[TownshipFacts], rules: Scoring, *, final: bool) -> list[TownshipScore]:
+    """Scores, ranks, subsidies and criticism of every township, best first."""
+    weights, deductions = rules.weights, rules.deductions
+    missing_accuracy = _missing_accuracy(facts, rules)
+    parts: dict[str, list[Points]] = {}
+    for f in facts:
+        accuracy = None if f.error_rate is None else 1 - f.error_rate
+        share = f.milestone_share
+        points = [
+            _points("survey_completion", f.rate, weights.survey_completion * f.rate),
+            _points("milestone_timeliness", share, weights.milestone_timeliness * (1.0 if share is None else share)),
+            _points(
+                "inspection_accuracy",
+                accuracy,
+                weights.inspection_accuracy * (missing_accuracy if accuracy is None else accuracy),
+            ),
+        ]
+        if final and not f.finished:
+            points.append(_points("unfinished", f.rate, -deductions.unfinished))
+        parts[f.code] = points
+
+    subtotals = {code: _total(points) for code, points in parts.items()}
+    bottom = _bottom(subtotals, deductions.bottom_count)
+    for code in bottom:
+        parts[code].append(_points("bottom", subtotals[code], -deductions.bottom))
+
+    unranked: list[tuple[TownshipFacts, TownshipScore]] = []
+    for f in facts:
+        why = []
+        if final and not f.finished:
+            why.append("入户调查未按期完成")
+        if f.code in bottom:
+            why.append(f"综合得分排名后{deductions.bottom_count}位")
+        total = max(_total(parts[f.code]), 0.0)
+        breakdown = tuple(parts[f.code])
+        unranked.append(
+            (f, TownshipScore(f.code, f.name, 0, total, breakdown, _subsidy(f, rules), bool(why), tuple(why),
+                              f.finished, f.rate))
+        )  # fmt: skip
+    unranked.sort(key=lambda item: (-item[1].score, -item[0].rate, -_share(item[0]), item[0].code))
+
+    result: list[TownshipScore] = []
+    previous_key: tuple[float, float, float] | None = None
+    for position, (f, scored) in enumerate(unranked, start=1):
+        key = (scored.score, f.rate, _share(f))
+        rank = result[-1].rank if key == previous_key else position
+        result.append(replace(scored, rank=rank))
+        previous_key = key
+    return result
+
+
+def _points(rule: str, value: float | None, points: float) -> Points:
+    return Points(rule, RULE_LABELS[rule], None if value is None else round(value, 4), round(points, 2) + 0.0)
+
+
+def _total(points: Sequence[Points]) -> float:
+    return round(sum(p.points for p in points), 2)
+
+
+def _share(f: TownshipFacts) -> float:
+    return 1.0 if f.milestone_share is None else f.milestone_share
+
+
+def _missing_accuracy(facts: Sequence[TownshipFacts], rules: Scoring) -> float:
+    if rules.inspection_missing == "zero":
+        return 0.0
+    checked = [1 - f.error_rate for f in facts if f.error_rate is not None]
+    if rules.inspection_missing == "full" or not checked:
+        return 1.0
+    return sum(checked) / len(checked)
+
+
+def _bottom(subtotals: dict[str, float], count: int) -> set[str]:
+    """At most `count` townships: those whose subtotal lies strictly below the (count+1)-th lowest."""
+    if count <= 0 or not subtotals:
+        return set()
+    ordered = sorted(subtotals.values())
+    if count >= len(ordered):
+        # Everyone would be "bottom": only those below the best.
+        return {code for code, value in subtotals.items() if value < ordered[-1]}
+    threshold = ordered[count]
+    return {code for code, value in subtotals.items() if value < threshold}
+
+
+def _subsidy(f: TownshipFacts, rules: Scoring) -> float:
+    subsidy = rules.subsidy
+    if f.finished:
+        return round(subsidy.amount, 2)
+    if subsidy.rule == "proportional" and f.rate >= subsidy.minimum_rate:
+        return round(subsidy.amount * f.rate, 2)
+    return 0.0

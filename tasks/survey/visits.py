@@ -1,0 +1,442 @@
+"""Household visits (入户调查): reading returned work lists, and what a visit does to a person's record. Pure.
+
+A village returns its work list with 走访结果 (an outcome: its Chinese name, an alias or its code), perhaps
+更正信息 ("联系电话：13800001111；现居住地：凤城镇…"), 走访人 and 走访日期. Decisions:
+
+* A row whose 走访结果 is blank and whose 更正信息 is blank is not visited yet (`pending`): neither recorded
+  nor rejected. A blank outcome with corrections is a `corrected` visit.
+* Rejected, with the reason in Chinese: an outcome that is no outcome; a correction naming no known field or
+  with a value that cannot be right (a phone with the wrong number of digits, an unknown sex, a date that
+  cannot be read); an outcome that needs a correction without one; a visit date that cannot be read, lies
+  after the day the list came back or before the survey started; a person on no village's list. The ID rules
+  and the rest are the importer's (tasks.intake.ingest).
+* A blank 走访日期 means the day the list came back (`received_on`).
+* A visit is identified by person, outcome, date and corrections: the same row imported again, from the same
+  workbook or a copy, is a duplicate and changes nothing. A different outcome later is a new visit.
+* Applying a visit: `registers` enrols the person in the survey's `registers` insurances they were missing;
+  `insured_elsewhere` marks every missing insurance `elsewhere` (insured outside the county: no gap here);
+  `deceased` marks the person deceased; corrections overwrite their fields. The category follows the statuses.
+  The latest visit (by date, then by arrival) is the person's `survey_outcome`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from models.campaign.spec import INSURANCES, Campaign, Source, Survey
+from models.campaign.values import PERSON_FIELDS, CompletionFact, VisitRecord
+
+ELSEWHERE = "elsewhere"
+CORRECTED = "corrected"
+# Columns of a returned work list; the first synonym is the heading canbao writes (tasks.survey.worklists).
+RETURNED_COLUMNS: dict[str, list[str]] = {
+    "id_number": ["身份证号", "身份证号码", "公民身份号码", "身份证"],
+    "name": ["姓名"],
+    "outcome": ["走访结果", "调查结果", "核查结果"],
+    "corrections": ["更正信息", "更正内容", "信息更正"],
+    "visitor": ["走访人", "调查人", "调查员"],
+    "visited_on": ["走访日期", "调查日期", "入户日期"],
+}
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[；;\n\r]+")
+_PAIR = re.compile(r"^\s*([^:：=]+?)\s*[:：=]\s*(.*?)\s*$")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SEX = {"男": "男", "男性": "男", "1": "男", "女": "女", "女性": "女", "2": "女"}
+
+
+# Lookups built once per campaign's survey section (checked by identity, so a reloaded campaign rebuilds them):
+# a returned list is checked row by row.
+_LOOKUPS: dict[tuple[str, int], tuple[Survey, dict[str, str]]] = {}
+
+
+def returned_list_source(campaign: Campaign) -> Source:
+    """The importer's view of a returned work list: an ID per row, and a 走访结果 column in the header."""
+    return Source(
+        key="survey",
+        name="入户调查名单（回收）",
+        department="",
+        due=campaign.survey_window()[1],
+        role="survey",
+        required=["id_number"],
+        header=["outcome"],
+        columns=RETURNED_COLUMNS,
+    )
+
+
+def _key(text: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def outcome_lookup(survey: Survey) -> dict[str, str]:
+    """Every way of writing an outcome (code, name, alias; any width, any spacing) → its code."""
+    cached = _LOOKUPS.get(("outcomes", id(survey)))
+    if cached is not None and cached[0] is survey:
+        return cached[1]
+    lookup: dict[str, str] = {}
+    for code, outcome in survey.outcomes.items():
+        for text in (code, outcome.name, *outcome.aliases):
+            lookup.setdefault(_key(text), code)
+    _LOOKUPS[("outcomes", id(survey))] = (survey, lookup)
+    return lookup
+
+
+def correction_lookup(survey: Survey) -> dict[str, str]:
+    cached = _LOOKUPS.get(("corrections", id(survey)))
+    if cached is not None and cached[0] is survey:
+        return cached[1]
+    lookup: dict[str, str] = {}
+    for name, item in survey.corrections.items():
+        for text in (name, item.label, *item.aliases):
+            lookup.setdefault(_key(text), name)
+    _LOOKUPS[("corrections", id(survey))] = (survey, lookup)
+    return lookup
+
+
+def parse_date(text: str) -> date | None:
+    match = _DATE.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        return None
+    parts = [g for g in match.groups() if g is not None]
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+
+
+def normalise_value(field_name: str, value: str) -> tuple[str | None, str | None]:
+    """(normalised value, None) or (None, Chinese reason) for one corrected field."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    if value == "":
+        return None, "更正后的值为空"
+    if field_name == "phone":
+        digits = re.sub(r"[\s\-()（）]", "", value)
+        mobile = len(digits) == 11 and digits.startswith("1")
+        landline = digits.startswith("0") and len(digits) in (10, 11, 12)
+        if not digits.isdigit() or not (mobile or landline or len(digits) in (7, 8)):
+            return None, "联系电话位数不对"
+        return digits, None
+    if field_name == "sex":
+        sex = _SEX.get(value.replace(" ", ""))
+        return (sex, None) if sex else (None, f"性别无法识别：{value}")
+    if field_name == "birth_date":
+        parsed = parse_date(value)
+        return (parsed.isoformat(), None) if parsed else (None, f"出生日期无法识别：{value}")
+    if field_name == "name" and _HAN.search(value):
+        return re.sub(r"\s+", "", value), None  # names in Chinese characters have no spaces, as the importer has it
+    return re.sub(r"\s+", " ", value), None
+
+
+def parse_corrections(text: str, survey: Survey) -> tuple[dict[str, str], list[str]]:
+    """ "联系电话：138…；现居住地：…" → ({field: value}, reasons). Later pairs for the same field win."""
+    lookup = correction_lookup(survey)
+    found: dict[str, str] = {}
+    reasons: list[str] = []
+    labels = "、".join(item.label for item in survey.corrections.values())
+    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        if not part.strip():
+            continue
+        match = _PAIR.match(part)
+        if match is None:
+            reasons.append(f"更正信息“{part.strip()}”应写成“项目：更正后的值”（可更正：{labels}）")
+            continue
+        name = lookup.get(_key(match.group(1)))
+        if name is None:
+            reasons.append(f"更正信息中的“{match.group(1)}”不是可更正的项目（可更正：{labels}）")
+            continue
+        value, reason = normalise_value(name, match.group(2))
+        if reason is not None:
+            reasons.append(f"{survey.corrections[name].label}：{reason}")
+        elif value is not None:
+            found[name] = value
+    return found, reasons
+
+
+@dataclass
+class ReturnedRows:
+    visits: list[VisitRecord]
+    rejected: pd.DataFrame  # file, sheet, row, reason and the row's cells as received
+    pending: int  # rows without any result yet
+
+
+def check_visit(
+    survey: Survey,
+    window: tuple[date, date],
+    outcome_text: str,
+    corrections_text: str,
+    visited_text: str,
+    received_on: date,
+) -> tuple[str | None, dict[str, str], date | None, list[str]]:
+    """The checks shared by files and the web page: (outcome code, corrections, visit date, reasons)."""
+    reasons: list[str] = []
+    corrections, problems = parse_corrections(corrections_text, survey)
+    reasons += problems
+    outcome: str | None
+    if outcome_text.strip() == "":
+        outcome = CORRECTED if corrections_text.strip() else None
+    else:
+        outcome = outcome_lookup(survey).get(_key(outcome_text))
+        if outcome is None:
+            names = "、".join(o.name for o in survey.outcomes.values())
+            reasons.append(f"走访结果无法识别：{outcome_text.strip()}（可填：{names}）")
+    chosen = survey.outcomes.get(outcome) if outcome is not None else None
+    if chosen is not None and chosen.needs_correction and not corrections and not problems:
+        reasons.append(f"走访结果为“{chosen.name}”，但未填写更正信息")
+    visited_on: date | None = received_on
+    if visited_text.strip():
+        visited_on = parse_date(visited_text)
+        if visited_on is None:
+            reasons.append(f"走访日期无法识别：{visited_text.strip()}")
+    if visited_on is not None:
+        if visited_on > received_on:
+            reasons.append(f"走访日期 {visited_on.isoformat()} 晚于收到日期 {received_on.isoformat()}")
+        elif visited_on < window[0]:
+            reasons.append(f"走访日期 {visited_on.isoformat()} 早于入户调查开始日期 {window[0].isoformat()}")
+    return outcome, corrections, visited_on, reasons
+
+
+def returned_visits(
+    accepted: pd.DataFrame,
+    campaign: Campaign,
+    listed: Mapping[str, tuple[str, str]],
+    received_on: date,
+) -> ReturnedRows:
+    """The visits in the importer's accepted rows of returned work lists, and the rows rejected here.
+
+    `listed`: ID number → (township code, village code) of the list the person is on.
+    `accepted` holds raw text for outcome, corrections, visitor; `visited_on` as parsed by the importer
+    (NaT when blank or unreadable) and the importer's `issues` (which name an unreadable date).
+    """
+    survey = campaign.survey
+    window = campaign.survey_window()
+    visits: list[VisitRecord] = []
+    rejected_rows: list[dict[str, Any]] = []
+    pending = 0
+    n = len(accepted)
+
+    def column(name: str) -> list[Any]:
+        return accepted[name].tolist() if name in accepted.columns else [""] * n
+
+    ids, outcomes, corrections = column("id_number"), column("outcome"), column("corrections")
+    visitors = column("visitor")
+    dates, issues = column("visited_on"), column("issues")
+    files, sheets, rows, names = column("file"), column("sheet"), column("row"), column("name")
+    for i in range(n):
+        outcome_text = _text(outcomes[i])
+        corrections_text = _text(corrections[i])
+        if not outcome_text and not corrections_text:
+            pending += 1
+            continue
+        visited = dates[i]
+        visited_text = "" if visited is None or pd.isna(visited) else pd.Timestamp(visited).date().isoformat()
+        code, fixes, visited_on, reasons = check_visit(
+            survey, window, outcome_text, corrections_text, visited_text, received_on
+        )
+        if not visited_text and "日期无法识别" in _text(issues[i]):
+            reasons.append(_date_issue(_text(issues[i])))
+            visited_on = None
+        place = listed.get(str(ids[i]))
+        if place is None:
+            reasons.append("不在本县任何村（社区）的入户调查名单中")
+        if reasons or code is None or visited_on is None or place is None:
+            rejected_rows.append(
+                {
+                    "file": files[i],
+                    "sheet": sheets[i],
+                    "row": int(rows[i]),
+                    "reason": "；".join(reasons),
+                    "id_number": ids[i],
+                    "name": _text(names[i]),
+                    "outcome": outcome_text,
+                    "corrections": corrections_text,
+                    "visitor": _text(visitors[i]),
+                    "visited_on": visited_text,
+                }
+            )
+            continue
+        visits.append(
+            VisitRecord(
+                id_number=str(ids[i]),
+                township_code=place[0],
+                village_code=place[1],
+                outcome=code,
+                visited_on=visited_on,
+                received_on=received_on,
+                channel="file",
+                visitor=_text(visitors[i]),
+                origin=f"{files[i]}:{sheets[i]}:{int(rows[i])}",
+                corrections=fixes,
+            )
+        )
+    columns = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections", "visitor", "visited_on"]
+    return ReturnedRows(visits, pd.DataFrame(rejected_rows, columns=columns), pending)
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _date_issue(issues: str) -> str:
+    return next((part for part in issues.split("；") if "日期无法识别" in part), "走访日期无法识别")
+
+
+# -- what a visit does to the person's record ----------------------------------------------------------------
+
+
+def category_of(person: Mapping[str, Any]) -> str:
+    """The person category from the five statuses, as the comparison defines it (elsewhere counts as covered)."""
+    if person.get("deceased"):
+        return "deceased"
+    statuses = [person[i] for i in INSURANCES if person.get(i) not in (None, "not_applicable")]
+    missing = sum(s == "missing" for s in statuses)
+    if missing == 0:
+        return "insured_full"
+    return "uninsured" if missing == len(statuses) else "partial"
+
+
+def apply_visit(person: dict[str, Any], visit: VisitRecord, survey: Survey) -> list[tuple[str, str, str]]:
+    """Change `person` in place as the visit says; returns (field, before, after) of every change."""
+    before = {name: person.get(name) for name in PERSON_FIELDS}
+    outcome = survey.outcomes.get(visit.outcome)
+    if outcome is not None:
+        if outcome.registers:
+            for insurance in survey.registers:
+                if person.get(insurance) == "missing":
+                    person[insurance] = "insured"
+        if outcome.insured_elsewhere:
+            for insurance in INSURANCES:
+                if person.get(insurance) == "missing":
+                    person[insurance] = ELSEWHERE
+        if outcome.deceased:
+            person["deceased"] = True
+    for name, value in visit.corrections.items():
+        person[name] = date.fromisoformat(value) if name == "birth_date" else value
+    person["category"] = category_of(person)
+    latest = person.get("surveyed_on")
+    if latest is None or visit.visited_on >= latest:
+        person["survey_outcome"] = visit.outcome
+        person["surveyed_on"] = visit.visited_on
+    return [
+        (name, _audit_text(before[name]), _audit_text(person.get(name)))
+        for name in PERSON_FIELDS
+        if before[name] != person.get(name)
+    ]
+
+
+def _audit_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def overlay_visits(persons: pd.DataFrame, visits: Iterable[VisitRecord], survey: Survey) -> pd.DataFrame:
+    """A fresh comparison's persons with every recorded visit applied again, oldest first: a comparison
+    must not undo what the villages found. Persons not in the comparison are left out (they left the register)."""
+    frame = persons.copy()
+    frame["survey_outcome"] = ""
+    frame["surveyed_on"] = None
+    ordered = sorted(visits, key=lambda v: v.visited_on)
+    if not ordered:
+        return frame
+    position = pd.Series(range(len(frame)), index=frame["id_number"].astype(str))
+    position = position[~position.index.duplicated()]
+    touched: dict[int, dict[str, Any]] = {}
+    for visit in ordered:
+        at = position.get(visit.id_number)
+        if at is None:
+            continue
+        row = touched.get(int(at))
+        if row is None:
+            row = {name: frame.iat[int(at), frame.columns.get_loc(name)] for name in PERSON_FIELDS if name in frame}
+            row["surveyed_on"] = None
+            row["survey_outcome"] = ""
+            touched[int(at)] = row
+        apply_visit(row, visit, survey)
+    if touched:
+        rows = list(touched)
+        for name in PERSON_FIELDS:
+            if name in frame.columns:
+                values: Any = [touched[r].get(name) for r in rows]
+                if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+                    values = pd.to_datetime(pd.Series(values)).astype(frame[name].dtype).to_numpy()
+                elif name == "surveyed_on" or isinstance(frame[name].dtype, pd.CategoricalDtype):
+                    frame[name] = frame[name].astype(object)  # new values need not be among the categories
+                frame.iloc[rows, frame.columns.get_loc(name)] = values
+    return frame
+
+
+def correction_lists(
+    visits: Iterable[VisitRecord], survey: Survey, registry: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, str]]]:
+    """Per department key, the findings to send back: outcomes it must act on and fields it holds wrong.
+
+    `registry`: ID → the person's name and village as the comparison saw them (before corrections)."""
+    lists: dict[str, list[dict[str, str]]] = {}
+    for visit in sorted(visits, key=lambda v: (v.visited_on, v.id_number)):
+        person = registry.get(visit.id_number, {})
+        base = {
+            "id_number": visit.id_number,
+            "name": str(person.get("name", "")),
+            "village_code": visit.village_code,
+            "visited_on": visit.visited_on.isoformat(),
+            "visitor": visit.visitor,
+        }
+        outcome = survey.outcomes.get(visit.outcome)
+        if outcome is not None and outcome.notify:
+            lists.setdefault(outcome.notify, []).append(
+                {**base, "finding": outcome.name, "field": "", "before": "", "after": ""}
+            )
+        for name, value in visit.corrections.items():
+            item = survey.corrections.get(name)
+            if item is None:
+                continue
+            lists.setdefault(item.notify, []).append(
+                {
+                    **base,
+                    "finding": "信息更正",
+                    "field": item.label,
+                    "before": _audit_text(person.get(name)),
+                    "after": value,
+                }
+            )
+    return lists
+
+
+# -- progress as a campaign sees it -----------------------------------------------------------------------------
+
+
+def completion_facts(
+    campaign: Campaign, to_visit: pd.DataFrame, visits: pd.DataFrame, as_of: date
+) -> list[CompletionFact]:
+    """The survey milestones of each township whose every listed person has been visited by `as_of`, done on
+    the day the last of them was first visited."""
+    keys = [m.key for m in campaign.milestones if m.completed_by == "survey"]
+    if to_visit.empty or not keys:
+        return []
+    when = pd.to_datetime(visits["visited_on"]).dt.normalize()
+    valid = visits[(when <= pd.Timestamp(as_of)) & visits["outcome"].fillna("").astype(str).ne("")]
+    first = pd.to_datetime(valid["visited_on"]).groupby(valid["id_number"].astype(str)).min()
+    listed = to_visit.assign(first=to_visit["id_number"].astype(str).map(first))
+    days: dict[str, date | None] = {}
+    for township, group in listed.groupby("township_code", sort=True):
+        days[str(township)] = None if group["first"].isna().any() else pd.Timestamp(group["first"].max()).date()
+    return facts_from_days(campaign, days)
+
+
+def facts_from_days(campaign: Campaign, days: Mapping[str, date | None]) -> list[CompletionFact]:
+    """The survey milestones of the townships whose lists were finished (on the day given; None: not yet)."""
+    keys = [m.key for m in campaign.milestones if m.completed_by == "survey"]
+    return [CompletionFact(key, township, day) for township, day in sorted(days.items()) if day for key in keys]
