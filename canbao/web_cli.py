@@ -161,7 +161,7 @@ def serve(
     prepare_prefect_environment(settings)
     import uvicorn
 
-    from canbao.web import create_app
+    from canbao.web.app import create_app
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

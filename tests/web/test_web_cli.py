@@ -8,7 +8,7 @@ from collections import Counter
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from canbao.web import create_app
+from canbao.web.app import create_app
 from models.campaign.spec import Campaign
 from models.settings import Settings
 from models.tables import WorkerToken

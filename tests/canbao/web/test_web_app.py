@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from canbao.web import create_app
+from canbao.web.app import create_app
 from models.tables import Completion, PersonChange, WorkerToken
 from models.worker import hash_token, revoke_token
 from tasks.identity.masking import find_unmasked, mask_id, mask_phone

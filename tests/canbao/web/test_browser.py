@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from canbao.web import create_app
+from canbao.web.app import create_app
 from models.settings import Settings
 from tasks.identity.masking import find_unmasked
 from tasks.workspace import Workspace
