@@ -121,3 +121,9 @@ def test_the_replay_of_a_second_county_names_only_its_townships(tmp_path: Path, 
     assert 250 <= summary["data"]["persons"] <= 300
     listed = [i for p in Path(summary["data"]["worklists"]).rglob("*-入户调查名单.xlsx") for i in listed_ids(p)]
     assert listed and all(i.startswith(second.county.code) for i in listed)
+    # Every file of the season (deliveries, lists, messages, notices, reports) but the exchange's later
+    # deliveries, which the replay itself makes up.
+    root = tmp_path / "var" / "replay"
+    inbox = root / "exchange-inbox"
+    traces = {p: _anxi_in(file_text(p)) for p in _files(root) if not p.is_relative_to(inbox)}
+    assert {p: found for p, found in traces.items() if found} == {}
