@@ -123,6 +123,7 @@ _GIVEN_COMMON = "安春晓小佳永思雅少秋文晨铭辰晴"
 _HOUSEHOLD_SIZES = np.array([0.14, 0.22, 0.24, 0.20, 0.13, 0.07])
 # people per year of age, in five-year bands 0-4 ... 95-99 (China around 2017: two bulges, fewer children)
 _PYRAMID_BANDS = (6.0, 5.8, 5.5, 5.6, 7.0, 8.2, 7.3, 7.0, 8.0, 8.6, 8.0, 6.0, 5.6, 4.2, 2.8, 2.0, 1.3, 0.6, 0.2, 0.05)
+# address codes of other counties, for persons registered elsewhere who appear on a county list
 _OTHER_CODES = ("350583", "350525", "350526", "350582", "350521", "350502", "350203", "350102")
 _EMPLOYER_PREFIXES = (
     "铁观音",
@@ -475,7 +476,7 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
 
 @dataclass
 class _Latent:
-    lists: dict[str, Bools]  # by the source keys of the campaign file in campaigns/
+    lists: dict[str, Bools]  # by the usual source keys (household, students, ...); `_members` falls back on roles
     employer: Ints  # index into the employer names, -1 none
     contract_start: npt.NDArray[np.datetime64]
     death_date: npt.NDArray[np.datetime64]
