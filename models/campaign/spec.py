@@ -374,8 +374,9 @@ class Analysis(_Strict):
 
 
 class County(_Strict):
-    code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    code: Annotated[str, Field(pattern=r"^\d{6}$")]  # the address code that begins its residents' ID numbers
     name: str
+    province: str = ""  # e.g. 福建省: the province part of addresses written in the county
 
 
 class ScoringWeights(_Strict):

@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 
 from models.campaign.spec import INSURANCES, Campaign, Comparison, Source
 from tasks.identity.idnumber import check_char
+from tasks.simulation.local_names import LocalNames
 
 __all__ = ["ANOMALY_RATES", "MESS_RATES", "POPULATION_RATES", "SynthSummary", "generate_county"]
 
@@ -122,6 +123,7 @@ _GIVEN_COMMON = "安春晓小佳永思雅少秋文晨铭辰晴"
 _HOUSEHOLD_SIZES = np.array([0.14, 0.22, 0.24, 0.20, 0.13, 0.07])
 # people per year of age, in five-year bands 0-4 ... 95-99 (China around 2017: two bulges, fewer children)
 _PYRAMID_BANDS = (6.0, 5.8, 5.5, 5.6, 7.0, 8.2, 7.3, 7.0, 8.0, 8.6, 8.0, 6.0, 5.6, 4.2, 2.8, 2.0, 1.3, 0.6, 0.2, 0.05)
+# address codes of other counties, for persons registered elsewhere who appear on a county list
 _OTHER_CODES = ("350583", "350525", "350526", "350582", "350521", "350502", "350203", "350102")
 _EMPLOYER_PREFIXES = (
     "铁观音",
@@ -153,17 +155,6 @@ _EMPLOYER_SUFFIXES = (
     "光伏科技有限公司",
     "纸业有限公司",
 )
-_PUBLIC_EMPLOYERS = (
-    "安溪县医院",
-    "安溪县中医院",
-    "安溪县人民政府办公室",
-    "安溪县教育局",
-    "安溪县第一中学",
-    "安溪县城区供电所",
-    "安溪县农村信用合作联社",
-    "中国移动安溪分公司",
-)
-_HIGH_SCHOOLS = ("安溪第一中学", "安溪第八中学", "安溪县蓝溪中学", "安溪县凤城中学", "安溪县华侨职业中专学校")
 _COLLEGES = (
     "泉州师范学院",
     "华侨大学",
@@ -235,6 +226,7 @@ class SynthSummary:
 
 @dataclass
 class _Places:
+    local: LocalNames
     township_codes: list[str]
     township_names: list[str]
     village_codes: list[str]
@@ -272,6 +264,7 @@ def _places(campaign: Campaign) -> _Places:
             village_names.append(village.name)
             village_township.append(t_index)
     return _Places(
+        local=LocalNames.of(campaign),
         township_codes=[t.code for t in campaign.townships],
         township_names=[t.name for t in campaign.townships],
         village_codes=village_codes,
@@ -401,7 +394,7 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
     age = _ages(birth, as_of)
     male = rng.random(total) < POPULATION_RATES["male"]
 
-    codes = ("350524", *_OTHER_CODES)
+    codes = (places.local.code, *(code for code in _OTHER_CODES if code != places.local.code))
     code_index = np.zeros(total, dtype=np.int64)
     elsewhere = rng.random(n_out) >= 0.4
     code_index[n:] = np.where(elsewhere, rng.integers(1, len(codes), size=n_out), 0)
@@ -443,7 +436,7 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
     household_type = pc.if_else(pa.array(registered), household_type, pa.scalar(None, pa.string()))
     house_number = rng.integers(1, 400, size=n_households)[household_index]
     address = pc.binary_join_element_wise(
-        "福建省安溪县",
+        places.local.address_prefix,
         _take(_string_array(places.township_names), township_all, registered),
         _take(_string_array(places.village_names), village_all, registered),
         pa.array(np.r_[house_number, np.zeros(n_out, dtype=np.int64)]).cast(pa.string()),
@@ -483,7 +476,7 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
 
 @dataclass
 class _Latent:
-    lists: dict[str, Bools]  # by the Anxi source keys
+    lists: dict[str, Bools]  # by the usual source keys (household, students, ...); `_members` falls back on roles
     employer: Ints  # index into the employer names, -1 none
     contract_start: npt.NDArray[np.datetime64]
     death_date: npt.NDArray[np.datetime64]
@@ -511,7 +504,7 @@ def _share(
     return np.asarray(rng.random(len(eligible)) < np.minimum(1.0, target * w / total), dtype=bool)
 
 
-def _latent(pop: _Population, employers: int, as_of: date, rng: np.random.Generator) -> _Latent:
+def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rng: np.random.Generator) -> _Latent:
     r = POPULATION_RATES
     total, n = pop.total, pop.n_register
     registered = np.arange(total) < n
@@ -641,7 +634,7 @@ def _latent(pop: _Population, employers: int, as_of: date, rng: np.random.Genera
         death_date=death_date,
         disability=rng.integers(0, len(_DISABILITIES), size=total),
         college=rng.integers(0, len(_COLLEGES), size=total),
-        high_school=rng.integers(0, len(_HIGH_SCHOOLS), size=total),
+        high_school=rng.integers(0, high_schools, size=total),
     )
 
 
@@ -740,7 +733,7 @@ def _plan_files(
                 )
             sheets = rng.choice([2, 3]) if fmt == "xlsx" and rng.random() < 0.4 else 1
             rel = f"{key}/{source.name}_{township}.{ext[fmt]}"
-            title = f"安溪县{township}{source.name}表"
+            title = f"{places.local.county}{township}{source.name}表"
             specs.append(_file_spec(rel, fmt, encoding, sheets, source, title, mixed, rng))
         return specs, pop.township[pids]
     if mixed:
@@ -751,7 +744,8 @@ def _plan_files(
     for i, (fmt, encoding, sheets) in enumerate(plan):
         suffix = f"_{i + 1}" if len(plan) > 1 else ""
         rel = f"{key}/{source.name}{suffix}.{ext[fmt]}"
-        title = rng.choice([f"安溪县{source.name}名册", f"{source.name}花名册", f"安溪县{source.name}明细表"])
+        county = places.local.county
+        title = rng.choice([f"{county}{source.name}名册", f"{source.name}花名册", f"{county}{source.name}明细表"])
         specs.append(_file_spec(rel, fmt, encoding, sheets, source, title, mixed, rng))
     n = len(pids)
     return specs, (np.arange(n, dtype=np.int64) * len(plan)) // max(n, 1)
@@ -988,10 +982,12 @@ def _write_xls(
 # ---- the generator -----------------------------------------------------------------------------------------
 
 
-def _employer_names(rng: random.Random) -> list[str]:
+def _employer_names(local: LocalNames, rng: random.Random) -> list[str]:
     names = [p + s for p in _EMPLOYER_PREFIXES for s in _EMPLOYER_SUFFIXES]
     rng.shuffle(names)
-    return [f"安溪县{name}" if rng.random() < 0.6 else f"福建{name}" for name in names] + list(_PUBLIC_EMPLOYERS)
+    regional = local.regional_prefix
+    companies = [f"{local.county}{name}" if rng.random() < 0.6 else f"{regional}{name}" for name in names]
+    return companies + list(local.public_employers())
 
 
 def _field_values(
@@ -1025,11 +1021,12 @@ def _field_values(
         return _take(_string_array(_DISABILITIES), latent.disability[pids])
     if field == "school":
         if source.role == "students":
-            shorts = [name.removesuffix("镇").removesuffix("乡") for name in places.township_names]
-            primary = [f"安溪县{s}中心小学" for s in shorts]
-            middle = [f"安溪县{s}中学" for s in shorts]
-            table = _string_array(primary + middle + list(_HIGH_SCHOOLS) + list(_COLLEGES))
-            t, k = len(shorts), len(_HIGH_SCHOOLS)
+            local = places.local
+            primary = [local.primary_school(name) for name in places.township_names]
+            middle = [local.middle_school(name) for name in places.township_names]
+            high_schools = local.high_schools()
+            table = _string_array(primary + middle + list(high_schools) + list(_COLLEGES))
+            t, k = len(places.township_names), len(high_schools)
             age, township = pop.age[pids], pop.township[pids]
             high = 2 * t + latent.high_school[pids]
             index = np.select(
@@ -1156,8 +1153,8 @@ def generate_county(
 
     pop = _population(places, persons, as_of, rng)
     report("population", pop.total)
-    employer_names = _employer_names(prng)
-    latent = _latent(pop, len(employer_names), as_of, rng)
+    employer_names = _employer_names(places.local, prng)
+    latent = _latent(pop, len(employer_names), len(places.local.high_schools()), as_of, rng)
     report("lists", int(sum(int(m.sum()) for m in latent.lists.values())))
 
     keys = list(campaign.sources)
