@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli import Json, emit_json, err, fail, out, workspace
+from canbao.cli.common import Json, emit_json, err, fail, out, workspace
 from flows.runtime import prepare_prefect_environment
 from models.campaign.spec import Campaign
 from models.settings import Settings
