@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from flows.rejects import write_returned_rejects
 from models.campaign.spec import Campaign, Township
 from models.exports import log_exports
 from models.inspection import (
@@ -39,6 +38,7 @@ from tasks.inspection.spot_checks import (
     spot_check_source,
 )
 from tasks.intake.ingest import IngestError, read_source
+from tasks.intake.returned import write_returned_rejects
 from tasks.survey.worklists import write_table
 from tasks.workspace import Workspace, today_in
 

@@ -12,7 +12,6 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from flows.rejects import write_returned_rejects
 from flows.tracking import run_phase_tracking
 from models import crud, faults
 from models.campaign.spec import Campaign
@@ -27,6 +26,7 @@ from models.visits import (
     village_counts,
 )
 from tasks.intake.ingest import IngestError, read_source
+from tasks.intake.returned import write_returned_rejects
 from tasks.survey.progress_report import Progress, progress_from_counts, window_start
 from tasks.survey.visits import RETURNED_COLUMNS, facts_from_days, returned_list_source, returned_visits
 from tasks.workspace import Workspace, today_in

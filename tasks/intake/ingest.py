@@ -4,7 +4,7 @@ A department delivers a source as one or more .xlsx, .xls or .csv files (often o
 own header order and synonyms, a title above the header and notes below the table. `read_source` finds the
 header, maps the columns to the source's fields, reads every cell as text, normalises and validates it, and
 splits the rows into accepted records and rejected ones (with a Chinese reason each, sent back to the
-department by `write_rejects_workbook`). Every data row read ends up in exactly one of: accepted, rejected,
+department by tasks.intake.rejects). Every data row read ends up in exactly one of: accepted, rejected,
 collapsed as an exact duplicate.
 
 Decisions, each visible in the code below:
@@ -72,7 +72,7 @@ from models.campaign.spec import Campaign, Source
 from tasks.identity.idnumber import validate_ids
 from tasks.identity.masking import mask_text
 
-__all__ = ["IngestError", "IngestResult", "read_source", "write_rejected_rows", "write_rejects_workbook"]
+__all__ = ["IngestError", "IngestResult", "read_source"]
 
 HEADER_SCAN_ROWS = 30
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -95,7 +95,6 @@ _SEX = {"男": "男", "男性": "男", "1": "男", "M": "男", "MALE": "男"} | 
 # Fields whose values are codes or short categories: every space inside is an error, not a separator.
 _COMPACT_FIELDS = {"id_number", "sex", "household_type", "township", "village", "household", "phone"}
 _DATE_SUFFIXES = ("_date", "_start", "_end", "_on")
-_UNIT_COLUMNS = ("文件", "工作表", "行号")
 
 Mask = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.int64]
@@ -1091,121 +1090,3 @@ def _exact_duplicates(frame: pd.DataFrame, id_key: npt.NDArray[np.int64], column
     if same_id.any():
         duplicated[same_id] = frame.loc[same_id, columns].duplicated(keep="first").to_numpy()
     return duplicated
-
-
-# -- the workbook returned to the department ---------------------------------------------------------------------
-
-MAX_SHEET_ROWS = 1_048_576
-
-
-def write_rejects_workbook(result: IngestResult, path: Path, source_name: str) -> Path:
-    """Write the rejected rows ("退回明细") and the accepted rows with issues ("需核实") for the department.
-
-    Every data cell is written as text into text-formatted columns, so Excel never turns an ID into a number.
-    """
-    import xlsxwriter
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    labels = result.labels
-    rejected = result.rejected
-    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
-    with xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False}) as book:
-        formats = _Formats(book)
-        _write_sheet(
-            book,
-            formats,
-            "退回明细",
-            f"{source_name} 数据退回明细（共 {len(rejected)} 条，请更正后重新报送）",
-            [*_UNIT_COLUMNS, "原因", *(labels.get(f, f) for f in fields)],
-            _rows(rejected, ["file", "sheet", "row", "reason", *fields]),
-        )
-        accepted = result.accepted
-        flagged = accepted[accepted["issues"].fillna("") != ""] if "issues" in accepted else accepted.iloc[:0]
-        shown = [c for c in ("id_number", *labels) if c in flagged.columns and c != "id_number"]
-        _write_sheet(
-            book,
-            formats,
-            "需核实",
-            f"{source_name} 需核实的记录（共 {len(flagged)} 条，已接收，请核实后更正）",
-            [*_UNIT_COLUMNS, "需核实的问题", labels.get("id_number", "身份证号"), *(labels.get(f, f) for f in shown)],
-            _rows(flagged, ["file", "sheet", "row", "issues", "id_number", *shown]),
-        )
-    return path
-
-
-def write_rejected_rows(rejected: pd.DataFrame, path: Path, title: str, labels: dict[str, str]) -> Path:
-    """A rejects workbook for rows that were read, then refused by checks after the importer's (returned work
-    lists, spot checks): `rejected` has file, sheet, row, reason and the row's cells; `labels` heads the cells."""
-    fields = [c for c in rejected.columns if c not in ("file", "sheet", "row", "reason")]
-    frame = rejected[["file", "sheet", "row", "reason", *fields]].fillna("")
-    report = IngestResult(
-        source=title,
-        files=sorted(set(frame["file"].astype(str))),
-        rows_read=len(frame),
-        # Nothing accepted is listed for checking: the second sheet stays empty.
-        accepted=pd.DataFrame(
-            {name: pd.Series(dtype="str") for name in ("file", "sheet", "issues", "id_number")}
-        ).assign(row=pd.Series(dtype="int64")),
-        rejected=frame,
-        duplicates=0,
-        labels={name: labels.get(name, name) for name in fields},
-    )
-    return write_rejects_workbook(report, path, title)
-
-
-class _Formats:
-    def __init__(self, book: Any) -> None:
-        self.title = book.add_format({"bold": True, "font_size": 14})
-        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "num_format": "@"})
-        self.text = book.add_format({"num_format": "@"})
-        self.number = book.add_format({"num_format": "0"})
-
-
-def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[list[str | int]]:
-    values: list[list[str | int]] = []
-    for column in columns:
-        series = frame[column]
-        if column == "row":
-            values.append([int(v) for v in series])
-        elif pd.api.types.is_datetime64_any_dtype(series):
-            values.append(series.dt.strftime("%Y-%m-%d").fillna("").tolist())
-        else:
-            values.append(["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in series])
-    for row in zip(*values, strict=True):
-        yield list(row)
-
-
-def _write_sheet(
-    book: Any, formats: _Formats, name: str, title: str, header: list[str], rows: Iterator[list[str | int]]
-) -> None:
-    per_sheet = MAX_SHEET_ROWS - 2
-    part = 0
-    sheet = None
-    written = per_sheet
-    for row in rows:
-        if written == per_sheet:
-            part += 1
-            sheet = _start_sheet(book, formats, name if part == 1 else f"{name}{part}", title, header)
-            written = 0
-        assert sheet is not None
-        for j, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(written + 2, j, value, formats.number)
-            else:
-                sheet.write_string(written + 2, j, value, formats.text)
-        written += 1
-    if sheet is None:
-        _start_sheet(book, formats, name, title, header)
-
-
-def _start_sheet(book: Any, formats: _Formats, name: str, title: str, header: list[str]) -> Any:
-    sheet = book.add_worksheet(name)
-    widths = [12, 8, 6, 30] + [20] * (len(header) - 4)
-    for j, width in enumerate(widths):
-        sheet.set_column(j, j, width, formats.text)
-    sheet.write_string(0, 0, title, formats.title)
-    for j, label in enumerate(header):
-        sheet.write_string(1, j, label, formats.header)
-    sheet.freeze_panes(2, 0)
-    return sheet

@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from models import faults
 from models.exports import log_exports
 from models.tables import SourceSnapshot
-from tasks.intake.ingest import IngestResult, write_rejects_workbook
+from tasks.intake.ingest import IngestResult
+from tasks.intake.rejects import write_rejects_workbook
 
 
 @dataclass(frozen=True)

@@ -448,11 +448,8 @@ def _data_rows(table: _Table, headers: _Headers, anchors: Sequence[str]) -> list
 def write_training_rejects(
     result: TrainingImport[SessionRow] | TrainingImport[AttendanceRow], path: Path, title: str
 ) -> Path:
-    """The rejected rows ("退回明细") and the accepted rows to check ("需核实"), with the importer's layout:
-    every cell written as text, so Excel never turns a phone number into a number."""
-    import xlsxwriter
-
-    from tasks.intake.ingest import _UNIT_COLUMNS, _Formats, _write_sheet
+    """The rejected rows ("退回明细") and the accepted rows to check ("需核实"), in the importer's layout."""
+    from tasks.intake.rejects import Listing, write_rejects
 
     fields = list(result.labels)
     headings = [result.labels[f] for f in fields]
@@ -463,27 +460,11 @@ def write_training_rejects(
     checks: list[list[str | int]] = [
         [r.file, r.sheet, r.row, r.issue, *(_shown(r, f) for f in fields)] for r in flagged
     ]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False}) as book:
-        formats = _Formats(book)
-        _write_sheet(
-            book,
-            formats,
-            "退回明细",
-            f"{title}退回明细（共 {len(returned)} 条，请更正后重新报送）",
-            [*_UNIT_COLUMNS, "原因", *headings],
-            iter(returned),
-        )
-        _write_sheet(
-            book,
-            formats,
-            "需核实",
-            f"{title}需核实的记录（共 {len(checks)} 条，已接收，请核实）",
-            [*_UNIT_COLUMNS, "需核实的问题", *headings],
-            iter(checks),
-        )
-    return path
+    return write_rejects(
+        path,
+        Listing(f"{title}退回明细（共 {len(returned)} 条，请更正后重新报送）", headings, returned),
+        Listing(f"{title}需核实的记录（共 {len(checks)} 条，已接收，请核实）", headings, checks),
+    )
 
 
 def _shown(row: AttendanceRow, name: str) -> str:

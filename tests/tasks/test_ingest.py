@@ -20,7 +20,8 @@ from python_calamine import CalamineWorkbook
 import tasks.intake.ingest as ingest
 from models.campaign.spec import Campaign, Source
 from tasks.identity.idnumber import REASON_EXCEL_NUMBER, REASON_ILLEGAL_CHARS, validate_id
-from tasks.intake.ingest import IngestError, IngestResult, read_source, write_rejects_workbook
+from tasks.intake.ingest import IngestError, IngestResult, read_source
+from tasks.intake.rejects import write_rejects_workbook
 from tests.ingest_files import (
     HOUSEHOLD_HEADER,
     Cell,

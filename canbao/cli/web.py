@@ -10,10 +10,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli import Json, emit_json, err, fail, out, workspace
+from canbao.cli.common import Json, emit_json, err, fail, out, workspace
 from flows.runtime import prepare_prefect_environment
-from models.campaign.spec import Campaign
 from models.settings import Settings
+from tasks.survey.places import UnknownVillage, resolve_village
 
 web_app: typer.Typer = typer.Typer(help="入户调查网页（村（社区）工作人员用手机登记走访结果）", no_args_is_help=True)
 
@@ -24,30 +24,6 @@ def utc_text(moment: datetime) -> str:
     """A stored time as ISO text in UTC (SQLite gives it back without its offset: it is UTC, see models.tables)."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def resolve_village(campaign: Campaign, text: str) -> str:
-    """A village's 12-digit code from its code, its name if no other village has it, or 乡镇名/村名."""
-    wanted = text.strip().replace("／", "/")
-    places = [(t, v) for t in campaign.townships for v in t.villages]
-    if wanted.isdigit():
-        if any(v.code == wanted for _t, v in places):
-            return wanted
-        fail(f"没有代码为 {wanted} 的村（社区）（村代码为12位数字）")
-    township, _, village = wanted.rpartition("/")
-    matches = [
-        (t, v)
-        for t, v in places
-        if v.name == (village if township else wanted) and (not township or t.name == township)
-    ]
-    if not matches and not township:
-        matches = [(t, v) for t, v in places if t.name + v.name == wanted]  # 凤城镇新安社区
-    if len(matches) == 1:
-        return matches[0][1].code
-    if not matches:
-        fail(f"找不到村（社区）：{text}（可用12位村代码、村名或“乡镇名/村名”）")
-    listed = "、".join(f"{t.name}{v.name}（{v.code}）" for t, v in matches)
-    fail(f"有多个村（社区）叫“{text}”：{listed}。请用村代码或“乡镇名/村名”")
 
 
 @web_app.command("token")
@@ -67,7 +43,10 @@ def token(
         fail("--worker 不能为空")
     with workspace() as ws:
         campaign_id, campaign = ws.campaign()
-        code = resolve_village(campaign, village)
+        try:
+            code = resolve_village(campaign, village)
+        except UnknownVillage as exc:
+            fail(str(exc))
         with ws.session() as session:
             secret, row = issue_token(session, campaign_id=campaign_id, village_code=code, worker=name)
             token_id = row.id

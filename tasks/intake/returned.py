@@ -1,4 +1,4 @@
-"""Rows refused when returned workbooks are imported (survey lists, spot-check results): one workbook per
+"""Rows refused when returned workbooks are imported (survey lists, spot-check results): one rejects workbook per
 import, logged as an export of personal data (it names the rows, ID numbers included)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.exports import log_exports
-from tasks.intake.ingest import write_rejected_rows
+from tasks.intake.rejects import write_rejected_rows
 from tasks.intake.snapshots import digest_files
 from tasks.workspace import Workspace
 
@@ -25,8 +25,9 @@ def write_returned_rejects(
     title: str,
     columns: Mapping[str, Sequence[str]],
 ) -> str | None:
-    """The rows sent back (None when there are none), named by the files' content so a re-import overwrites,
-    not adds."""
+    """The rows of returned workbooks (survey lists, spot-check results) sent back, None when there are none: one
+    workbook per import, named by the files' content so a re-import overwrites, not adds, and logged as an export
+    of personal data (it names the rows, ID numbers included)."""
     if not len(rejected):
         return None
     digest = digest_files(list(paths))[:12]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from canbao.cli import AsOf, Json, emit_json, out, parse_date, run_flow
+from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, run_flow
 
 
 def report(

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
+from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
 from tasks.workspace import today_in
 
 inspect_app: typer.Typer = typer.Typer(help="督查抽查", no_args_is_help=True)

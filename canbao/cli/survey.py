@@ -1,14 +1,13 @@
-"""`canbao survey …` and `canbao progress`: visits from the field and how far each township has come."""
+"""`canbao survey …`: visits from the field, the corrections they found for the departments, a person's changes."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from canbao.cli import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, run_flow, workspace
+from canbao.cli.common import Json, emit_json, err, fail, out, parse_date, print_import, run_flow, workspace
 from tasks.workspace import today_in
 
 survey_app: typer.Typer = typer.Typer(help="入户调查", no_args_is_help=True)
@@ -64,27 +63,16 @@ def survey_audit(
     as_json: bool = Json,
 ) -> None:
     """一个人的参保登记信息变更记录（谁、何时、改前、改后）；电话和身份证号按规定遮盖。"""
-    from models.visits import person_changes
     from tasks.identity.idnumber import validate_id
-    from tasks.identity.masking import mask_id, mask_text
+    from tasks.identity.masking import mask_id
+    from tasks.survey.changes import masked_person_changes
 
     check = validate_id(id_number)
     if not check.ok or check.id is None:
         fail(f"身份证号无效：{check.reason}")
     wanted = check.id
     with workspace() as ws:
-        campaign_id, _campaign = ws.campaign()
-        with ws.engine.connect() as connection:
-            changes = person_changes(connection, campaign_id=campaign_id, id_number=wanted)
-    shown: list[dict[str, Any]] = [
-        {
-            **c,
-            "before": mask_text(str(c["before"])),
-            "after": mask_text(str(c["after"])),
-            "changed_at": str(c["changed_at"]),
-        }
-        for c in changes
-    ]
+        shown = masked_person_changes(ws, wanted)
     if as_json:
         emit_json({"id_number": mask_id(wanted), "changes": shown})
         return
@@ -95,41 +83,3 @@ def survey_audit(
     for c in shown:
         table.add_row(c["changed_at"][:19], c["field"], c["before"], c["after"], c["changed_by"], c["channel"])
     out.print(table)
-
-
-def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
-    """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
-    from flows.survey import load_progress
-    from tasks.survey.progress_report import progress_json
-
-    day = parse_date(as_of, "--as-of")
-    with workspace() as ws:
-        _cid, campaign = ws.campaign()
-        campaign, figures = load_progress(ws, day or today_in(campaign))
-    data = progress_json(campaign, figures)
-    if as_json:
-        emit_json(data)
-        return
-    out.print(
-        f"入户调查进度（截至 {data['as_of']}，应达进度 {data['expected_rate']:.0%}，截止 {data['deadline']}）",
-        highlight=False,
-    )
-    table = Table("乡镇", "应访", "已访", "已登记", "完成率", "近7天日均", "预计完成", "滞后", "滞后村（社区）")
-    villages = campaign.village_names()
-    for t in data["townships"]:
-        lagging = "、".join(villages.get(code, code) for code in t["lagging_villages"][:5])
-        more = len(t["lagging_villages"]) - 5
-        table.add_row(
-            t["name"],
-            str(t["to_visit"]),
-            str(t["visited"]),
-            str(t["registered"]),
-            f"{t['rate']:.0%}",
-            f"{t['pace_7d']:.1f}",
-            t["projected_done"] or "—",
-            "是" if t["behind"] else "",
-            lagging + (f" 等{len(t['lagging_villages'])}个" if more > 0 else ""),
-        )
-    out.print(table)
-    if "calendar_note" in data:
-        err.print(data["calendar_note"], highlight=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from canbao.cli import Json, emit_json, out, workspace
+from canbao.cli.common import Json, emit_json, out, workspace
 
 audit_app: typer.Typer = typer.Typer(help="审计", no_args_is_help=True)
 

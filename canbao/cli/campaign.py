@@ -1,0 +1,122 @@
+"""`canbao init`, `orgs`, `status`, `milestone done`, `serve`: the campaign plan, its owners and milestones, and
+the flows on their schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, workspace
+from flows.runtime import prepare_prefect_environment
+from models import crud
+from models.campaign.spec import CampaignFileError
+from models.settings import Settings
+from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
+from tasks.plan.status import STATE_NAMES, milestone_statuses
+from tasks.workspace import Workspace, today_in
+
+milestone_app = typer.Typer(help="工作节点", no_args_is_help=True)
+
+
+def init(
+    campaign: Path = typer.Option(None, "--campaign", help="活动计划文件（TOML），默认 campaigns/anxi-2017.toml"),
+) -> None:
+    """创建或升级数据库并载入活动计划（可重复运行）。"""
+    settings = Settings(campaign=campaign) if campaign else Settings()
+    ws = Workspace.open(settings)
+    from models.schema import SchemaUpgradeError
+
+    try:
+        result = ws.init()
+    except (CampaignFileError, SchemaUpgradeError) as exc:
+        fail(str(exc))
+    finally:
+        ws.close()
+    what = "已创建" if result.created else ("已更新" if result.changed else "无变化")
+    err.print(f"活动计划 {settings.campaign.name} 载入完成：{what}（变更 {result.changed} 行）。", highlight=False)
+
+
+def orgs(as_json: bool = Json) -> None:
+    """列出县、乡镇、村（社区）。"""
+    with workspace() as ws, ws.session() as session:
+        campaign_id, _campaign = crud.active_campaign(session)
+        units = crud.org_units(session, campaign_id=campaign_id)
+    if as_json:
+        emit_json([{"code": u.code, "name": u.name, "level": u.level, "parent": u.parent} for u in units])
+        return
+    table = Table("代码", "名称", "层级", "上级")
+    levels = {"county": "县", "township": "乡镇", "village": "村（社区）"}
+    for u in units:
+        table.add_row(u.code, u.name, levels.get(u.level, u.level), u.parent or "")
+    out.print(table)
+
+
+def status(as_of: str = AsOf, as_json: bool = Json) -> None:
+    """各工作节点、各责任单位的完成状态。"""
+    with workspace() as ws:
+        _cid, campaign, completions = ws.state()
+    day = parse_date(as_of, "--as-of") or today_in(campaign)
+    statuses = milestone_statuses(campaign, completions, day)
+    phase = campaign.phase_on(day)
+    if as_json:
+        emit_json(
+            {
+                "as_of": day.isoformat(),
+                "phase": phase.key if phase else None,
+                "milestones": [
+                    {
+                        "key": s.key,
+                        "name": s.name,
+                        "owner": s.owner,
+                        "owner_name": s.owner_name,
+                        "due": s.due.isoformat(),
+                        "state": s.state,
+                        "done_on": s.done_on.isoformat() if s.done_on else None,
+                    }
+                    for s in statuses
+                ],
+            }
+        )
+        return
+    out.print(f"截至 {day.isoformat()}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
+    table = Table("节点", "责任单位", "完成时限", "状态", "完成日期")
+    colours = {"done_on_time": "green", "done_late": "yellow", "due": "cyan", "overdue": "red", "not_due": "dim"}
+    for s in statuses:
+        table.add_row(
+            s.name,
+            s.owner_name,
+            s.due.isoformat(),
+            f"[{colours[s.state]}]{STATE_NAMES[s.state]}[/]",
+            s.done_on.isoformat() if s.done_on else "",
+        )
+    out.print(table)
+
+
+@milestone_app.command("done")
+def milestone_done(
+    owner: str = typer.Argument(..., help="责任单位：代码或名称（如 350524100、凤城镇、police、县公安局、county）"),
+    milestone: str = typer.Argument(..., help="工作节点代码（如 township_leading_group）或名称"),
+    on: str = typer.Option(None, "--on", help="完成日期（YYYY-MM-DD），默认今天"),
+    note: str = typer.Option("", "--note", help="备注"),
+    by: str = typer.Option("", "--by", help="记录人"),
+) -> None:
+    """记录某责任单位完成了某工作节点。"""
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        try:
+            assignment = resolve_assignment(campaign, owner, milestone)
+        except AssignmentError as exc:
+            fail(str(exc))
+        done_on = parse_date(on, "--on") or today_in(campaign)
+        done = record_milestone_done(ws, assignment, done_on, note=note, by=by)
+    err.print(done.message, highlight=False)
+
+
+def serve() -> None:
+    """按 prefect.yaml 的计划运行各流程（Ctrl-C 停止）。"""
+    prepare_prefect_environment(Settings())
+    from flows.serving import serve_deployments
+
+    serve_deployments()

@@ -1,0 +1,67 @@
+"""`canbao remind` and `canbao notice ranking`: reminders to the owners behind, and the ranking notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, run_flow
+
+notice_app = typer.Typer(help="通报", no_args_is_help=True)
+
+KIND_NAMES = {
+    "reminder": "催办提醒", "overdue": "逾期催办", "escalation": "逾期报告", "weekly_ranking": "排名通报",
+    "survey_behind": "调查进度提醒", "survey_escalation": "调查进度督办", "training_reminder": "培训提醒",
+}  # fmt: skip
+
+
+def remind(
+    as_of: str = AsOf,
+    dry_run: bool = typer.Option(False, "--dry-run", help="只列出将发送的提醒，不写入、不发送"),
+    as_json: bool = Json,
+) -> None:
+    """向未完成的责任单位发送催办提醒，并重发此前失败的消息。"""
+    day = parse_date(as_of, "--as-of")
+    from flows.monitors import daily_reminders
+
+    handled = run_flow(daily_reminders, as_of=day, dry_run=dry_run)
+    report_messages(handled, as_json, dry_run)
+
+
+@notice_app.command("ranking")
+def notice_ranking(
+    as_of: str = AsOf,
+    dry_run: bool = typer.Option(False, "--dry-run", help="只列出将发送的通报，不写入、不发送"),
+    as_json: bool = Json,
+) -> None:
+    """立即发出工作进展排名通报（平时由每周排名流程自动发出）。"""
+    day = parse_date(as_of, "--as-of")
+    from flows.monitors import weekly_ranking
+
+    handled = run_flow(weekly_ranking, as_of=day, dry_run=dry_run, force=True)
+    report_messages(handled, as_json, dry_run)
+
+
+def report_messages(handled: list[dict[str, Any]], as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        emit_json([{k: h[k] for k in ("key", "owner", "milestone", "kind", "tags", "status")} for h in handled])
+        return
+    names = {"sent": "[green]已发送[/]", "failed": "[red]发送失败[/]", "skipped": "[dim]跳过[/]"}
+    table = Table("类型", "接收方", "节点", "状态", "原因")
+    for h in handled:
+        table.add_row(
+            KIND_NAMES.get(h["kind"], h["kind"]),
+            h["owner"],
+            h["milestone"] or "",
+            names[h["status"]],
+            h.get("error") or "",
+        )
+    out.print(table)
+    counts = {s: sum(h["status"] == s for h in handled) for s in ("sent", "failed", "skipped")}
+    verb = "将发送" if dry_run else "处理"
+    out.print(
+        f"{verb}消息 {len(handled)} 条：发送 {counts['sent']}，失败 {counts['failed']}，跳过 {counts['skipped']}。",
+        highlight=False,
+    )
