@@ -60,17 +60,16 @@ def status(
 ) -> None:
     """各乡镇的培训场次、参训人数、是否完成，以及需要提醒的原因。"""
     from canbao.cli import emit_json, err, out, parse_date, workspace
-    from models import training as db
+    from tasks.training import recording
     from tasks.workspace import today_in
 
     day = parse_date(as_of, "--as-of")
     with workspace() as ws:
         campaign_id, campaign, completions = ws.state()
         require_training(campaign)
-        db.ensure_tables(ws.engine)
         day = day or today_in(campaign)
         with ws.session() as session:
-            standings = db.standings(
+            standings = recording.standings(
                 session, campaign_id=campaign_id, campaign=campaign, as_of=day, completions=completions
             )
     rows = [
@@ -151,12 +150,12 @@ def import_files(
     """Read, write the rejects workbook, record (all or nothing); the report and the rejects' locations."""
     from models import crud
     from models import training as db
+    from tasks.training import recording
     from tasks.training.sessions import read_attendance, read_sessions, training_completions
     from tasks.workspace import today_in
 
     campaign_id, campaign = ws.campaign()
     require_training(campaign)
-    db.ensure_tables(ws.engine)
     day = day or today_in(campaign)
     completed: list[tuple[str, date]] = []
     result: TrainingImport[SessionRow] | TrainingImport[AttendanceRow]
@@ -164,13 +163,13 @@ def import_files(
         sessions = result = read_sessions(campaign, files)
         rejects_file = write_rejects(ws, sessions, "培训场次", day, files)
         with ws.session() as session:
-            db.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
+            recording.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
             recorded, unchanged = db.store_sessions(
                 session, campaign_id=campaign_id, rows=sessions.accepted, booked_on=day
             )
     else:
         with ws.session() as session:
-            db.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
+            recording.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
             booked = {(b.township_code, b.held_on) for b in db.bookings(session, campaign_id=campaign_id)}
         attendance = result = read_attendance(campaign, files, imported_on=day, booked=booked)
         rejects_file = write_rejects(ws, attendance, "培训签到", day, files)
@@ -179,7 +178,7 @@ def import_files(
                 session, campaign_id=campaign_id, rows=attendance.accepted, imported_on=day
             )
             done = {(c.milestone, c.owner) for c in crud.completions(session, campaign_id=campaign_id)}
-            standings = db.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
+            standings = recording.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
             facts = [f for f in training_completions(campaign, standings) if (f.milestone, f.owner) not in done]
             crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
             completed = [(f.owner, f.done_on) for f in facts]

@@ -19,15 +19,10 @@ from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.cutoff import cutoff_of, mark_late_visits
 from models.exports import log_exports
-from models.visits import (
-    finished_townships,
-    listed_places,
-    record_visits,
-    unlisted_visit_count,
-    village_counts,
-)
+from models.visits import finished_townships, listed_places, unlisted_visit_count, village_counts
 from tasks.intake.ingest import IngestError, read_source
 from tasks.survey.progress_report import Progress, progress_from_counts, window_start
+from tasks.survey.recording import record_visits
 from tasks.survey.visits import RETURNED_COLUMNS, facts_from_days, returned_list_source, returned_visits
 from tasks.workspace import Workspace, today_in
 
