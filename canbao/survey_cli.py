@@ -64,7 +64,7 @@ def survey_audit(
     as_json: bool = Json,
 ) -> None:
     """一个人的参保登记信息变更记录（谁、何时、改前、改后）；电话和身份证号按规定遮盖。"""
-    from models.visits import person_changes
+    from models.survey.visits import person_changes
     from tasks.identity.idnumber import validate_id
     from tasks.identity.masking import mask_id, mask_text
 

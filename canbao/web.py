@@ -3,7 +3,7 @@ list, records a visit's outcome and corrections, and sees what is left.
 
 Rules the page keeps:
 
-* A link is `/w/<token>`. The token is looked up by its SHA-256 (models.worker); a token opens its own
+* A link is `/w/<token>`. The token is looked up by its SHA-256 (models.survey.worker); a token opens its own
   village's list and nothing else. An unknown, malformed or revoked token, an entry of another village or a
   path that does not exist all get the same 404 page: the page never tells a wrong link from a right one.
 * A visit goes through `tasks.survey.visits.check_visit`, the checks a returned work list gets, then
@@ -44,7 +44,7 @@ from models.campaign.values import VisitRecord
 from models.crud import NoCampaignError, active_campaign
 from models.db import make_engine
 from models.settings import PROJECT_ROOT, Settings
-from models.worker import ListedPerson, find_token, person_visits, village_entries, village_entry
+from models.survey.worker import ListedPerson, find_token, person_visits, village_entries, village_entry
 from tasks.identity.masking import mask_id, mask_phone, mask_text
 from tasks.survey.visits import CORRECTED, check_visit
 from tasks.workspace import Workspace, today_in

@@ -34,7 +34,7 @@ from models import training as training_db
 from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.settings import Settings
-from models.visits import load_to_visit
+from models.survey.visits import load_to_visit
 from tasks.intake.snapshots import delivered_sources
 from tasks.messages.reminders import is_ranking_day
 from tasks.plan.status import milestone_statuses

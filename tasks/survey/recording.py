@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from models.campaign.spec import Survey
 from models.campaign.values import VisitRecord
-from models.visits import existing_keys, insert_person_changes, insert_visits, person_rows, update_persons
+from models.survey.visits import existing_keys, insert_person_changes, insert_visits, person_rows, update_persons
 from tasks.survey.visits import apply_visit
 
 
