@@ -34,7 +34,7 @@ from flows.report import load_report_inputs, write_report_files  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
 from models.campaign.spec import INSURANCES  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from models.visits import refresh_first_visits  # noqa: E402
+from models.survey.visits import refresh_first_visits  # noqa: E402
 from tasks.documents.supervisors_report import build_report, table_texts  # noqa: E402
 from tasks.identity.masking import find_unmasked  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402

@@ -35,7 +35,7 @@ from flows.survey import progress_in_database  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
 from models.campaign.spec import INSURANCES, Campaign  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
-from models.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
+from models.survey.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
 from tasks.identity.idnumber import check_char  # noqa: E402
 from tasks.survey.progress_report import survey_progress  # noqa: E402
 from tasks.survey.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402

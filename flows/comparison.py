@@ -26,8 +26,8 @@ from flows.runners import task_runner
 from models import faults
 from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison
 from models.settings import Settings
+from models.survey.visits import visit_records
 from models.tables import SourceSnapshot
-from models.visits import visit_records
 from tasks.analysis.exchange import status_snapshot
 from tasks.comparison.compare import Rules, combine_summaries, summarise
 from tasks.comparison.partitions import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot

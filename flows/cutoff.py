@@ -1,6 +1,6 @@
 """The survey's cut-off (seed 四（三）: 入户调查工作必须于6月30日前全面完成), scheduled for the end of the deadline.
 
-It freezes each village's figures at the deadline (models.cutoff), marks the visits made or received after
+It freezes each village's figures at the deadline (models.survey.cutoff), marks the visits made or received after
 it as late, and publishes the frozen figures as a Prefect artifact. Run again, it changes nothing but marks
 the visits recorded since as late. Visits recorded after the cut-off are kept and still update persons; they
 count toward the survey's progress but not toward on-time completion or the scores.
@@ -18,7 +18,7 @@ from flows.scoring import score_sheet
 from flows.steps import send_messages
 from models import crud
 from models.campaign.spec import COUNTY_TAG
-from models.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
+from models.survey.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
 from tasks.documents.final_notice import KIND, final_document, final_notice_key, plan_final_notice
 from tasks.documents.official import notice_folder_name, write_notice_files
 from tasks.messages import outbox

@@ -34,7 +34,7 @@ from models import training as training_db
 from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.settings import Settings
-from models.visits import load_to_visit
+from models.survey.visits import load_to_visit
 from tasks.intake.snapshots import delivered_sources
 from tasks.messages.reminders import is_ranking_day
 from tasks.plan.status import milestone_statuses
@@ -43,6 +43,7 @@ from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners
 from tasks.simulation.survey import SimulatedVisit, SurveySimulation
 from tasks.simulation.synth import generate_county
 from tasks.survey.progress_report import calendar_of
+from tasks.training import recording as training_records
 from tasks.training.sessions import AttendanceRow, SessionRow, training_completions
 from tasks.workspace import Workspace
 
@@ -109,7 +110,7 @@ def train_staff(ws: Workspace, townships: list[str], day: date) -> None:
     with ws.session() as session:
         training_db.store_sessions(session, campaign_id=campaign_id, rows=sessions, booked_on=day)
         training_db.store_attendance(session, campaign_id=campaign_id, rows=attendance, imported_on=day)
-        standings = training_db.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
+        standings = training_records.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
         facts = [f for f in training_completions(campaign, standings) if f.owner in townships]
         crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=SIMULATED_BY)
 

@@ -16,8 +16,8 @@ from flows.analysis import analysis_completions
 from flows.scoring import score_sheet, survey_counts
 from flows.worklists import NoComparison, load_registry
 from models import crud
-from models.cutoff import late_visit_count
-from models.visits import village_counts
+from models.survey.cutoff import late_visit_count
+from models.survey.visits import village_counts
 from tasks.analysis.expansion import expansion_plan, plan_json, target_date_of
 from tasks.documents.closing_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
 from tasks.documents.official import notice_folder_name, write_notice_files

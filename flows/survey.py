@@ -16,18 +16,13 @@ from flows.tracking import run_phase_tracking
 from models import crud, faults
 from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
-from models.cutoff import cutoff_of, mark_late_visits
 from models.exports import log_exports
-from models.visits import (
-    finished_townships,
-    listed_places,
-    record_visits,
-    unlisted_visit_count,
-    village_counts,
-)
+from models.survey.cutoff import cutoff_of, mark_late_visits
+from models.survey.visits import finished_townships, listed_places, unlisted_visit_count, village_counts
 from tasks.intake.ingest import IngestError, read_source
 from tasks.intake.returned import write_returned_rejects
 from tasks.survey.progress_report import Progress, progress_from_counts, window_start
+from tasks.survey.recording import record_visits
 from tasks.survey.visits import RETURNED_COLUMNS, facts_from_days, returned_list_source, returned_visits
 from tasks.workspace import Workspace, today_in
 
@@ -47,7 +42,7 @@ def load_progress(ws: Workspace, as_of: date) -> tuple[Campaign, Progress]:
 
 
 def progress_in_database(connection: Connection, campaign_id: int, campaign: Campaign, as_of: date) -> Progress:
-    """Survey progress with the counting done by the database (see models.visits.village_counts)."""
+    """Survey progress with the counting done by the database (see models.survey.visits.village_counts)."""
     counts = village_counts(
         connection, campaign_id=campaign_id, as_of=as_of, window_start=window_start(campaign, as_of)
     )
@@ -151,7 +146,7 @@ CORRECTION_HEADINGS = {
 
 def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
     """One workbook per department with what the visits found wrong in its data (错误信息反馈清单)."""
-    from models.visits import person_changes_before, visit_records
+    from models.survey.visits import person_changes_before, visit_records
     from tasks.survey.visits import correction_lists
     from tasks.survey.worklists import write_table
 

@@ -11,8 +11,8 @@ from datetime import date
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from models import training as training_db
 from tasks.messages import outbox
+from tasks.training import recording as training_records
 from tasks.training.sessions import plan_training_reminders
 from tasks.workspace import Workspace, today_in
 
@@ -26,9 +26,8 @@ def queue_training_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -
     as_of = as_of or today_in(campaign)
     if campaign.training is None:
         return campaign_id, []
-    training_db.ensure_tables(ws.engine)
     with ws.session() as session:
-        standings = training_db.standings(
+        standings = training_records.standings(
             session, campaign_id=campaign_id, campaign=campaign, as_of=as_of, completions=completions
         )
     planned = plan_training_reminders(campaign, standings, as_of)

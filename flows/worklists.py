@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from models import crud
 from models.exports import log_exports
-from models.visits import add_worklist_entries
+from models.survey.visits import add_worklist_entries
 from tasks.comparison.compare import PERSON_COLUMNS
 from tasks.messages.render import cn_date
 from tasks.plan.data_completions import worklist_completions

@@ -1,0 +1,12 @@
+"""The storage floor: the registration database's tables and the functions that store and read their rows,
+never applying a rule (what a visit changes, where training stands, which milestone is done is decided in
+tasks/ and handed down). The bottom is models.campaign (the campaign spec and the value types every floor
+passes around); beside it models.settings. The machinery: models.db (engine, sessions, `create_schema`),
+models.schema with models.migrations (Alembic: the only place tables are created), models.registry (every
+table module), models.tables (the core tables), models.bulk (bulk inserts), models.upsert (insert-or-update),
+models.runlock (run locks) and models.faults (test-only fault injection). The rows of each domain:
+models.crud (campaign, completions, outbox), models.comparison_parts, models.survey (visits, the cut-off, the
+village workers' page), models.training, models.inspection, models.exports and models.report. A module here
+imports only models.* and third-party libraries (SQLAlchemy, SQLModel, Alembic, pandas, Arrow, pydantic);
+never tasks, flows or canbao.
+"""

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from models import cutoff, exports, inspection, runlock, tables, training  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.registry  # noqa: F401  (registers every table on SQLModel.metadata)
 
 
 def normalise_url(url: str) -> str:

@@ -15,7 +15,7 @@ from models.tables import utcnow
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK = 5_000  # bound parameters per IN list, as in models.visits
+CHUNK = 5_000  # bound parameters per IN list, as in models.survey.visits
 
 
 class SpotSample(SQLModel, table=True):

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def first_visit_days(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
-    """List entries per township and first-visit day (null: not visited yet), as models.visits.village_counts
+    """List entries per township and first-visit day (null: not visited yet), as models.survey.visits.village_counts
     counts them: a person once per village list. Columns township_code, first_visited_on (date or NaT), entries."""
     import pandas as pd
 

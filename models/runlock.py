@@ -84,7 +84,6 @@ class LockHeld(RuntimeError):
 
 def acquire(engine: Engine, name: str, *, now: datetime | None = None) -> str:
     """Take the lock `name` for this process and return its token; raise LockHeld if a live run has it."""
-    RunLock.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]  # databases made before it
     token = uuid.uuid4().hex
     for _attempt in range(3):
         mine = RunLock(
@@ -128,7 +127,6 @@ def held(engine: Engine) -> list[RunLock]:
     """The locks held now (for a status display or a test)."""
     from sqlmodel import select
 
-    RunLock.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with Session(engine, expire_on_commit=False) as session:
         return list(session.exec(select(RunLock)))
 

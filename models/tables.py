@@ -222,7 +222,7 @@ class WorklistEntry(SQLModel, table=True):
     reasons: str = ""
     listed_on: date
     # The person's earliest visit, and earliest visit with outcome `registered`, kept up to date as visits are
-    # recorded: progress as of any date is then one pass over the lists (see models.visits.village_counts).
+    # recorded: progress as of any date is then one pass over the lists (see models.survey.visits.village_counts).
     first_visited_on: date | None = None
     first_registered_on: date | None = None
 

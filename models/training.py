@@ -9,24 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
-from models.campaign.spec import Campaign
-from models.campaign.values import CompletionFact
+from models.campaign.values import CAMPAIGN_SOURCE, AttendanceRow, Booking, Presence, SessionRow
 from models.tables import utcnow
-from tasks.training.sessions import (
-    CAMPAIGN_SOURCE,
-    AttendanceRow,
-    Booking,
-    Presence,
-    SessionRow,
-    TrainingStanding,
-    campaign_bookings,
-    training_standings,
-)
+from models.upsert import upsert
 
 
 class TrainingSession(SQLModel, table=True):
@@ -71,18 +61,10 @@ class Attendance(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
 
 
-def ensure_tables(engine: Engine) -> None:
-    """Create the training tables in a database made before they existed (`canbao init` creates them too)."""
-    tables = SQLModel.metadata.tables
-    SQLModel.metadata.create_all(
-        engine, tables=[tables[TrainingSession.__tablename__], tables[Attendance.__tablename__]]
-    )
-
-
-def sync_campaign_sessions(session: Session, *, campaign_id: int, campaign: Campaign) -> int:
-    """Make the sessions booked in the campaign file match it; an imported session for the same township and
-    day is newer information and is kept. Returns the rows changed."""
-    wanted = {(b.township_code, b.held_on): b for b in campaign_bookings(campaign)}
+def replace_campaign_sessions(session: Session, *, campaign_id: int, bookings: Iterable[Booking]) -> int:
+    """Make the stored sessions of source "campaign" match `bookings` (the campaign file's); an imported
+    session for the same township and day is newer information and is kept. Returns the rows changed."""
+    wanted = {(b.township_code, b.held_on): b for b in bookings}
     rows = session.exec(select(TrainingSession).where(TrainingSession.campaign_id == campaign_id))
     existing = {(r.township_code, r.held_on): r for r in rows}
     changed = 0
@@ -118,82 +100,78 @@ def sync_campaign_sessions(session: Session, *, campaign_id: int, campaign: Camp
     return changed
 
 
+_SESSION_KEY = ("campaign_id", "township_code", "held_on")
+_SESSION_CORRECTED = ("place", "trainer", "capacity", "source", "source_sheet", "source_row", "recorded_at")
+_ATTENDANCE_KEY = ("campaign_id", "township_code", "held_on", "staff_name", "staff_unit")
+_ATTENDANCE_CORRECTED = (
+    "staff_role", "phone", "attended", "source_file", "source_sheet", "source_row", "imported_on", "recorded_at",
+)  # fmt: skip
+
+
 def store_sessions(
     session: Session, *, campaign_id: int, rows: Sequence[SessionRow], booked_on: date
 ) -> tuple[int, int]:
     """Record imported sessions; returns (recorded: new or corrected, unchanged: already recorded as they are)."""
-    existing = {
-        (r.township_code, r.held_on): r
-        for r in session.exec(select(TrainingSession).where(TrainingSession.campaign_id == campaign_id))
-    }
-    recorded = unchanged = 0
+    stored = session.exec(select(TrainingSession).where(TrainingSession.campaign_id == campaign_id))
+    known = {(r.township_code, r.held_on): (r.place, r.trainer, r.capacity) for r in stored}
+    now = utcnow()
+    changed: dict[tuple[str, date], dict[str, Any]] = {}
+    recorded = 0
     for row in rows:
-        current = existing.get(row.key)
-        if current is None:
-            current = TrainingSession(
-                campaign_id=campaign_id,
-                township_code=row.township_code,
-                held_on=row.held_on,
-                place=row.place,
-                trainer=row.trainer,
-                capacity=row.capacity,
-                source=row.file,
-                source_sheet=row.sheet,
-                source_row=row.row,
-                booked_on=booked_on,
-            )
-        elif (current.place, current.trainer, current.capacity) == row.values:
-            unchanged += 1
+        if known.get(row.key) == row.values:
             continue
-        else:
-            current.place, current.trainer, current.capacity = row.values
-            current.source, current.source_sheet, current.source_row = row.file, row.sheet, row.row
-            current.recorded_at = utcnow()
-        session.add(current)
-        existing[row.key] = current
+        known[row.key] = row.values
         recorded += 1
-    session.flush()
-    return recorded, unchanged
+        changed[row.key] = {
+            "campaign_id": campaign_id,
+            "township_code": row.township_code,
+            "held_on": row.held_on,
+            "place": row.place,
+            "trainer": row.trainer,
+            "capacity": row.capacity,
+            "source": row.file,
+            "source_sheet": row.sheet,
+            "source_row": row.row,
+            "booked_on": booked_on,  # a correction keeps the day the session became known
+            "recorded_at": now,
+        }
+    upsert(session, TrainingSession, list(changed.values()), keys=_SESSION_KEY, updates=_SESSION_CORRECTED)
+    return recorded, len(rows) - recorded
 
 
 def store_attendance(
     session: Session, *, campaign_id: int, rows: Sequence[AttendanceRow], imported_on: date
 ) -> tuple[int, int]:
     """Record attendance; returns (recorded: new or corrected, unchanged: already recorded as they are)."""
-    existing = {
-        (r.township_code, r.held_on, r.staff_name, r.staff_unit): r
-        for r in session.exec(select(Attendance).where(Attendance.campaign_id == campaign_id))
+    stored = session.exec(select(Attendance).where(Attendance.campaign_id == campaign_id))
+    known = {
+        (r.township_code, r.held_on, r.staff_name, r.staff_unit): (r.staff_role, r.phone, r.attended) for r in stored
     }
-    recorded = unchanged = 0
+    now = utcnow()
+    changed: dict[tuple[str, date, str, str], dict[str, Any]] = {}
+    recorded = 0
     for row in rows:
-        current = existing.get(row.key)
-        if current is None:
-            current = Attendance(
-                campaign_id=campaign_id,
-                township_code=row.township_code,
-                held_on=row.held_on,
-                staff_name=row.name,
-                staff_unit=row.unit,
-                staff_role=row.role,
-                phone=row.phone,
-                attended=row.attended,
-                source_file=row.file,
-                source_sheet=row.sheet,
-                source_row=row.row,
-                imported_on=imported_on,
-            )
-        elif (current.staff_role, current.phone, current.attended) == row.values:
-            unchanged += 1
+        if known.get(row.key) == row.values:
             continue
-        else:
-            current.staff_role, current.phone, current.attended = row.values
-            current.source_file, current.source_sheet, current.source_row = row.file, row.sheet, row.row
-            current.imported_on, current.recorded_at = imported_on, utcnow()
-        session.add(current)
-        existing[row.key] = current
+        known[row.key] = row.values
         recorded += 1
-    session.flush()
-    return recorded, unchanged
+        changed[row.key] = {
+            "campaign_id": campaign_id,
+            "township_code": row.township_code,
+            "held_on": row.held_on,
+            "staff_name": row.name,
+            "staff_unit": row.unit,
+            "staff_role": row.role,
+            "phone": row.phone,
+            "attended": row.attended,
+            "source_file": row.file,
+            "source_sheet": row.sheet,
+            "source_row": row.row,
+            "imported_on": imported_on,
+            "recorded_at": now,
+        }
+    upsert(session, Attendance, list(changed.values()), keys=_ATTENDANCE_KEY, updates=_ATTENDANCE_CORRECTED)
+    return recorded, len(rows) - recorded
 
 
 def bookings(session: Session, *, campaign_id: int) -> list[Booking]:
@@ -204,17 +182,3 @@ def bookings(session: Session, *, campaign_id: int) -> list[Booking]:
 def presences(session: Session, *, campaign_id: int) -> list[Presence]:
     rows = session.exec(select(Attendance).where(Attendance.campaign_id == campaign_id))
     return [Presence(r.township_code, r.held_on, r.staff_name, r.staff_unit, r.attended, r.imported_on) for r in rows]
-
-
-def standings(
-    session: Session, *, campaign_id: int, campaign: Campaign, as_of: date, completions: Iterable[CompletionFact] = ()
-) -> list[TrainingStanding]:
-    """Where each township's training stands on `as_of`: the sessions of the campaign file as it is now and
-    those imported (an imported one replaces the file's for the same township and day), and the attendance."""
-    merged = {(b.township_code, b.held_on): b for b in campaign_bookings(campaign)}
-    for b in bookings(session, campaign_id=campaign_id):
-        if b.source != CAMPAIGN_SOURCE:
-            merged[(b.township_code, b.held_on)] = b
-    return training_standings(
-        campaign, list(merged.values()), presences(session, campaign_id=campaign_id), as_of, completions
-    )

@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlmodel import select
 
+from models.survey.worker import issue_token
 from models.tables import Person, Visit, WorklistEntry
-from models.worker import issue_token
 from tasks.identity.idnumber import check_char
 from tasks.workspace import Workspace
 

@@ -36,7 +36,7 @@ def token(
     as_json: bool = Json,
 ) -> None:
     """为一名村（社区）工作人员生成个人链接（只显示这一次；数据库只保存其摘要）。"""
-    from models.worker import issue_token
+    from models.survey.worker import issue_token
 
     name = worker.strip()
     if not name:
@@ -69,7 +69,7 @@ def revoke(
     as_json: bool = Json,
 ) -> None:
     """停用一个个人链接：之后打开它只会看到“页面不存在”。"""
-    from models.worker import revoke_token
+    from models.survey.worker import revoke_token
 
     with workspace() as ws:
         campaign_id, campaign = ws.campaign()
@@ -90,7 +90,7 @@ def revoke(
 @web_app.command("tokens")
 def tokens(as_json: bool = Json) -> None:
     """列出已生成的个人链接（编号、村（社区）、工作人员、生成时间、停用时间；不显示链接本身）。"""
-    from models.worker import list_tokens
+    from models.survey.worker import list_tokens
 
     with workspace() as ws:
         campaign_id, campaign = ws.campaign()

@@ -1,7 +1,7 @@
 """What the page's routes depend on: the app's workspace, settings, clock and templates (kept on `app.state` by
 `canbao.web.app.create_app`), and what a personal link opens.
 
-A link is `/w/<token>`. The token is looked up by its SHA-256 (models.worker); it opens its own village's list
+A link is `/w/<token>`. The token is looked up by its SHA-256 (models.survey.worker); it opens its own village's list
 and nothing else. An unknown, malformed or revoked token and an entry of another village all raise `NotFound`,
 which the app answers with the same 404 page as a path that does not exist.
 """
@@ -20,7 +20,7 @@ from jinja2 import Environment
 from models.campaign.spec import Campaign
 from models.crud import NoCampaignError, active_campaign
 from models.settings import Settings
-from models.worker import ListedPerson, find_token, village_entry
+from models.survey.worker import ListedPerson, find_token, village_entry
 from tasks.workspace import Workspace
 
 Clock = Callable[[Campaign], date]

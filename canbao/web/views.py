@@ -1,4 +1,4 @@
-"""What the village pages show, built from the rows models.worker reads: names in Chinese, personal data masked.
+"""What the village pages show, built from the rows models.survey.worker reads: names in Chinese, personal data masked.
 
 ID numbers and phones are masked on every page, including the single person's page: the worker confirms who
 they talk to by name, sex, age, household and the ID's last four characters, which is what the masked form
@@ -13,7 +13,7 @@ from typing import Any
 
 from canbao.web.deps import Worker
 from canbao.web.forms import VisitForm
-from models.worker import ListedPerson
+from models.survey.worker import ListedPerson
 from tasks.identity.masking import mask_id, mask_phone, mask_text
 from tasks.survey.visits import CORRECTED
 

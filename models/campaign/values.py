@@ -1,5 +1,6 @@
 """Value types that every floor passes around: a milestone's completion, a visit to record, the person
-fields a visit may change. Plain frozen dataclasses and constants, no rule."""
+fields a visit may change, and the township training's session and attendance rows. Plain frozen
+dataclasses and constants, no rule."""
 
 from __future__ import annotations
 
@@ -47,3 +48,80 @@ class VisitRecord:
 
     def corrections_json(self) -> str:
         return json.dumps(dict(sorted(self.corrections.items())), ensure_ascii=False)
+
+
+# -- township training: rows read from files, and sessions and attendance as the standings see them ---------
+
+CAMPAIGN_SOURCE = "campaign"  # the source of a session booked in the campaign file
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A training session read from a file: where it is (file, sheet, row) and what it books."""
+
+    township_code: str
+    held_on: date
+    place: str
+    trainer: str
+    capacity: int
+    file: str
+    sheet: str
+    row: int
+
+    @property
+    def key(self) -> tuple[str, date]:
+        return self.township_code, self.held_on
+
+    @property
+    def values(self) -> tuple[str, str, int]:
+        return self.place, self.trainer, self.capacity
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One person on a sign-in sheet read from a file. The phone is personal data: never logged."""
+
+    township_code: str
+    held_on: date
+    name: str
+    unit: str
+    role: str
+    phone: str
+    attended: bool
+    file: str
+    sheet: str
+    row: int
+    issue: str = ""  # accepted, but to be checked (listed in the rejects workbook's 需核实 sheet)
+
+    @property
+    def key(self) -> tuple[str, date, str, str]:
+        return self.township_code, self.held_on, self.name, self.unit
+
+    @property
+    def values(self) -> tuple[str, str, bool]:
+        return self.role, self.phone, self.attended
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A session known to the campaign from `booked_on`."""
+
+    township_code: str
+    held_on: date
+    place: str
+    trainer: str
+    capacity: int
+    booked_on: date
+    source: str = CAMPAIGN_SOURCE
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One person on one township's sign-in sheet for one day, known from `imported_on`."""
+
+    township_code: str
+    held_on: date
+    name: str
+    unit: str
+    attended: bool
+    imported_on: date

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.visits import person_changes
+from models.survey.visits import person_changes
 from tasks.identity.masking import mask_text
 from tasks.workspace import Workspace
 

@@ -13,6 +13,7 @@ from models import crud
 from models import training as db
 from models.campaign.spec import Campaign
 from tasks.intake.snapshots import digest_files
+from tasks.training import recording
 from tasks.training.sessions import (
     AttendanceRow,
     SessionRow,
@@ -62,10 +63,9 @@ def training_status(ws: Workspace, as_of: date | None) -> tuple[date, list[Train
     """Where each township's training stands on `as_of` (default: today where the campaign runs)."""
     campaign_id, campaign, completions = ws.state()
     require_training(campaign)
-    db.ensure_tables(ws.engine)
     day = as_of or today_in(campaign)
     with ws.session() as session:
-        standings = db.standings(
+        standings = recording.standings(
             session, campaign_id=campaign_id, campaign=campaign, as_of=day, completions=completions
         )
     return day, standings
@@ -75,7 +75,6 @@ def import_training_files(ws: Workspace, kind: Kind, files: list[Path], day: dat
     """Sessions or sign-in sheets from files; the rejects workbook is written before anything is recorded."""
     campaign_id, campaign = ws.campaign()
     require_training(campaign)
-    db.ensure_tables(ws.engine)
     day = day or today_in(campaign)
     completed: list[tuple[str, date]] = []
     result: TrainingImport[SessionRow] | TrainingImport[AttendanceRow]
@@ -83,13 +82,13 @@ def import_training_files(ws: Workspace, kind: Kind, files: list[Path], day: dat
         sessions = result = read_sessions(campaign, files)
         rejects_file = write_rejects(ws, sessions, TITLES[kind], day, files)
         with ws.session() as session:
-            db.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
+            recording.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
             recorded, unchanged = db.store_sessions(
                 session, campaign_id=campaign_id, rows=sessions.accepted, booked_on=day
             )
     else:
         with ws.session() as session:
-            db.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
+            recording.sync_campaign_sessions(session, campaign_id=campaign_id, campaign=campaign)
             booked = {(b.township_code, b.held_on) for b in db.bookings(session, campaign_id=campaign_id)}
         attendance = result = read_attendance(campaign, files, imported_on=day, booked=booked)
         rejects_file = write_rejects(ws, attendance, TITLES[kind], day, files)
@@ -98,7 +97,7 @@ def import_training_files(ws: Workspace, kind: Kind, files: list[Path], day: dat
                 session, campaign_id=campaign_id, rows=attendance.accepted, imported_on=day
             )
             done = {(c.milestone, c.owner) for c in crud.completions(session, campaign_id=campaign_id)}
-            standings = db.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
+            standings = recording.standings(session, campaign_id=campaign_id, campaign=campaign, as_of=day)
             facts = [f for f in training_completions(campaign, standings) if (f.milestone, f.owner) not in done]
             crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
             completed = [(f.owner, f.done_on) for f in facts]

@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from models.campaign.spec import ATTENDANCE_FIELDS, SESSION_FIELDS, Campaign, Milestone, Training, training_window
-from models.campaign.values import CompletionFact
+from models.campaign.values import (
+    AttendanceRow,
+    Booking,
+    CompletionFact,
+    Presence,
+    SessionRow,
+)
 from tasks.messages.reminders import PlannedMessage
 
 if TYPE_CHECKING:  # the importer loads pandas and Arrow: only the import commands need it
@@ -57,7 +63,6 @@ __all__ = [
     "write_training_rejects",
 ]
 
-CAMPAIGN_SOURCE = "campaign"  # the source of a session booked in the campaign file
 KIND = "training_reminder"
 
 Reason = Literal["no_session", "attendance_missing", "below_required"]
@@ -75,49 +80,6 @@ class Rejected:
     row: int
     reason: str
     cells: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    township_code: str
-    held_on: date
-    place: str
-    trainer: str
-    capacity: int
-    file: str
-    sheet: str
-    row: int
-
-    @property
-    def key(self) -> tuple[str, date]:
-        return self.township_code, self.held_on
-
-    @property
-    def values(self) -> tuple[str, str, int]:
-        return self.place, self.trainer, self.capacity
-
-
-@dataclass(frozen=True)
-class AttendanceRow:
-    township_code: str
-    held_on: date
-    name: str
-    unit: str
-    role: str
-    phone: str
-    attended: bool
-    file: str
-    sheet: str
-    row: int
-    issue: str = ""  # accepted, but to be checked (listed in the rejects workbook's 需核实 sheet)
-
-    @property
-    def key(self) -> tuple[str, date, str, str]:
-        return self.township_code, self.held_on, self.name, self.unit
-
-    @property
-    def values(self) -> tuple[str, str, bool]:
-        return self.role, self.phone, self.attended
 
 
 R = TypeVar("R", bound=SessionRow | AttendanceRow)
@@ -141,31 +103,6 @@ class TrainingImport(Generic[R]):
 
 
 # -- sessions and attendance as the standings see them --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Booking:
-    """A session known to the campaign from `booked_on`."""
-
-    township_code: str
-    held_on: date
-    place: str
-    trainer: str
-    capacity: int
-    booked_on: date
-    source: str = CAMPAIGN_SOURCE
-
-
-@dataclass(frozen=True)
-class Presence:
-    """One person on one township's sign-in sheet for one day, known from `imported_on`."""
-
-    township_code: str
-    held_on: date
-    name: str
-    unit: str
-    attended: bool
-    imported_on: date
 
 
 def campaign_bookings(campaign: Campaign) -> list[Booking]:

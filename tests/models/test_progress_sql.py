@@ -11,7 +11,7 @@ import pytest
 from flows.survey import progress_in_database
 from models.bulk import insert_rows
 from models.campaign.spec import Campaign
-from models.visits import refresh_first_visits
+from models.survey.visits import refresh_first_visits
 from tasks.survey.progress_report import survey_progress
 from tasks.workspace import Workspace
 
@@ -83,7 +83,7 @@ def test_database_counts_equal_pandas_counts(workspace: Workspace, campaign: Cam
 def test_finished_townships_equal_the_pandas_completion_facts(
     workspace: Workspace, campaign: Campaign, seed: int
 ) -> None:
-    from models.visits import finished_townships
+    from models.survey.visits import finished_townships
     from tasks.survey.visits import completion_facts, facts_from_days
 
     to_visit, visits = _random_season(campaign, seed)

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import make_engine
+from models.db import create_schema, make_engine
 from models.runlock import LockHeld, RunLock, acquire, held, release, run_lock
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    create_schema(engine)
     try:
         yield engine
     finally:
@@ -24,7 +25,6 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _plant(engine: Engine, *, host: str, pid: int, since: datetime) -> None:
-    RunLock.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with Session(engine) as session:
         session.add(RunLock(name="compare", token="old", host=host, pid=pid, command="canbao compare", since=since))
         session.commit()

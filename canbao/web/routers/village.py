@@ -24,7 +24,7 @@ from canbao.web.pages import render
 from canbao.web.views import CHANNEL, list_context, outcome_names, person_context, saved_message
 from flows.survey import record_and_complete
 from models.campaign.values import VisitRecord
-from models.worker import ListedPerson, person_visits, village_entries
+from models.survey.worker import ListedPerson, person_visits, village_entries
 from tasks.survey.visits import check_visit
 from tasks.workspace import Workspace
 

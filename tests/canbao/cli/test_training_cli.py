@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
-from sqlalchemy import text
 
 from models import crud
 from models.settings import DEFAULT_CAMPAIGN, Settings
@@ -162,16 +161,6 @@ def test_before_init_and_without_a_training_section(env: dict[str, str], tmp_pat
     assert invoke(env, "init", "--campaign", str(plain))[0] == 0
     code, _out, err = invoke(env, "training", "status")
     assert code == 2 and "活动计划中没有 [training]" in err
-
-
-def test_a_database_made_before_the_training_tables_gets_them(env: dict[str, str]) -> None:
-    invoke(env, "init")
-    ws = Workspace.open(Settings(data_dir=Path(env["CANBAO_DATA_DIR"]), database_url=env["CANBAO_DATABASE_URL"]))
-    with ws.engine.begin() as connection:
-        connection.execute(text("DROP TABLE training_attendance"))
-        connection.execute(text("DROP TABLE training_session"))
-    ws.close()
-    assert len(run(env, "training", "status", "--as-of", "2017-04-20")["townships"]) == 24
 
 
 def test_sessions_of_the_campaign_file_are_kept_in_step_with_it(env: dict[str, str], tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from sqlmodel import select
 from canbao.web.app import create_app
 from models.campaign.spec import Campaign
 from models.settings import Settings
+from models.survey.worker import hash_token
 from models.tables import WorkerToken
-from models.worker import hash_token
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.web_helpers import TODAY, VILLAGE_A

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from canbao.web.app import create_app
+from models.survey.worker import hash_token, revoke_token
 from models.tables import Completion, PersonChange, WorkerToken
-from models.worker import hash_token, revoke_token
 from tasks.identity.masking import find_unmasked, mask_id, mask_phone
 from tasks.workspace import Workspace
 from tests.web_helpers import (

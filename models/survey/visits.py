@@ -1,14 +1,14 @@
-"""Storing household visits: the work-list entries, the visits, their effect on persons and the audit trail.
+"""Storing household visits: the work-list entries, the visits, the persons' changed fields and the audit trail.
 
-Each function works inside the caller's session, so a whole returned workbook is recorded in one
-transaction: a crash leaves either all of its visits with their changes or none of them.
+Each function works inside the caller's connection, so a whole returned workbook is recorded in one
+transaction: a crash leaves either all of its visits with their changes or none of them. What a visit
+changes is decided by the caller (tasks.survey.recording); this module only reads and writes the rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -16,22 +16,12 @@ from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session
 
 from models.bulk import insert_rows
-from models.campaign.spec import Survey
 from models.campaign.values import PERSON_FIELDS, VisitRecord
-from tasks.survey.visits import apply_visit
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CHUNK = 5_000  # bound parameters per IN list: well inside both databases' limits
-
-
-@dataclass(frozen=True)
-class Recorded:
-    recorded: int
-    duplicates: int
-    changes: int
-    keys: tuple[str, ...]  # keys of the visits recorded now
 
 
 def add_worklist_entries(session: Session, *, campaign_id: int, entries: pd.DataFrame, listed_on: date) -> int:
@@ -176,78 +166,41 @@ def person_rows(connection: Connection, *, campaign_id: int, ids: Sequence[str])
     return found
 
 
-def record_visits(
-    session: Session, *, campaign_id: int, visits: Iterable[VisitRecord], survey: Survey, recorded_by: str = ""
-) -> Recorded:
-    """Record the visits not recorded before, apply them to the persons' records and audit every change."""
-    connection = session.connection()
-    unique: dict[str, VisitRecord] = {}
-    offered = 0
-    for visit in visits:
-        offered += 1
-        unique.setdefault(visit.key, visit)
-    seen = existing_keys(connection, keys=list(unique))
-    new = [v for k, v in unique.items() if k not in seen]
-    if not new:
-        return Recorded(0, offered, 0, ())
+def insert_visits(connection: Connection, *, campaign_id: int, visits: Sequence[VisitRecord], recorded_at: str) -> None:
+    """Store visits not stored before (see `existing_keys`) and bring their persons' first visit days up to date."""
+    if not visits:
+        return
     import pandas as pd
 
-    now = pd.Timestamp.now(tz="UTC").isoformat()  # one transaction, one time: the changes happen together
     insert_rows(
         connection,
         "visit",
         pd.DataFrame(
             {
                 "campaign_id": campaign_id,
-                "key": [v.key for v in new],
-                "id_number": [v.id_number for v in new],
-                "township_code": [v.township_code for v in new],
-                "village_code": [v.village_code for v in new],
-                "outcome": [v.outcome for v in new],
-                "visited_on": [v.visited_on for v in new],
-                "visitor": [v.visitor for v in new],
-                "corrections": [v.corrections_json() for v in new],
-                "channel": [v.channel for v in new],
-                "origin": [v.origin for v in new],
-                "received_on": [v.received_on for v in new],
-                "recorded_at": now,
+                "key": [v.key for v in visits],
+                "id_number": [v.id_number for v in visits],
+                "township_code": [v.township_code for v in visits],
+                "village_code": [v.village_code for v in visits],
+                "outcome": [v.outcome for v in visits],
+                "visited_on": [v.visited_on for v in visits],
+                "visitor": [v.visitor for v in visits],
+                "corrections": [v.corrections_json() for v in visits],
+                "channel": [v.channel for v in visits],
+                "origin": [v.origin for v in visits],
+                "received_on": [v.received_on for v in visits],
+                "recorded_at": recorded_at,
             }
         ),
     )
-    visited = sorted({v.id_number for v in new})
-    _advance_first_visits(connection, campaign_id, visited)
-    persons = person_rows(connection, campaign_id=campaign_id, ids=visited)
-    changed: dict[str, set[str]] = {}
-    audit: list[dict[str, Any]] = []
-    for visit in sorted(new, key=lambda v: v.visited_on):
-        person = persons.get(visit.id_number)
-        if person is None:
-            continue  # listed once, but no longer in the register: the visit is kept, there is no record to change
-        for name, before, after in apply_visit(person, visit, survey):
-            changed.setdefault(visit.id_number, set()).add(name)
-            audit.append(
-                {
-                    "campaign_id": campaign_id,
-                    "id_number": visit.id_number,
-                    "field": name,
-                    "before": before,
-                    "after": after,
-                    "visit_key": visit.key,
-                    "changed_by": visit.visitor or recorded_by,
-                    "channel": visit.channel,
-                    "changed_at": now,
-                }
-            )
-    _update_persons(connection, campaign_id, persons, changed)
-    if audit:
-        insert_rows(connection, "person_change", pd.DataFrame(audit))
-    return Recorded(len(new), offered - len(new), len(audit), tuple(v.key for v in new))
+    _advance_first_visits(connection, campaign_id, sorted({v.id_number for v in visits}))
 
 
-def _update_persons(
-    connection: Connection, campaign_id: int, persons: dict[str, dict[str, Any]], changed: dict[str, set[str]]
+def update_persons(
+    connection: Connection, *, campaign_id: int, persons: dict[str, dict[str, Any]], changed: dict[str, set[str]]
 ) -> None:
-    """One UPDATE statement per set of changed fields, executed for every person with that set."""
+    """Store the `changed` fields of `persons` (as read by `person_rows`): one UPDATE statement per set of
+    changed fields, executed for every person with that set."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for id_number, names in changed.items():
         fields = tuple(sorted(names))
@@ -258,6 +211,16 @@ def _update_persons(
     for fields, params in groups.items():
         assignments = ", ".join(f"{name} = :v_{name}" for name in fields)
         connection.execute(text(f"UPDATE person SET {assignments} WHERE campaign_id = :c AND id_number = :i"), params)
+
+
+def insert_person_changes(connection: Connection, *, changes: Sequence[dict[str, Any]]) -> None:
+    """Append to the audit trail: campaign_id, id_number, field, before, after, visit_key, changed_by, channel,
+    changed_at of each change."""
+    if not changes:
+        return
+    import pandas as pd
+
+    insert_rows(connection, "person_change", pd.DataFrame(list(changes)))
 
 
 def person_changes(connection: Connection, *, campaign_id: int, id_number: str) -> list[dict[str, Any]]:
@@ -293,7 +256,7 @@ def village_counts(connection: Connection, *, campaign_id: int, as_of: date, win
     first visited after `window_start`. A county's million visits never leave the database."""
     import pandas as pd
 
-    # One pass over the lists: each entry carries its person's first visit days (kept by record_visits).
+    # One pass over the lists: each entry carries its person's first visit days (kept by insert_visits).
     query = text(
         """
         SELECT village_code, MIN(township_code) AS township_code, COUNT(*) AS to_visit,
