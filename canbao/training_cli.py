@@ -16,7 +16,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from models.campaign.spec import Campaign
-    from tasks.training.sessions import AttendanceRow, SessionRow, TrainingImport
+    from tasks.training.sheets import AttendanceRow, SessionRow, TrainingImport
     from tasks.workspace import Workspace
 
 training_app = typer.Typer(help="乡镇级业务培训：培训场次、签到、完成情况", no_args_is_help=True)
@@ -151,7 +151,8 @@ def import_files(
     """Read, write the rejects workbook, record (all or nothing); the report and the rejects' locations."""
     from models import crud
     from models import training as db
-    from tasks.training.sessions import read_attendance, read_sessions, training_completions
+    from tasks.training.sheets import read_attendance, read_sessions
+    from tasks.training.standings import training_completions
     from tasks.workspace import today_in
 
     campaign_id, campaign = ws.campaign()
@@ -204,7 +205,7 @@ def write_rejects(
 ) -> str | None:
     """The rejects workbook, when some rows were rejected or are to be checked."""
     from tasks.intake.snapshots import digest_files
-    from tasks.training.sessions import AttendanceRow, write_training_rejects
+    from tasks.training.sheets import AttendanceRow, write_training_rejects
 
     if not result.rejected and not any(isinstance(r, AttendanceRow) and r.issue for r in result.accepted):
         return None

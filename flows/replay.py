@@ -43,7 +43,8 @@ from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners
 from tasks.simulation.survey import SimulatedVisit, SurveySimulation
 from tasks.simulation.synth import generate_county
 from tasks.survey.progress_report import calendar_of
-from tasks.training.sessions import AttendanceRow, SessionRow, training_completions
+from tasks.training.sheets import AttendanceRow, SessionRow
+from tasks.training.standings import training_completions
 from tasks.workspace import Workspace
 
 SIMULATED_BY = "模拟"

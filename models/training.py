@@ -17,12 +17,11 @@ from sqlmodel import Field, Session, SQLModel, select
 from models.campaign.spec import Campaign
 from models.campaign.values import CompletionFact
 from models.tables import utcnow
-from tasks.training.sessions import (
+from tasks.training.sheets import AttendanceRow, SessionRow
+from tasks.training.standings import (
     CAMPAIGN_SOURCE,
-    AttendanceRow,
     Booking,
     Presence,
-    SessionRow,
     TrainingStanding,
     campaign_bookings,
     training_standings,

@@ -10,31 +10,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models.campaign.spec import COUNTY_TAG, Campaign, ReminderPolicy
 from tasks.documents.official import OfficialDocument, Section, Table, document_number
+from tasks.messages.planned import PlannedMessage, for_townships_and_county
 from tasks.messages.render import cn_date
 from tasks.plan.status import MilestoneStatus
 from tasks.scoring.ranking import TownshipStanding
 
 if TYPE_CHECKING:
     from tasks.messages.survey_reminders import SurveyStanding
-
-
-@dataclass(frozen=True)
-class PlannedMessage:
-    key: str
-    kind: str
-    owner: str
-    milestone: str | None
-    tags: tuple[str, ...]
-    as_of: date
-    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    attachments: tuple[str, ...] = ()  # file paths sent with the message
 
 
 @dataclass(frozen=True)
@@ -74,15 +63,15 @@ def plan_reminders(
         assert milestone is not None
         kind = "overdue" if step.days_after_due > 0 else "reminder"
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:{kind}:{status.key}:{status.owner}:{step.name}",
-                kind=kind,
-                owner=status.owner,
-                milestone=status.key,
-                tags=(status.owner,),
+            PlannedMessage.for_owner(
+                campaign,
+                kind,
+                status.owner,
+                key=(status.key, status.owner, step.name),
                 as_of=as_of,
+                milestone=status.key,
+                owner_name=status.owner_name,
                 context={
-                    "owner_name": status.owner_name,
                     "milestone": milestone.model_dump(),
                     "phase": campaign.phases[milestone.phase].model_dump(),
                     "due": status.due,
@@ -103,15 +92,15 @@ def plan_reminders(
         milestone = campaign.milestone(milestone_key)
         assert milestone is not None
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:escalation:{milestone_key}:{COUNTY_TAG}:{step_name}",
-                kind="escalation",
-                owner=COUNTY_TAG,
-                milestone=milestone_key,
-                tags=(COUNTY_TAG,),
+            PlannedMessage.for_owner(
+                campaign,
+                "escalation",
+                COUNTY_TAG,
+                key=(milestone_key, COUNTY_TAG, step_name),
                 as_of=as_of,
+                milestone=milestone_key,
+                owner_name=names[COUNTY_TAG],
                 context={
-                    "owner_name": names[COUNTY_TAG],
                     "milestone": milestone.model_dump(),
                     "due": milestone.due,
                     "days_overdue": (as_of - milestone.due).days,
@@ -206,20 +195,9 @@ def plan_ranking_notice(
         **ranking_context(campaign, standings, as_of, survey),
         "attachments": [Path(p).name for p in attachments],
     }
-    recipients = [*campaign.township_codes, COUNTY_TAG]
-    return [
-        PlannedMessage(
-            key=f"{campaign.key}:weekly_ranking:{as_of.isoformat()}:{tag}",
-            kind="weekly_ranking",
-            owner=tag,
-            milestone=None,
-            tags=(tag,),
-            as_of=as_of,
-            context=context,
-            attachments=tuple(str(p) for p in attachments),
-        )
-        for tag in recipients
-    ]
+    return for_townships_and_county(
+        campaign, "weekly_ranking", key=[as_of.isoformat()], as_of=as_of, context=context, attachments=attachments
+    )
 
 
 def ranking_document(
