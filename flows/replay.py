@@ -35,8 +35,8 @@ from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.settings import Settings
 from models.visits import load_to_visit
+from tasks.documents.ranking_notice import is_ranking_day
 from tasks.intake.snapshots import delivered_sources
-from tasks.messages.reminders import is_ranking_day
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners

@@ -16,7 +16,7 @@ Rooms:
   inspection   the county's spot checks (五、工作要求)
   scoring      weekly ranking and performance scores (五（三）)
   messages     planned messages, reminders, templates, the outbox and delivery
-  documents    official documents (GB/T 9704), notices and reports
+  documents    official documents (GB/T 9704), the ranking and final notices, the reports
   analysis     the data exchange and the expansion plan (三（六）、四（四）)
   simulation   a seeded county and its owners for the replay, the benchmark and the tests
 and workspace.py, what a command or flow works with: settings, the database engine, the delivery configuration.

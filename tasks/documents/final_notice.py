@@ -13,8 +13,8 @@ from typing import Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
+from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial
 from tasks.messages.planned import PlannedMessage, for_townships_and_county, message_key
-from tasks.messages.reminders import RANKING_RECIPIENTS, notice_number, ranking_serial
 from tasks.messages.render import cn_date
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 
