@@ -35,8 +35,8 @@ from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.settings import Settings
 from models.survey.visits import load_to_visit
+from tasks.documents.ranking_notice import is_ranking_day
 from tasks.intake.snapshots import delivered_sources
-from tasks.messages.reminders import is_ranking_day
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners
@@ -44,7 +44,8 @@ from tasks.simulation.survey import SimulatedVisit, SurveySimulation
 from tasks.simulation.synth import generate_county
 from tasks.survey.progress_report import calendar_of
 from tasks.training import recording as training_records
-from tasks.training.sessions import AttendanceRow, SessionRow, training_completions
+from tasks.training.sheets import AttendanceRow, SessionRow
+from tasks.training.standings import training_completions
 from tasks.workspace import Workspace
 
 SIMULATED_BY = "模拟"

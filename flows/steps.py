@@ -18,15 +18,11 @@ from sqlalchemy import text
 from models import crud
 from models.campaign.spec import Campaign
 from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
+from tasks.documents.ranking_notice import is_ranking_day, plan_ranking_notice, ranking_document
 from tasks.intake import snapshots
 from tasks.messages import outbox
-from tasks.messages.reminders import (
-    PlannedMessage,
-    is_ranking_day,
-    plan_ranking_notice,
-    plan_reminders,
-    ranking_document,
-)
+from tasks.messages.planned import PlannedMessage
+from tasks.messages.reminders import plan_reminders
 from tasks.messages.sending import Deliverer
 from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
 from tasks.plan.data_completions import missing_sources

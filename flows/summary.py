@@ -21,7 +21,7 @@ from models.survey.visits import village_counts
 from tasks.analysis.expansion import expansion_plan, plan_json, target_date_of
 from tasks.documents.closing_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
 from tasks.documents.official import notice_folder_name, write_notice_files
-from tasks.messages.reminders import ranking_serial
+from tasks.documents.ranking_notice import ranking_serial
 from tasks.plan.status import milestone_statuses
 from tasks.survey.progress_report import window_start
 from tasks.survey.worklists import ANOMALY_NAMES

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.messages import outbox
 from tasks.training import recording as training_records
-from tasks.training.sessions import plan_training_reminders
+from tasks.training.reminders import plan_training_reminders
 from tasks.workspace import Workspace, today_in
 
 

@@ -40,7 +40,6 @@ import pandas as pd
 
 from models.campaign.spec import INSURANCES, Analysis, Campaign
 
-COVERED = ("insured", "elsewhere")
 APPLIES = ("insured", "missing", "elsewhere")
 FIGURES = ("should", "insured", "elsewhere", "gap", "target")
 PLAN_HEADERS = {

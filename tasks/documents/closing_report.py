@@ -15,7 +15,7 @@ from typing import Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
-from tasks.messages.reminders import notice_number
+from tasks.documents.ranking_notice import notice_number
 from tasks.messages.render import cn_date
 from tasks.scoring.scores import TownshipScore
 

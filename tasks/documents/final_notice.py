@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from models.campaign.spec import COUNTY_TAG, Campaign
+from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
-from tasks.messages.reminders import RANKING_RECIPIENTS, PlannedMessage, notice_number, ranking_serial
+from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial
+from tasks.messages.planned import PlannedMessage, for_townships_and_county, message_key
 from tasks.messages.render import cn_date
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 
@@ -69,7 +70,7 @@ def final_notice_context(
 
 
 def final_notice_key(campaign: Campaign, deadline: date, tag: str) -> str:
-    return f"{campaign.key}:{KIND}:{deadline.isoformat()}:{tag}"
+    return message_key(campaign, KIND, deadline.isoformat(), tag)
 
 
 def final_document(
@@ -130,17 +131,7 @@ def plan_final_notice(
     """One message per township and one to the county; the key makes it go out once per campaign."""
     context = final_notice_context(campaign, facts, scores, as_of)
     context["attachments"] = [Path(p).name for p in attachments]
-    deadline = context["deadline"]
-    return [
-        PlannedMessage(
-            key=final_notice_key(campaign, deadline, tag),
-            kind=KIND,
-            owner=tag,
-            milestone=None,
-            tags=(tag,),
-            as_of=as_of,
-            context=context,
-            attachments=tuple(str(p) for p in attachments),
-        )
-        for tag in [*campaign.township_codes, COUNTY_TAG]
-    ]
+    deadline: date = context["deadline"]
+    return for_townships_and_county(
+        campaign, KIND, key=[deadline.isoformat()], as_of=as_of, context=context, attachments=attachments
+    )

@@ -58,7 +58,6 @@ CHECK_COLUMNS: dict[str, list[str]] = {
     "checked_on": ["核查日期", "督查日期", "抽查日期"],
     "sample": ["抽查编号", "抽查批次"],
 }
-VISIT_COLUMNS = ("key", "id_number", "township_code", "village_code", "outcome", "visited_on", "received_on")
 CHECK_FIELDS = ("sample_id", "visit_key", "id_number", "township_code", "village_code", "result", "error", "note",
                 "inspector", "checked_on", "received_on", "file", "sheet", "row")  # fmt: skip
 REJECT_FIELDS = ["file", "sheet", "row", "reason", "id_number", "name", "result", "note", "inspector", "checked_on",

@@ -158,19 +158,6 @@ def _delivery(snapshot: SourceSnapshot, *, unchanged: bool) -> Delivery:
     )
 
 
-def load_active(session: Session, *, campaign_id: int) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
-    """Every source's active snapshot: its rows and its snapshot id."""
-    frames: dict[str, pd.DataFrame] = {}
-    ids: dict[str, int] = {}
-    for snapshot in session.exec(
-        select(SourceSnapshot).where(SourceSnapshot.campaign_id == campaign_id, col(SourceSnapshot.active))
-    ):
-        assert snapshot.id is not None
-        frames[snapshot.source] = pd.read_parquet(snapshot.data_path)
-        ids[snapshot.source] = snapshot.id
-    return frames, ids
-
-
 def delivered_sources(session: Session, *, campaign_id: int) -> dict[str, date]:
     """Each source with an active snapshot and the date its delivery was recorded."""
     rows = session.exec(

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models import crud, faults
 from models.campaign.spec import Campaign
 from models.tables import OutboxMessage
-from tasks.messages.reminders import PlannedMessage
+from tasks.messages.planned import PlannedMessage
 from tasks.messages.render import Rendered, render
 
 Outcome = Literal["sent", "failed", "skipped"]

@@ -10,31 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from models.campaign.spec import COUNTY_TAG, Campaign, ReminderPolicy
-from tasks.documents.official import OfficialDocument, Section, Table, document_number
-from tasks.messages.render import cn_date
+from tasks.messages.planned import PlannedMessage
 from tasks.plan.status import MilestoneStatus
-from tasks.scoring.ranking import TownshipStanding
-
-if TYPE_CHECKING:
-    from tasks.messages.survey_reminders import SurveyStanding
-
-
-@dataclass(frozen=True)
-class PlannedMessage:
-    key: str
-    kind: str
-    owner: str
-    milestone: str | None
-    tags: tuple[str, ...]
-    as_of: date
-    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    attachments: tuple[str, ...] = ()  # file paths sent with the message
 
 
 @dataclass(frozen=True)
@@ -74,15 +55,15 @@ def plan_reminders(
         assert milestone is not None
         kind = "overdue" if step.days_after_due > 0 else "reminder"
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:{kind}:{status.key}:{status.owner}:{step.name}",
-                kind=kind,
-                owner=status.owner,
-                milestone=status.key,
-                tags=(status.owner,),
+            PlannedMessage.for_owner(
+                campaign,
+                kind,
+                status.owner,
+                key=(status.key, status.owner, step.name),
                 as_of=as_of,
+                milestone=status.key,
+                owner_name=status.owner_name,
                 context={
-                    "owner_name": status.owner_name,
                     "milestone": milestone.model_dump(),
                     "phase": campaign.phases[milestone.phase].model_dump(),
                     "due": status.due,
@@ -103,15 +84,15 @@ def plan_reminders(
         milestone = campaign.milestone(milestone_key)
         assert milestone is not None
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:escalation:{milestone_key}:{COUNTY_TAG}:{step_name}",
-                kind="escalation",
-                owner=COUNTY_TAG,
-                milestone=milestone_key,
-                tags=(COUNTY_TAG,),
+            PlannedMessage.for_owner(
+                campaign,
+                "escalation",
+                COUNTY_TAG,
+                key=(milestone_key, COUNTY_TAG, step_name),
                 as_of=as_of,
+                milestone=milestone_key,
+                owner_name=names[COUNTY_TAG],
                 context={
-                    "owner_name": names[COUNTY_TAG],
                     "milestone": milestone.model_dump(),
                     "due": milestone.due,
                     "days_overdue": (as_of - milestone.due).days,
@@ -120,223 +101,3 @@ def plan_reminders(
             )
         )
     return planned
-
-
-def is_ranking_day(campaign: Campaign, as_of: date) -> bool:
-    phase = campaign.phase_on(as_of)
-    return phase is not None and phase.key in campaign.ranking.phases and as_of.isoweekday() == campaign.ranking.weekday
-
-
-def notice_number(campaign: Campaign, year: int, serial: int) -> str:
-    """The campaign's document number for its `serial`-th notice of `year` (`[notices] doc_number`)."""
-    notices = campaign.notices
-    return document_number(notices.doc_number, prefix=notices.doc_prefix, year=year, serial=serial)
-
-
-def ranking_serial(campaign: Campaign, as_of: date) -> int:
-    """The notice's number in the series: how many ranking days there have been up to `as_of`."""
-    serial = 0
-    for phase in campaign.phases.values():
-        if phase.key not in campaign.ranking.phases:
-            continue
-        day = phase.start
-        while day <= min(phase.end, as_of):
-            serial += day.isoweekday() == campaign.ranking.weekday
-            day += timedelta(days=1)
-    return serial
-
-
-RANKING_TITLE = "关于全民参保登记工作进展情况的通报"
-RANKING_RECIPIENTS = "各乡镇人民政府，县直有关单位："
-
-
-def ranking_context(
-    campaign: Campaign,
-    standings: list[TownshipStanding],
-    as_of: date,
-    survey: Sequence[SurveyStanding] | None = None,
-) -> dict[str, Any]:
-    """What the ranking notice says, for the text message and the official document alike."""
-    serial = max(ranking_serial(campaign, as_of), 1)
-    phase = campaign.phase_on(as_of)
-    bottom = bottom_townships(standings, campaign.ranking.bottom)
-    survey_part: dict[str, Any] = {}
-    if survey:
-        ranked = sorted(survey, key=lambda s: s.rank)
-        cutoff = ranked[max(len(ranked) - campaign.ranking.bottom, 0)].rank if campaign.ranking.bottom else None
-        survey_bottom = [s for s in ranked if cutoff is not None and s.rank >= cutoff and s.rate < 1]
-        survey_part = {
-            "survey": [s.__dict__ for s in ranked],
-            "survey_bottom": [s.__dict__ for s in survey_bottom],
-            "survey_totals": {
-                "to_visit": sum(s.to_visit for s in ranked),
-                "visited": sum(s.visited for s in ranked),
-                "registered": sum(s.registered for s in ranked),
-                "behind": sum(s.behind for s in ranked),
-                "expected_rate": max((s.expected_rate for s in ranked), default=0.0),
-            },
-        }
-    return {
-        **survey_part,
-        "serial": serial,
-        "doc_number": notice_number(campaign, as_of.year, serial),
-        "phase": phase.model_dump() if phase else None,
-        "standings": [s.__dict__ for s in standings],
-        "bottom": [s.__dict__ for s in bottom],
-        "totals": {
-            "considered": sum(s.considered for s in standings),
-            "on_time": sum(s.on_time for s in standings),
-            "late": sum(s.late for s in standings),
-            "overdue": sum(s.overdue for s in standings),
-        },
-    }
-
-
-def plan_ranking_notice(
-    campaign: Campaign,
-    standings: list[TownshipStanding],
-    as_of: date,
-    survey: Sequence[SurveyStanding] | None = None,
-    attachments: Sequence[str | Path] = (),
-) -> list[PlannedMessage]:
-    """The weekly ranking notice, one message per township and one to the county. With `survey` standings
-    (the household survey is under way) the townships are ranked on survey completion, milestones second.
-    `attachments`: the notice's files (see `ranking_document`), attached to every message and named in it."""
-    context = {
-        **ranking_context(campaign, standings, as_of, survey),
-        "attachments": [Path(p).name for p in attachments],
-    }
-    recipients = [*campaign.township_codes, COUNTY_TAG]
-    return [
-        PlannedMessage(
-            key=f"{campaign.key}:weekly_ranking:{as_of.isoformat()}:{tag}",
-            kind="weekly_ranking",
-            owner=tag,
-            milestone=None,
-            tags=(tag,),
-            as_of=as_of,
-            context=context,
-            attachments=tuple(str(p) for p in attachments),
-        )
-        for tag in recipients
-    ]
-
-
-def ranking_document(
-    campaign: Campaign,
-    standings: list[TownshipStanding],
-    as_of: date,
-    survey: Sequence[SurveyStanding] | None = None,
-) -> OfficialDocument:
-    """The ranking notice as an official document (GB/T 9704): reason, findings, ranking tables, the townships
-    at the bottom, requirements; the same figures as the text message."""
-    c = ranking_context(campaign, standings, as_of, survey)
-    issuer = campaign.notices.issuer
-    sections = [Section(None, [f"为掌握全民参保登记工作进度，现将截至{cn_date(as_of)}各乡镇工作进展情况通报如下。"])]
-    totals = c["totals"]
-    nodes = (
-        f"全县{len(c['standings'])}个乡镇应完成工作节点{totals['considered']}项，已按时完成{totals['on_time']}项，"
-        f"逾期完成{totals['late']}项，逾期未完成{totals['overdue']}项。"
-    )
-    nodes_table = Table(
-        columns=["名次", "乡镇", "应完成", "按时完成", "逾期完成", "未完成", "得分"],
-        rows=[
-            [
-                str(s["rank"]),
-                s["name"],
-                str(s["considered"]),
-                str(s["on_time"]),
-                str(s["late"]),
-                str(s["overdue"]),
-                f"{s['score']:.1f}",
-            ]
-            for s in c["standings"]
-        ],
-        caption="各乡镇工作节点完成情况排名",
-    )
-    if "survey" in c:
-        t = c["survey_totals"]
-        done = 100 * t["visited"] / t["to_visit"] if t["to_visit"] else 100.0
-        survey_table = Table(
-            columns=["名次", "乡镇", "应访人数", "已访人数", "完成率", "预计完成"],
-            rows=[
-                [
-                    str(s["rank"]),
-                    s["name"],
-                    str(s["to_visit"]),
-                    str(s["visited"]),
-                    f"{s['rate'] * 100:.1f}%",
-                    _month_day(s["projected_done"]) + ("（滞后）" if s["behind"] else ""),
-                ]
-                for s in c["survey"]
-            ],
-            caption="各乡镇入户调查进度排名",
-        )
-        closing = []
-        if c["survey_bottom"]:
-            names = "、".join(s["name"] for s in c["survey_bottom"])
-            closing.append(f"{names}入户调查完成率排名靠后，予以通报。")
-        sections.append(
-            Section(
-                "入户调查进度",
-                [
-                    f"全县应入户调查{t['to_visit']}人，已走访{t['visited']}人，完成率{done:.1f}%，"
-                    f"应达进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
-                    f"{t['behind']}个乡镇进度滞后。"
-                ],
-                survey_table,
-                closing=closing,
-            )
-        )
-        sections.append(Section("工作节点完成情况", [nodes], nodes_table))
-    else:
-        sections.append(Section("总体情况", [nodes]))
-        sections.append(Section("各乡镇排名", [], nodes_table))
-    if c["bottom"]:
-        names = "、".join(s["name"] for s in c["bottom"])
-        sections.append(
-            Section(
-                "进度靠后乡镇",
-                [
-                    f"{names}等{len(c['bottom'])}个乡镇工作进度靠后，予以通报。"
-                    "请上述乡镇认真查找原因，制定整改措施，加快工作进度。"
-                ],
-            )
-        )
-    phase = c["phase"]
-    deadline = f"{phase['name']}工作必须于{cn_date(phase['end'])}前全面完成。" if phase else ""
-    sections.append(
-        Section(
-            "工作要求",
-            [
-                f"各乡镇要对照工作方案时间安排，集中精力、集中时间，扎实抓好落实。{deadline}"
-                "对按时完成任务的乡镇，按工作落实情况兑现经费补助；对工作后进的乡镇，给予通报批评，并纳入年度绩效考核。"
-            ],
-        )
-    )
-    return OfficialDocument.issued(
-        issuer,
-        doc_number=c["doc_number"],
-        title=RANKING_TITLE,
-        recipients=RANKING_RECIPIENTS,
-        sections=sections,
-        signed_on=as_of,
-        keywords=("全民参保登记", "通报", f"第{c['serial']}期"),
-    )
-
-
-def _month_day(day: date | str | None) -> str:
-    """6月10日 for a table cell (the notice's year is its own); — when there is no date."""
-    if not day:
-        return "—"
-    value = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{value.month}月{value.day}日"
-
-
-def bottom_townships(standings: list[TownshipStanding], count: int) -> list[TownshipStanding]:
-    """The last `count` places, widened to include anyone tied with the last of them."""
-    if count <= 0 or not standings:
-        return []
-    ordered = sorted(standings, key=lambda s: s.rank)
-    cutoff_rank = ordered[max(len(ordered) - count, 0)].rank
-    return [s for s in ordered if s.rank >= cutoff_rank]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from models.campaign.spec import COUNTY_TAG, Campaign
-from tasks.messages.reminders import PlannedMessage
+from tasks.messages.planned import PlannedMessage
 from tasks.plan.workdays import WorkCalendar
 
 
@@ -104,15 +104,14 @@ def plan_survey_reminders(
         ]
         figures = _figures(row)
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:survey_behind:{code}:{as_of.isoformat()}",
-                kind="survey_behind",
-                owner=code,
-                milestone=None,
-                tags=(code,),
+            PlannedMessage.for_owner(
+                campaign,
+                "survey_behind",
+                code,
+                key=(code, as_of.isoformat()),
                 as_of=as_of,
+                owner_name=names.get(code, code),
                 context={
-                    "owner_name": names.get(code, code),
                     **figures,
                     "deadline": deadline,
                     "workdays_left": max(workdays_left, 0),
@@ -126,15 +125,14 @@ def plan_survey_reminders(
             escalated.append({"name": names.get(code, code), "days_behind": int(days_behind[code]), **figures})
     if escalated:
         planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:survey_escalation:{COUNTY_TAG}:{as_of.isoformat()}",
-                kind="survey_escalation",
-                owner=COUNTY_TAG,
-                milestone=None,
-                tags=(COUNTY_TAG,),
+            PlannedMessage.for_owner(
+                campaign,
+                "survey_escalation",
+                COUNTY_TAG,
+                key=(COUNTY_TAG, as_of.isoformat()),
                 as_of=as_of,
+                owner_name=names[COUNTY_TAG],
                 context={
-                    "owner_name": names[COUNTY_TAG],
                     "townships": escalated,
                     "threshold": survey.escalate_after_days,
                     "deadline": deadline,

@@ -101,24 +101,6 @@ class WorkCalendar:
                 count += 1
         return count
 
-    def next_workday(self, day: date) -> date:
-        """The first working day strictly after day."""
-        day += _ONE_DAY
-        while not self.is_workday(day):
-            day += _ONE_DAY
-        return day
-
-    def add_workdays(self, start: date, n: int) -> date:
-        """The n-th working day after start; for n == 0, start itself if it is a working day, else the next one."""
-        if n < 0:
-            raise ValueError(f"工作日数不能为负数：{n}")
-        if n == 0:
-            return start if self.is_workday(start) else self.next_workday(start)
-        day = start
-        for _ in range(n):
-            day = self.next_workday(day)
-        return day
-
 
 def fallback_note(days: Iterable[date]) -> str | None:
     """A note for the reader naming the years counted Monday–Friday, or None when all years are known."""

@@ -12,18 +12,11 @@ from typing import Any, Literal
 from models import crud
 from models import training as db
 from models.campaign.spec import Campaign
+from models.campaign.values import AttendanceRow, SessionRow
 from tasks.intake.snapshots import digest_files
 from tasks.training import recording
-from tasks.training.sessions import (
-    AttendanceRow,
-    SessionRow,
-    TrainingImport,
-    TrainingStanding,
-    read_attendance,
-    read_sessions,
-    training_completions,
-    write_training_rejects,
-)
+from tasks.training.sheets import TrainingImport, read_attendance, read_sessions, write_training_rejects
+from tasks.training.standings import TrainingStanding, training_completions
 from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（培训签到导入）"

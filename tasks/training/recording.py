@@ -1,5 +1,5 @@
 """Township training with the database: the campaign file's sessions kept stored, and where each township's
-training stands by what is stored. The rules are tasks.training.sessions'; models.training stores the rows."""
+training stands by what is stored. The rules are tasks.training.standings'; models.training stores the rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from models import training as training_db
 from models.campaign.spec import Campaign
 from models.campaign.values import CAMPAIGN_SOURCE, CompletionFact
-from tasks.training.sessions import TrainingStanding, campaign_bookings, training_standings
+from tasks.training.standings import TrainingStanding, campaign_bookings, training_standings
 
 
 def sync_campaign_sessions(session: Session, *, campaign_id: int, campaign: Campaign) -> int:

@@ -29,7 +29,7 @@ from models.settings import DEFAULT_CAMPAIGN
 from tasks.inspection.spot_checks import check_results, spot_check_source
 from tasks.intake.ingest import IngestError, read_source
 from tasks.survey.visits import returned_list_source, returned_visits
-from tasks.training.sessions import read_attendance, read_sessions
+from tasks.training.sheets import read_attendance, read_sessions
 from tests.ingest_files import make_id
 
 EXAMPLES = int(os.environ.get("CANBAO_FUZZ_EXAMPLES", "150"))

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from models.tables import OutboxMessage
 from tasks.messages import outbox
-from tasks.messages.reminders import PlannedMessage, plan_reminders
+from tasks.messages.planned import PlannedMessage
+from tasks.messages.reminders import plan_reminders
 from tasks.messages.sending import Deliverer, DeliveryResult, write_folder_config
 from tasks.plan.status import milestone_statuses
 from tasks.workspace import Workspace

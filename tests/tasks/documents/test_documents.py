@@ -28,8 +28,8 @@ from tasks.documents.official import (
     to_html,
     write_notice_files,
 )
+from tasks.documents.ranking_notice import ranking_document
 from tasks.identity.masking import find_unmasked
-from tasks.messages.reminders import ranking_document
 from tasks.messages.survey_reminders import SurveyStanding
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships

@@ -1,8 +1,5 @@
-"""Township training (三（三）、四（二）): sessions, attendance, the milestone it completes, reminders. Pure.
-
-Townships book training sessions (in the campaign file or from a spreadsheet) and send back sign-in sheets.
-This module reads those files into accepted and rejected rows, works out per township where its training
-stands on a date, which milestone completions that makes, and which townships are reminded of what.
+"""The township training's files (三（三）): booked sessions and sign-in sheets read into accepted and rejected
+rows, and the workbook that sends the rejected ones back. Pure: files in, rows out.
 
 Rules, each visible below:
 
@@ -13,59 +10,26 @@ Rules, each visible below:
 * A session or attendance date must fall between the start of the training milestone's phase and the end of
   the campaign (a session in May is late, not wrong); an attendance date after the import date is rejected
   (the session has not happened yet).
-* One session per township and day. One attendance record per township, day, name and unit; a person is
-  counted once however many sessions they attend (distinct name and unit within a township). An empty
+* One session per township and day. One attendance record per township, day, name and unit. An empty
   attendance cell, when the sheet has that column, counts as absent; an unknown value is rejected.
-* A township is trained when its attended staff reach `required_for(township)`; the milestone is done on the
-  session day that count was reached. Only attendance imported by the date asked about counts.
-* Reminders (one a week per township and reason): no session booked from `book_by_days` before the
-  milestone's due date; a session held `attendance_within_days` ago or more without its sign-in sheet;
-  attendance below the required number that the sessions still booked cannot make up.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from models.campaign.spec import ATTENDANCE_FIELDS, SESSION_FIELDS, Campaign, Milestone, Training, training_window
-from models.campaign.values import (
-    AttendanceRow,
-    Booking,
-    CompletionFact,
-    Presence,
-    SessionRow,
-)
-from tasks.messages.reminders import PlannedMessage
+from models.campaign.spec import ATTENDANCE_FIELDS, SESSION_FIELDS, Campaign, training_window
+from models.campaign.values import AttendanceRow, SessionRow
+from tasks.training.standings import training_of
 
 if TYPE_CHECKING:  # the importer loads pandas and Arrow: only the import commands need it
     from models.campaign.spec import Source
     from tasks.intake.ingest import _Headers, _Table
-
-__all__ = [
-    "AttendanceRow",
-    "Booking",
-    "Presence",
-    "Rejected",
-    "SessionRow",
-    "TrainingImport",
-    "TrainingStanding",
-    "campaign_bookings",
-    "plan_training_reminders",
-    "read_attendance",
-    "read_sessions",
-    "training_completions",
-    "training_standings",
-    "write_training_rejects",
-]
-
-KIND = "training_reminder"
-
-Reason = Literal["no_session", "attendance_missing", "below_required"]
 
 
 # -- rows read from files ------------------------------------------------------------------------------------
@@ -102,19 +66,6 @@ class TrainingImport(Generic[R]):
             raise ValueError("rows_read must equal accepted + rejected + duplicates")
 
 
-# -- sessions and attendance as the standings see them --------------------------------------------------------
-
-
-def campaign_bookings(campaign: Campaign) -> list[Booking]:
-    """The sessions the campaign file books, known from the campaign's start."""
-    if campaign.training is None:
-        return []
-    return [
-        Booking(s.township, s.date, s.place, s.trainer, s.capacity, min(campaign.start, s.date))
-        for s in campaign.training.sessions
-    ]
-
-
 # -- reading files -------------------------------------------------------------------------------------------
 
 _TRUE = {"是", "√", "✓", "✔", "Y", "YES", "1", "TRUE", "参加", "已参加", "参训", "已参训", "签到", "已签到", "出席"}
@@ -126,7 +77,7 @@ _CAPACITY = re.compile(r"^(\d+)(?:\.0+)?人?$")
 
 def read_sessions(campaign: Campaign, files: Sequence[Path]) -> TrainingImport[SessionRow]:
     """Booked sessions from .xlsx/.xls/.csv files (乡镇, 培训日期, 地点, 授课人, 容量)."""
-    training = _training(campaign)
+    training = training_of(campaign)
     places = _Townships(campaign)
     window = training_window(campaign, training)
     table = _read(files, training.session_columns, SESSION_FIELDS, "培训场次", ("place", "trainer", "capacity"))
@@ -168,7 +119,7 @@ def read_attendance(
 
     `booked`: the (township, day) of the sessions known so far; attendance on another day is accepted and
     listed for checking."""
-    training = _training(campaign)
+    training = training_of(campaign)
     places = _Townships(campaign)
     window = training_window(campaign, training)
     known = set(booked)
@@ -213,12 +164,6 @@ def read_attendance(
         else:
             rejected.append(row.rejected([f"同一人同一场次已在{_where(earlier)}登记，内容不同"]))
     return TrainingImport("attendance", table.files, len(table.rows), accepted, rejected, duplicates, table.labels)
-
-
-def _training(campaign: Campaign) -> Training:
-    if campaign.training is None:
-        raise ValueError("活动计划中没有 [training]（乡镇级业务培训）的设置")
-    return campaign.training
 
 
 def _where(row: SessionRow | AttendanceRow) -> str:
@@ -408,182 +353,3 @@ def _shown(row: AttendanceRow, name: str) -> str:
     values = {"township": row.township_code, "date": row.held_on.isoformat(), "name": row.name, "unit": row.unit}
     values |= {"role": row.role, "phone": row.phone, "attended": "是" if row.attended else "否"}
     return values.get(name, "")
-
-
-# -- where each township stands -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainingStanding:
-    code: str
-    name: str
-    sessions: int  # sessions booked or held (known from attendance) by as_of, on any day
-    held: int  # of those, held by as_of
-    attended: int  # distinct persons who attended, from attendance imported by as_of
-    required: int
-    trained: bool
-    reached_on: date | None  # the session day the required number was reached
-    done_on: date | None  # the milestone's recorded completion, if any by as_of
-    missing_attendance: tuple[date, ...]  # sessions held long enough ago without their sign-in sheet
-    upcoming_capacity: int  # seats in the sessions booked after as_of
-    reason: Reason | None  # why the township is reminded on as_of (None: nothing to remind of)
-    reason_text: str | None  # the same in Chinese
-
-    @property
-    def shortfall(self) -> int:
-        return max(self.required - self.attended, 0)
-
-
-def training_milestone(campaign: Campaign) -> Milestone:
-    training = _training(campaign)
-    milestone = campaign.milestone(training.milestone)
-    assert milestone is not None  # the campaign file's validation guarantees it
-    return milestone
-
-
-def training_standings(
-    campaign: Campaign,
-    bookings: Iterable[Booking],
-    attendance: Iterable[Presence],
-    as_of: date,
-    completions: Iterable[CompletionFact] = (),
-) -> list[TrainingStanding]:
-    """One standing per township, in the campaign file's order, as known on `as_of`."""
-    training = _training(campaign)
-    milestone = training_milestone(campaign)
-    done = {c.owner: c.done_on for c in completions if c.milestone == milestone.key and c.done_on <= as_of}
-    booked: dict[str, dict[date, Booking]] = {}
-    for b in bookings:
-        if b.booked_on <= as_of:
-            booked.setdefault(b.township_code, {})[b.held_on] = b
-    present: dict[str, list[Presence]] = {}
-    for p in attendance:
-        if p.imported_on <= as_of and p.held_on <= as_of:
-            present.setdefault(p.township_code, []).append(p)
-    book_by = milestone.due - timedelta(days=training.book_by_days)
-    standings = []
-    for township in campaign.townships:
-        code = township.code
-        sessions = booked.get(code, {})
-        records = sorted(present.get(code, []), key=lambda p: p.held_on)
-        sheet_days = {p.held_on for p in records}
-        days = set(sessions) | sheet_days
-        required = training.required_for(code)
-        persons: set[tuple[str, str]] = set()
-        reached_on = None
-        for p in records:
-            if p.attended:
-                persons.add((p.name, p.unit))
-                if reached_on is None and len(persons) >= required:
-                    reached_on = p.held_on
-        late = as_of - timedelta(days=training.attendance_within_days)
-        missing = tuple(sorted(d for d in sessions if d <= late and d not in sheet_days))
-        waiting = any(late < d <= as_of and d not in sheet_days for d in sessions)  # sheet not due yet
-        upcoming = sum(s.capacity for d, s in sessions.items() if d > as_of)
-        trained = len(persons) >= required
-        reason: Reason | None = None
-        if not trained and code not in done:
-            shortfall = required - len(persons)
-            if not days:
-                reason = "no_session" if as_of >= book_by else None
-            elif missing:
-                reason = "attendance_missing"
-            elif not waiting and upcoming < shortfall and (sheet_days or as_of >= book_by):
-                reason = "below_required"
-        standings.append(
-            TrainingStanding(
-                code=code,
-                name=township.name,
-                sessions=len(days),
-                held=sum(d <= as_of for d in days),
-                attended=len(persons),
-                required=required,
-                trained=trained,
-                reached_on=reached_on,
-                done_on=done.get(code),
-                missing_attendance=missing,
-                upcoming_capacity=upcoming,
-                reason=reason,
-                reason_text=None,
-            )
-        )
-    return [_with_text(s, as_of) for s in standings]
-
-
-def _with_text(standing: TrainingStanding, as_of: date) -> TrainingStanding:
-    if standing.reason is None:
-        return standing
-    if standing.reason == "no_session":
-        text = f"截至{_cn(as_of)}尚未安排培训场次"
-    elif standing.reason == "attendance_missing":
-        text = f"{'、'.join(_cn(d) for d in standing.missing_attendance)}的培训签到表尚未报送"
-    else:
-        text = f"已参训{standing.attended}人，应参训{standing.required}人，尚差{standing.shortfall}人"
-        if standing.upcoming_capacity:
-            text += f"，已安排的后续场次只能容纳{standing.upcoming_capacity}人"
-        else:
-            text += "，且没有安排后续场次"
-    return replace(standing, reason_text=text)
-
-
-def _cn(day: date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
-def training_completions(campaign: Campaign, standings: Iterable[TrainingStanding]) -> list[CompletionFact]:
-    """The training milestone of every trained township, done on the day its required number was reached."""
-    if campaign.training is None:
-        return []
-    milestone = training_milestone(campaign)
-    return [
-        CompletionFact(milestone.key, s.code, s.reached_on) for s in standings if s.trained and s.reached_on is not None
-    ]
-
-
-# -- reminders -----------------------------------------------------------------------------------------------
-
-
-def plan_training_reminders(
-    campaign: Campaign, standings: Iterable[TrainingStanding], as_of: date
-) -> list[PlannedMessage]:
-    """One message to each township with a reason on `as_of`; the key holds the reason and the ISO week, so
-    reruns (and daily runs) remind of one reason at most once a week. Training reminders stop with the
-    milestone's overdue reminders (its due date plus the last of the policy's `after_days`)."""
-    if campaign.training is None:
-        return []
-    training = campaign.training
-    milestone = training_milestone(campaign)
-    last = milestone.due + timedelta(days=max(campaign.reminders.after_days, default=0))
-    if as_of > min(last, campaign.end):
-        return []
-    iso = as_of.isocalendar()
-    week = f"{iso.year}-W{iso.week:02d}"
-    planned = []
-    for s in standings:
-        if s.reason is None:
-            continue
-        planned.append(
-            PlannedMessage(
-                key=f"{campaign.key}:training:{s.code}:{s.reason}:{week}",
-                kind=KIND,
-                owner=s.code,
-                milestone=milestone.key,
-                tags=(s.code,),
-                as_of=as_of,
-                context={
-                    "owner_name": s.name,
-                    "milestone": milestone.model_dump(),
-                    "due": milestone.due,
-                    "reason": s.reason,
-                    "reason_text": s.reason_text,
-                    "required": s.required,
-                    "attended": s.attended,
-                    "shortfall": s.shortfall,
-                    "sessions": s.sessions,
-                    "upcoming_capacity": s.upcoming_capacity,
-                    "missing_dates": list(s.missing_attendance),
-                    "within_days": training.attendance_within_days,
-                },
-            )
-        )
-    return planned

@@ -55,31 +55,6 @@ def test_workdays_between_edges(start: date, end: date, expected: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "n", "expected"),
-    [
-        (date(2017, 5, 26), 0, date(2017, 5, 26)),  # a workday stays put
-        (date(2017, 5, 28), 0, date(2017, 5, 31)),  # a holiday moves to the next workday
-        (date(2017, 5, 26), 1, date(2017, 5, 27)),  # Friday -> make-up Saturday
-        (date(2017, 5, 26), 2, date(2017, 5, 31)),  # ... then over the Dragon Boat holiday
-        (date(2017, 5, 27), 1, date(2017, 5, 31)),
-        (date(2017, 5, 25), 5, date(2017, 6, 2)),  # 26, 27, 31 May, 1, 2 June
-    ],
-)
-def test_add_workdays_across_dragon_boat(start: date, n: int, expected: date) -> None:
-    assert CAL.add_workdays(start, n) == expected
-
-
-def test_add_workdays_rejects_negative() -> None:
-    with pytest.raises(ValueError):
-        CAL.add_workdays(date(2017, 5, 26), -1)
-
-
-def test_next_workday_is_strictly_after() -> None:
-    assert CAL.next_workday(date(2017, 5, 26)) == date(2017, 5, 27)
-    assert CAL.next_workday(date(2017, 5, 27)) == date(2017, 5, 31)
-
-
-@pytest.mark.parametrize(
     ("day", "expected"),
     [
         (date(2030, 1, 4), True),  # Friday
@@ -97,8 +72,6 @@ def test_unknown_year_falls_back_to_monday_to_friday(day: date, expected: bool) 
 def test_unknown_year_counting_never_raises() -> None:
     # 2030-01-01 is a Tuesday: Tue–Fri, then two full Mon–Fri weeks to Friday 18 January: 4 + 10 = 14.
     assert CAL.workdays_between(date(2030, 1, 1), date(2030, 1, 18)) == 14
-    assert CAL.add_workdays(date(2030, 1, 4), 1) == date(2030, 1, 7)
-    assert CAL.next_workday(date(2030, 1, 5)) == date(2030, 1, 7)
 
 
 def test_fallback_note_names_unknown_years_only() -> None:

@@ -15,17 +15,9 @@ from models.settings import DEFAULT_CAMPAIGN
 from tasks.identity.masking import find_unmasked
 from tasks.intake.ingest import IngestError
 from tasks.messages.outbox import render_planned
-from tasks.training.sessions import (
-    Booking,
-    Presence,
-    TrainingStanding,
-    plan_training_reminders,
-    read_attendance,
-    read_sessions,
-    training_completions,
-    training_standings,
-    write_training_rejects,
-)
+from tasks.training.reminders import plan_training_reminders
+from tasks.training.sheets import read_attendance, read_sessions, write_training_rejects
+from tasks.training.standings import Booking, Presence, TrainingStanding, training_completions, training_standings
 from tests.ingest_files import Cell, write_csv, write_xls, write_xlsx
 
 FENGCHENG, PENGLAI, HUTOU, GUANQIAO = "350524100", "350524101", "350524102", "350524103"
