@@ -33,6 +33,7 @@ from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from tasks.comparison.compare import Rules, compare, summarise  # noqa: E402
 from tasks.intake import snapshots  # noqa: E402
 from tasks.intake.ingest import read_source  # noqa: E402
+from tasks.setup import initialise  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
 
 AS_OF = date(2017, 4, 30)
@@ -90,7 +91,7 @@ def main() -> None:
                         apprise_config=None, campaign=DEFAULT_CAMPAIGN)  # fmt: skip
     shutil.rmtree(settings.data_path, ignore_errors=True)
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     campaign_id, campaign = ws.campaign()
 
     total = 0.0

@@ -118,10 +118,11 @@ def write_snapshots(frames: dict[str, pd.DataFrame], copies: int, folder: Path) 
 
 def register(settings: Settings, snapshots: dict[str, tuple[Path, int]]) -> None:
     from models.tables import SourceSnapshot
+    from tasks.setup import initialise
     from tasks.workspace import Workspace
 
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     campaign_id, _ = ws.campaign()
     with ws.session() as session:
         for source, (path, rows) in snapshots.items():

@@ -37,6 +37,7 @@ from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from models.survey.visits import refresh_first_visits  # noqa: E402
 from tasks.documents.supervisors_report import build_report, table_texts  # noqa: E402
 from tasks.identity.masking import find_unmasked  # noqa: E402
+from tasks.setup import initialise  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
 
 DURING, AFTER = date(2017, 6, 16), date(2017, 7, 7)
@@ -157,7 +158,7 @@ def main() -> None:
         work = Path(tmp)
         url = args.postgres or f"sqlite:///{work / 'canbao.db'}"
         ws = Workspace.open(Settings(data_dir=work / "var", database_url=url, campaign=DEFAULT_CAMPAIGN))
-        ws.init()
+        initialise(ws)
         try:
             started = time.perf_counter()
             figures: dict[str, object] = {"database": ws.engine.dialect.name, **populate(ws, args.persons, args.seed)}

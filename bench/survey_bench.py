@@ -37,6 +37,7 @@ from models.campaign.spec import INSURANCES, Campaign  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from models.survey.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
 from tasks.identity.idnumber import check_char  # noqa: E402
+from tasks.setup import initialise  # noqa: E402
 from tasks.survey.progress_report import survey_progress  # noqa: E402
 from tasks.survey.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
@@ -90,7 +91,7 @@ def progress_figures(campaign: Campaign, persons: int, seed: int, work: Path) ->
 
     settings = _settings(work / "progress")
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     campaign_id, _ = ws.campaign()
     with ws.session() as session:
         connection = session.connection()
@@ -140,7 +141,7 @@ def import_figures(campaign: Campaign, returned: int, seed: int, work: Path) -> 
 
     settings = _settings(work / "import")
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     campaign_id, _ = ws.campaign()
     ids = synthetic_ids(returned, seed + 7)
     lists = county_lists(campaign, ids, seed + 7)

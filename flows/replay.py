@@ -39,6 +39,7 @@ from tasks.documents.ranking_notice import is_ranking_day
 from tasks.intake.snapshots import delivered_sources
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
+from tasks.setup import initialise
 from tasks.simulation.owners import PROFILE_NAMES, Profile, SimulatedOwners
 from tasks.simulation.survey import SimulatedVisit, SurveySimulation
 from tasks.simulation.synth import generate_county
@@ -139,7 +140,7 @@ def replay_campaign(
     shutil.rmtree(settings.data_path, ignore_errors=True)
     ws = Workspace.open(settings)
     try:
-        ws.init()
+        initialise(ws)
         campaign_id, campaign = ws.campaign()
         start, end = start or campaign.start, end or campaign.end
         owners = SimulatedOwners.seeded(campaign, seed)

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models import crud
-from models.campaign.spec import COUNTY_TAG, Campaign, load_campaign
+from models.campaign.spec import Campaign
 from models.campaign.values import CompletionFact
-from models.db import create_schema, make_engine, session_scope
+from models.db import make_engine, session_scope
 from models.settings import Settings
 
 
@@ -42,15 +42,6 @@ class Workspace:
         with run_lock(self.engine, name):
             yield
 
-    def init(self) -> crud.LoadResult:
-        """Create or upgrade the schema and load the campaign file; idempotent."""
-        campaign, digest = load_campaign(self.settings.campaign)  # validate before touching the database
-        create_schema(self.engine)
-        with self.session() as session:
-            result = crud.store_campaign(session, campaign=campaign, digest=digest)
-        self.ensure_delivery_config(campaign)
-        return result
-
     def campaign(self) -> tuple[int, Campaign]:
         with self.session() as session:
             return crud.active_campaign(session)
@@ -59,15 +50,6 @@ class Workspace:
         with self.session() as session:
             campaign_id, campaign = crud.active_campaign(session)
             return campaign_id, campaign, crud.completions(session, campaign_id=campaign_id)
-
-    def ensure_delivery_config(self, campaign: Campaign) -> None:
-        """Without a coordinator's apprise file, deliver into one local folder per recipient tag."""
-        if not self.settings.uses_default_delivery:
-            return
-        from tasks.messages.sending import write_folder_config
-
-        tags = [COUNTY_TAG, *(d.key for d in campaign.departments), *campaign.township_codes]
-        write_folder_config(self.settings.apprise_path, {tag: self.settings.mailbox_dir / tag for tag in tags})
 
     def close(self) -> None:
         self.engine.dispose()

@@ -22,6 +22,7 @@ for _name in ("CANBAO_DATABASE_URL", "CANBAO_APPRISE_CONFIG", "CANBAO_DATA_DIR",
 
 from models.campaign.spec import Campaign, load_campaign  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
+from tasks.setup import initialise  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
 
 pytest_plugins = ["tests.receivers"]
@@ -82,7 +83,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def workspace(settings: Settings) -> Iterator[Workspace]:
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     try:
         yield ws
     finally:

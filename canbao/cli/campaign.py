@@ -15,6 +15,7 @@ from models.campaign.spec import CampaignFileError
 from models.settings import Settings
 from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
 from tasks.plan.status import STATE_NAMES, milestone_statuses
+from tasks.setup import initialise
 from tasks.workspace import Workspace, today_in
 
 milestone_app = typer.Typer(help="工作节点", no_args_is_help=True)
@@ -29,7 +30,7 @@ def init(
     from models.schema import SchemaUpgradeError
 
     try:
-        result = ws.init()
+        result = initialise(ws)
     except (CampaignFileError, SchemaUpgradeError) as exc:
         fail(str(exc))
     finally:

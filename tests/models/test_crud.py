@@ -10,6 +10,7 @@ from sqlmodel import select
 from models import crud
 from models.settings import DEFAULT_CAMPAIGN, Settings
 from models.tables import MilestoneOwner, MilestoneRecord, OrgUnit
+from tasks.setup import initialise
 from tasks.workspace import Workspace
 
 
@@ -24,7 +25,7 @@ def dump(ws: Workspace) -> dict[str, list[tuple]]:
 
 def test_loading_the_same_campaign_again_changes_nothing(workspace: Workspace) -> None:
     before = dump(workspace)
-    result = workspace.init()
+    result = initialise(workspace)
     assert (result.created, result.changed) == (False, 0)
     assert dump(workspace) == before
     assert len(before["units"]) == 1 + 24 + sum(1 for u in before["units"] if u[2] == "village")
@@ -46,7 +47,7 @@ def test_a_moved_deadline_keeps_every_recorded_completion(workspace: Workspace, 
         DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("due = 2017-04-20", "due = 2017-04-25"), encoding="utf-8"
     )
     moved = Workspace(Settings(**{**workspace.settings.model_dump(), "campaign": edited}), workspace.engine)
-    result = moved.init()
+    result = initialise(moved)
     assert not result.created and result.changed == 2  # the campaign row and the milestone's due date
     _cid, campaign, completions = moved.state()
     assert campaign.milestone("data_delivery").due == date(2017, 4, 25)  # type: ignore[union-attr]

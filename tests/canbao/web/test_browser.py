@@ -13,6 +13,7 @@ import pytest
 from canbao.web.app import create_app
 from models.settings import Settings
 from tasks.identity.masking import find_unmasked
+from tasks.setup import initialise
 from tasks.workspace import Workspace
 from tests.receivers import free_port
 from tests.web_helpers import TODAY, VILLAGE_A, person, seed, token_for, visits
@@ -45,7 +46,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Workspace]]:
 
     settings = Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'canbao.db'}")
     ws = Workspace.open(settings)
-    ws.init()
+    initialise(ws)
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, clock=lambda _c: TODAY), host="127.0.0.1", port=port, access_log=False, log_level="warning"
