@@ -15,7 +15,8 @@ from tasks.workspace import today_in
 
 def cutoff(as_of: str = AsOf, as_json: bool = Json) -> None:
     """入户调查截止：冻结截止日的完成情况，此后录入的走访标记为逾期（截止日次日起可运行，可重复运行）。"""
-    from flows.cutoff import TooEarly, survey_cutoff
+    from flows.cutoff import survey_cutoff
+    from tasks.survey.cutoff import TooEarly
 
     try:
         result = run_flow(survey_cutoff, as_of=parse_date(as_of, "--as-of"))
@@ -35,7 +36,7 @@ def cutoff(as_of: str = AsOf, as_json: bool = Json) -> None:
 
 def scores(as_of: str = AsOf, as_json: bool = Json) -> None:
     """各乡镇绩效评分、排名、经费补助和通报批评（截止日后为最终结果，之前为暂定）。"""
-    from flows.scoring import score_sheet
+    from tasks.scoring.sheet import score_sheet
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()
@@ -62,8 +63,8 @@ def summary(
     as_json: bool = Json,
 ) -> None:
     """撰写全民参保登记工作总结暨提升社保服务质量的报告（.docx 和 HTML），完成“形成工作总结”工作节点。"""
-    from flows.summary import write_summary_report
-    from flows.worklists import NoComparison
+    from tasks.comparison.registry import NoComparison
+    from tasks.documents.closing_figures import write_summary_report
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()

@@ -40,7 +40,7 @@ def survey_corrections(
     as_json: bool = Json,
 ) -> None:
     """按部门导出入户调查发现的数据问题（错误信息反馈清单），供各部门更正。"""
-    from flows.survey import export_corrections
+    from tasks.survey.corrections import export_corrections
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()
@@ -99,7 +99,7 @@ def survey_audit(
 
 def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
     """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
-    from flows.survey import load_progress
+    from tasks.survey.figures import load_progress
     from tasks.survey.progress_report import progress_json
 
     day = parse_date(as_of, "--as-of")

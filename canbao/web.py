@@ -7,7 +7,7 @@ Rules the page keeps:
   village's list and nothing else. An unknown, malformed or revoked token, an entry of another village or a
   path that does not exist all get the same 404 page: the page never tells a wrong link from a right one.
 * A visit goes through `tasks.survey.visits.check_visit`, the checks a returned work list gets, then
-  `flows.survey.record_and_complete`, the same transaction the file import uses. A rejected form is shown
+  `tasks.survey.recording.record_and_complete`, the same transaction the file import uses. A rejected form is shown
   again with the reasons in Chinese and the worker's input kept; a recorded one redirects to the list
   (POST-redirect-GET). The same submission twice is one visit (the visit key is person, outcome, date and
   corrections).
@@ -38,7 +38,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from flows.survey import record_and_complete
 from models.campaign.spec import Campaign
 from models.campaign.values import VisitRecord
 from models.crud import NoCampaignError, active_campaign
@@ -46,6 +45,7 @@ from models.db import make_engine
 from models.settings import PROJECT_ROOT, Settings
 from models.worker import ListedPerson, find_token, person_visits, village_entries, village_entry
 from tasks.identity.masking import mask_id, mask_phone, mask_text
+from tasks.survey.recording import record_and_complete
 from tasks.survey.visits import CORRECTED, check_visit
 from tasks.workspace import Workspace, today_in
 
