@@ -132,11 +132,11 @@ def time_report(ws: Workspace, as_of: date, out: Path) -> dict[str, float | bool
 
 def time_cutoff(ws: Workspace, as_of: date) -> dict[str, float]:
     """The cut-off (count, freeze, mark late visits) and the final score sheet that then reads the frozen figures."""
-    from flows.cutoff import run_cutoff
-    from flows.scoring import score_sheet
+    from tasks.scoring.sheet import score_sheet
+    from tasks.survey.cutoff import cut_off_survey
 
     started = time.perf_counter()
-    result = run_cutoff(ws, as_of)
+    result = cut_off_survey(ws, as_of)
     frozen = time.perf_counter()
     sheet = score_sheet(ws, as_of)
     scored = time.perf_counter()

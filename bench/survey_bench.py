@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.compare_bench import PeakMemory, _gb  # noqa: E402
-from flows.survey import progress_in_database  # noqa: E402
 from models.bulk import insert_rows  # noqa: E402
 from models.campaign.spec import INSURANCES, Campaign  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from models.survey.visits import load_to_visit, load_visits, refresh_first_visits  # noqa: E402
 from tasks.identity.idnumber import check_char  # noqa: E402
 from tasks.setup import initialise  # noqa: E402
+from tasks.survey.figures import progress_in_database  # noqa: E402
 from tasks.survey.progress_report import survey_progress  # noqa: E402
 from tasks.survey.worklists import LIST_COLUMNS, VillageList, write_village_list  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402

@@ -12,12 +12,12 @@ from prefect.cache_policies import NO_CACHE
 
 from models import crud
 from tasks.intake import snapshots
+from tasks.intake.folders import delivery_folder
 from tasks.intake.ingest import IngestError, read_source
 from tasks.plan.data_completions import delivery_completions
 from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据导入）"
-SUFFIXES = {".xlsx", ".xls", ".csv"}
 
 # Set by the command line to draw a progress bar; flows run in the same process.
 progress_hook: Callable[[str, int, int], None] | None = None
@@ -78,20 +78,6 @@ def run_ingest(ws: Workspace, source: str, files: Sequence[Path], delivered_on: 
     delivery = import_source(ws, source, files, delivered_on)
     record_deliveries(ws)
     return delivery
-
-
-def delivery_folder(directory: Path, sources: Sequence[str]) -> tuple[dict[str, list[Path]], list[str]]:
-    """The files of `DIR/<source key>/…` per source, and the sub-folders that name no source."""
-    found: dict[str, list[Path]] = {}
-    unknown = []
-    for sub in sorted(p for p in directory.iterdir() if p.is_dir()):
-        if sub.name not in sources:
-            unknown.append(sub.name)
-            continue
-        files = sorted(p for p in sub.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        if files:
-            found[sub.name] = files
-    return found, unknown
 
 
 def run_collect(ws: Workspace, directory: Path, delivered_on: date | None = None) -> list[dict[str, Any]]:

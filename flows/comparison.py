@@ -20,14 +20,13 @@ import pandas as pd
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlmodel import col, select
 
 from flows.runners import task_runner
 from models import faults
 from models.comparison_parts import add_comparison_part, begin_comparison, finish_comparison
+from models.registry import active_snapshots
 from models.settings import Settings
 from models.survey.visits import visit_records
-from models.tables import SourceSnapshot
 from tasks.analysis.exchange import status_snapshot
 from tasks.comparison.compare import Rules, combine_summaries, summarise
 from tasks.comparison.partitions import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
@@ -47,11 +46,7 @@ def plan_partitions(ws: Workspace, rules: Rules, parts: int, as_of: date) -> tup
     partition to hold more than CANBAO_COMPARE_PART_ROWS register rows."""
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
-        active = list(
-            session.exec(
-                select(SourceSnapshot).where(SourceSnapshot.campaign_id == campaign_id, col(SourceSnapshot.active))
-            )
-        )
+        active = active_snapshots(session, campaign_id=campaign_id)
     population = rules.comparison.population
     register = next((s for s in active if s.source == population), None)
     if register is None:

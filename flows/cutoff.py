@@ -1,9 +1,7 @@
 """The survey's cut-off (seed 四（三）: 入户调查工作必须于6月30日前全面完成), scheduled for the end of the deadline.
 
-It freezes each village's figures at the deadline (models.survey.cutoff), marks the visits made or received after
-it as late, and publishes the frozen figures as a Prefect artifact. Run again, it changes nothing but marks
-the visits recorded since as late. Visits recorded after the cut-off are kept and still update persons; they
-count toward the survey's progress but not toward on-time completion or the scores.
+It freezes each village's figures at the deadline and marks late visits (tasks.survey.cutoff), issues the
+final notice with the scores, and publishes the frozen figures as a Prefect artifact.
 """
 
 from __future__ import annotations
@@ -14,77 +12,11 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from flows.scoring import score_sheet
-from flows.steps import send_messages
-from models import crud
-from models.campaign.spec import COUNTY_TAG
-from models.survey.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
-from tasks.documents.final_notice import KIND, final_document, final_notice_key, plan_final_notice
-from tasks.documents.official import notice_folder_name, write_notice_files
-from tasks.messages import outbox
+from flows.sending import send_messages
+from tasks.documents.final_notice import KIND
 from tasks.messages.render import cn_date
+from tasks.survey.cutoff import cut_off_survey, cutoff_table, queue_final_notice
 from tasks.workspace import Workspace, today_in
-
-RECORDER = "系统（入户调查截止）"
-
-
-class TooEarly(RuntimeError):
-    """The survey cannot be cut off before its deadline has passed."""
-
-
-def run_cutoff(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
-    campaign_id, campaign = ws.campaign()
-    day = as_of or today_in(campaign)
-    _start, deadline = campaign.survey_window()
-    if day <= deadline:
-        raise TooEarly(f"入户调查截止日期为{cn_date(deadline)}，{cn_date(day)}尚不能截止（截止后一天起可运行）")
-    with ws.session() as session:
-        newly = False
-        if cutoff_of(session, campaign_id=campaign_id) is None:  # counting reads every visit: only once
-            counts = counts_at_deadline(session.connection(), campaign_id=campaign_id, deadline=deadline)
-            newly = freeze(session, campaign_id=campaign_id, deadline=deadline, counts=counts, by=RECORDER)
-        marked = mark_late_visits(session.connection(), campaign_id=campaign_id, deadline=deadline)
-    with ws.session() as session:
-        stored = frozen(session, campaign_id=campaign_id)
-        late = late_visit_count(session.connection(), campaign_id=campaign_id)
-    assert stored is not None
-    names = {t.code: t.name for t in campaign.townships}
-    totals = stored.villages.groupby("township_code")[["to_visit", "visited", "registered"]].sum()
-    townships = [
-        {
-            "code": code,
-            "name": names.get(str(code), str(code)),
-            "to_visit": int(row.to_visit),
-            "visited": int(row.visited),
-            "registered": int(row.registered),
-            "rate": round(int(row.visited) / int(row.to_visit), 4) if row.to_visit else 1.0,
-            "finished": int(row.visited) >= int(row.to_visit),
-        }
-        for code, row in totals.iterrows()
-    ]
-    return {
-        "deadline": deadline.isoformat(),
-        "frozen_at": stored.frozen_at.isoformat(),
-        "frozen_now": newly,
-        "late_visits": late,
-        "late_marked_now": marked,
-        "townships": townships,
-    }
-
-
-def queue_final_notice(ws: Workspace, as_of: date) -> list[outbox.Handled]:
-    """The final notice from the scores at the cut-off, to every township and the county (once: keyed)."""
-    campaign_id, campaign = ws.campaign()
-    _start, deadline = campaign.survey_window()
-    with ws.session() as session:
-        if crud.existing_messages(session, keys=[final_notice_key(campaign, deadline, COUNTY_TAG)]):
-            return []  # issued by an earlier run (its documents were written then, dated that day)
-    sheet = score_sheet(ws, as_of)
-    document = final_document(campaign, sheet.facts, sheet.scores, as_of)
-    files = write_notice_files(document, ws.settings.notices_dir / notice_folder_name(document))
-    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of, attachments=files)
-    with ws.session() as session:
-        return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
 
 
 @flow(name="survey-cutoff")
@@ -94,7 +26,7 @@ def survey_cutoff(as_of: date | None = None, notify: bool = True) -> dict[str, A
     ws = Workspace.open()
     try:
         with ws.lock("cutoff"):
-            result = run_cutoff(ws, as_of)
+            result = cut_off_survey(ws, as_of)
         if notify:
             day = as_of or today_in(ws.campaign()[1])
             with ws.lock("outbox"):
@@ -110,16 +42,7 @@ def survey_cutoff(as_of: date | None = None, notify: bool = True) -> dict[str, A
     unfinished = [t["name"] for t in result["townships"] if not t["finished"]]
     create_table_artifact(
         key="survey-cutoff",
-        table=[
-            {
-                "乡镇": t["name"],
-                "应访人数": t["to_visit"],
-                "已访人数": t["visited"],
-                "完成率": f"{t['rate'] * 100:.1f}%",
-                "按期完成": "是" if t["finished"] else "否",
-            }
-            for t in result["townships"]
-        ],
+        table=cutoff_table(result),
         description=f"入户调查截止（{cn_date(date.fromisoformat(result['deadline']))}）各乡镇完成情况",
     )
     get_run_logger().info("入户调查已截止：%d 个乡镇未按期完成，逾期走访 %d 条", len(unfinished), result["late_visits"])

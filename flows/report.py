@@ -1,6 +1,6 @@
 """The supervisors' report (督查报告): one workbook and one self-contained HTML page for a day, and the same
 figures as Prefect artifacts. The figures come from the database as counts (models.report) and from the score
-sheet (flows.scoring); tasks.documents.supervisors_report builds the tables and charts.
+sheet (tasks.scoring.sheet); tasks.documents.supervisors_report builds the tables and charts.
 
 Scheduled weekly (prefect.yaml); the deployment passes `phases`, so that outside those phases of the campaign
 the scheduled run does nothing.
@@ -16,19 +16,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.scoring import score_sheet
 from models.report import anomaly_counts, first_visit_days, gap_counts
-from tasks.documents.supervisors_report import (
-    Report,
-    ReportInputs,
-    build_report,
-    html_rows,
-    render_html,
-    write_workbook,
-)
+from tasks.documents import supervisors_files
+from tasks.documents.supervisors_report import Report, ReportInputs, build_report, html_rows
 from tasks.messages.render import cn_date
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
+from tasks.scoring.sheet import score_sheet
 from tasks.workspace import Workspace, today_in
 
 ARTIFACT_PREFIX = "supervisors-report"
@@ -62,11 +56,7 @@ def build_report_task(inputs: ReportInputs) -> Report:
 
 @task(name="write-report-files", cache_policy=NO_CACHE)
 def write_report_files(report: Report, out: Path) -> tuple[Path, Path]:
-    stem = f"督查报告-{report.overview.as_of.isoformat()}"
-    xlsx = write_workbook(report, out / f"{stem}.xlsx")
-    html = out / f"{stem}.html"
-    html.write_text(render_html(report), encoding="utf-8")
-    return xlsx, html
+    return supervisors_files.write_report_files(report, out)
 
 
 @task(name="publish-report-artifacts", cache_policy=NO_CACHE)

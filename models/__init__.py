@@ -2,7 +2,7 @@
 never applying a rule (what a visit changes, where training stands, which milestone is done is decided in
 tasks/ and handed down). The bottom is models.campaign (the campaign spec and the value types every floor
 passes around); beside it models.settings. The machinery: models.db (engine, sessions, `create_schema`),
-models.schema with models.migrations (Alembic: the only place tables are created), models.registry (every
+models.schema with models.migrations (Alembic: the only place tables are created), models.table_modules (every
 table module), models.tables (the core tables), models.bulk (bulk inserts), models.upsert (insert-or-update),
 models.runlock (run locks) and models.faults (test-only fault injection). The rows of each domain:
 models.crud (campaign, completions, outbox), models.comparison_parts, models.survey (visits, the cut-off, the

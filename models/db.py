@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-import models.registry  # noqa: F401  (registers every table on SQLModel.metadata)
+import models.table_modules  # noqa: F401  (registers every table on SQLModel.metadata)
 
 
 def normalise_url(url: str) -> str:

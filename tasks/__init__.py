@@ -19,5 +19,6 @@ Rooms:
   documents    official documents (GB/T 9704), the ranking and final notices, the reports
   analysis     the data exchange and the expansion plan (三（六）、四（四）)
   simulation   a seeded county and its owners for the replay, the benchmark and the tests
-and workspace.py, what a command or flow works with: settings, the database engine, the delivery configuration.
+and two modules beside them: workspace.py, what a command or flow works with (settings, the database engine, the
+campaign), and setup.py, `canbao init`'s use case (schema, campaign file, the default delivery folders).
 """

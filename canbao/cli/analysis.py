@@ -20,8 +20,8 @@ def analysis_plan(
 ) -> None:
     """按最近一次比对结果制定各乡镇分险种扩面计划（应保未保、覆盖率、扩面目标、分月目标）。"""
     day = parse_date(as_of, "--as-of")
-    from flows.analysis import write_expansion_plan
-    from flows.worklists import NoComparison
+    from tasks.analysis.expansion_workbook import write_expansion_plan
+    from tasks.comparison.registry import NoComparison
 
     with workspace() as ws:
         try:

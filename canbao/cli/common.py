@@ -77,9 +77,9 @@ def run_flow(flow_fn: Callable[..., T], **kwargs: Any) -> T:
     """Start Prefect only for commands that run campaign work; known failures become exit code 2."""
     prepare_prefect_environment(Settings())
     from flows.comparison import NothingToCompare
-    from flows.worklists import NoComparison
     from models import faults
     from models.runlock import LockHeld
+    from tasks.comparison.registry import NoComparison
     from tasks.intake.ingest import IngestError
 
     faults.arm()  # test-only: CANBAO_FAULT_AFTER kills the command after a delay

@@ -9,7 +9,8 @@ from canbao.cli.common import AsOf, Json, emit_json, fail, out, parse_date, run_
 
 def cutoff(as_of: str = AsOf, as_json: bool = Json) -> None:
     """入户调查截止：冻结截止日的完成情况，此后录入的走访标记为逾期（截止日次日起可运行，可重复运行）。"""
-    from flows.cutoff import TooEarly, survey_cutoff
+    from flows.cutoff import survey_cutoff
+    from tasks.survey.cutoff import TooEarly
 
     try:
         result = run_flow(survey_cutoff, as_of=parse_date(as_of, "--as-of"))

@@ -76,7 +76,7 @@ def inspect_import(
 def inspect_rates(as_of: str = AsOf, as_json: bool = Json) -> None:
     """各乡镇督查抽查差错率（未抽查的乡镇没有差错率）。"""
     wanted = parse_date(as_of, "--as-of")
-    from flows.inspection import township_rates
+    from tasks.inspection.rates import township_rates
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()

@@ -10,7 +10,7 @@ from tasks.workspace import today_in
 
 def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
     """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
-    from flows.survey import load_progress
+    from tasks.survey.figures import load_progress
     from tasks.survey.progress_report import progress_json
 
     day = parse_date(as_of, "--as-of")

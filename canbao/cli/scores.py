@@ -11,7 +11,7 @@ from tasks.workspace import today_in
 
 def scores(as_of: str = AsOf, as_json: bool = Json) -> None:
     """各乡镇绩效评分、排名、经费补助和通报批评（截止日后为最终结果，之前为暂定）。"""
-    from flows.scoring import score_sheet
+    from tasks.scoring.sheet import score_sheet
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()

@@ -39,7 +39,7 @@ def survey_corrections(
     as_json: bool = Json,
 ) -> None:
     """按部门导出入户调查发现的数据问题（错误信息反馈清单），供各部门更正。"""
-    from flows.survey import export_corrections
+    from tasks.survey.corrections import export_corrections
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()

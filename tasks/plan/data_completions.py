@@ -38,3 +38,12 @@ def missing_sources(campaign: Campaign, delivered: Mapping[str, date]) -> dict[s
         if source.key not in delivered:
             missing.setdefault(source.department, []).append(source.key)
     return missing
+
+
+def analysis_completions(campaign: Campaign, milestone: str | None, day: date) -> list[CompletionFact]:
+    """The analysis milestone `milestone` done on `day`, for its owners, once the analysis phase has begun."""
+    phase = campaign.phases.get(campaign.analysis.phase)
+    found = campaign.milestone(milestone) if milestone else None
+    if found is None or phase is None or day < phase.start:
+        return []
+    return [CompletionFact(found.key, owner, day) for owner in campaign.owners_of(found)]

@@ -1,19 +1,32 @@
-"""Recording household visits: the visits not recorded before are stored, applied to the persons' records
-(tasks.survey.visits.apply_visit) and every change is audited, all inside the caller's session."""
+"""Recording household visits (a web form's, or a returned work list's): what each visit changes in a
+person's record (tasks.survey.visits.apply_visit) stored with its audit trail, and the survey milestones the
+visits complete, in one transaction. The CLI, the web page, the import flow and the replay all record here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from models import crud, faults
 from models.campaign.spec import Survey
 from models.campaign.values import VisitRecord
-from models.survey.visits import existing_keys, insert_person_changes, insert_visits, person_rows, update_persons
-from tasks.survey.visits import apply_visit
+from models.survey.cutoff import cutoff_of, mark_late_visits
+from models.survey.visits import (
+    existing_keys,
+    finished_townships,
+    insert_person_changes,
+    insert_visits,
+    person_rows,
+    update_persons,
+)
+from tasks.survey.visits import apply_visit, facts_from_days
+from tasks.workspace import Workspace
+
+AUTO_RECORDER = "系统（入户调查）"
 
 
 @dataclass(frozen=True)
@@ -65,3 +78,29 @@ def record_visits(
     update_persons(connection, campaign_id=campaign_id, persons=persons, changed=changed)
     insert_person_changes(connection, changes=audit)
     return Recorded(len(new), offered - len(new), len(audit), tuple(v.key for v in new))
+
+
+def record_and_complete(ws: Workspace, visits: Sequence[VisitRecord], received_on: date) -> dict[str, int]:
+    """Record visits (their person updates and audit entries) and the survey milestones they complete, in one
+    transaction."""
+    campaign_id, campaign = ws.campaign()
+    with ws.session() as session:
+        recorded = record_visits(session, campaign_id=campaign_id, visits=visits, survey=campaign.survey)
+        faults.reached("survey.recorded")  # visits written, milestones not yet, nothing committed
+        # Only the townships of these visits can have finished now, and only those not finished before.
+        keys = {m.key for m in campaign.milestones if m.completed_by == "survey"}
+        recorded_keys: dict[str, set[str]] = {}
+        for c in crud.completions(session, campaign_id=campaign_id):
+            recorded_keys.setdefault(c.owner, set()).add(c.milestone)
+        touched = sorted({v.township_code for v in visits if not keys <= recorded_keys.get(v.township_code, set())})
+        days = finished_townships(session.connection(), campaign_id=campaign_id, townships=touched, as_of=received_on)
+        _start, deadline = campaign.survey_window()
+        if received_on > deadline:
+            # Visits that reach the county after the deadline finish a township late, whatever day they were made.
+            days = {t: (max(d, received_on) if d else None) for t, d in days.items()}
+            if cutoff_of(session, campaign_id=campaign_id) is not None:
+                mark_late_visits(session.connection(), campaign_id=campaign_id, deadline=deadline)
+        facts = facts_from_days(campaign, days)
+        completed = crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
+    return {"recorded": recorded.recorded, "duplicates": recorded.duplicates, "changes": recorded.changes,
+            "completed": completed}  # fmt: skip

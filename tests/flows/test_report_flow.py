@@ -12,11 +12,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from flows.scoring import score_sheet
 from models.campaign.spec import Campaign
 from models.settings import Settings
 from tasks.documents.supervisors_report import CHARTS_SHEET, SECTIONS
 from tasks.identity.masking import find_unmasked
+from tasks.scoring.sheet import score_sheet
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.survey_files import fill_returned, listed_ids

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flows.survey import progress_in_database
 from models.bulk import insert_rows
 from models.campaign.spec import Campaign
 from models.survey.visits import refresh_first_visits
+from tasks.survey.figures import progress_in_database
 from tasks.survey.progress_report import survey_progress
 from tasks.workspace import Workspace
 

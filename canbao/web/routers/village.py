@@ -1,7 +1,7 @@
 """The village workers' pages behind a personal link: the village's visit list, one person, recording a visit.
 
 A visit goes through `tasks.survey.visits.check_visit`, the checks a returned work list gets, then
-`flows.survey.record_and_complete`, the same transaction the file import uses. A rejected form is shown again
+`tasks.survey.recording.record_and_complete`, the same transaction the file import uses. A rejected form is shown again
 with the reasons in Chinese and the worker's input kept; a recorded one redirects to the list
 (POST-redirect-GET). The same submission twice is one visit (the visit key is person, outcome, date and
 corrections).
@@ -22,9 +22,9 @@ from canbao.web.deps import ClockDep, CurrentWorker, ListedPersonDep, PageBase, 
 from canbao.web.forms import MAX_TEXT, VisitForm, read_form
 from canbao.web.pages import render
 from canbao.web.views import CHANNEL, list_context, outcome_names, person_context, saved_message
-from flows.survey import record_and_complete
 from models.campaign.values import VisitRecord
 from models.survey.worker import ListedPerson, person_visits, village_entries
+from tasks.survey.recording import record_and_complete
 from tasks.survey.visits import check_visit
 from tasks.workspace import Workspace
 

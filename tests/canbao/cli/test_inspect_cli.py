@@ -11,12 +11,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import text
 
-from flows.inspection import inspection_error_rates
 from models.campaign.spec import Campaign
 from models.settings import DEFAULT_CAMPAIGN
 from models.tables import Person, Visit
 from tasks.identity.idnumber import check_char
 from tasks.identity.masking import find_unmasked
+from tasks.inspection.rates import inspection_error_rates
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 

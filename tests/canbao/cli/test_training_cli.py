@@ -206,7 +206,7 @@ def test_sessions_of_the_campaign_file_are_kept_in_step_with_it(env: dict[str, s
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_queue_training_reminders_writes_each_reminder_once(workspace: Workspace, tmp_path: Path) -> None:
-    from flows.training_steps import queue_training_reminders
+    from flows.monitors import queue_training_reminders
 
     campaign_id, dry = queue_training_reminders(workspace, date(2017, 4, 16), True)
     assert len(dry) == 24 and {h.status for h in dry} == {"skipped"} and {h.kind for h in dry} == {"training_reminder"}

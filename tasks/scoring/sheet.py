@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from flows.inspection import inspection_error_rates
 from models.campaign.spec import Campaign
 from models.survey.cutoff import counts_at_deadline, frozen
 from models.survey.visits import village_counts
+from tasks.inspection.rates import inspection_error_rates
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 from tasks.scoring.scores import TownshipFacts, TownshipScore, score_townships

@@ -12,17 +12,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.analysis import analysis_completions
-from flows.scoring import score_sheet, survey_counts
-from flows.worklists import NoComparison, load_registry
 from models import crud
 from models.survey.cutoff import late_visit_count
 from models.survey.visits import village_counts
 from tasks.analysis.expansion import expansion_plan, plan_json, target_date_of
+from tasks.comparison.registry import latest_comparison, load_registry
 from tasks.documents.closing_report import InsuranceFigures, SummaryFigures, figures_json, summary_document
 from tasks.documents.official import notice_folder_name, write_notice_files
 from tasks.documents.ranking_notice import ranking_serial
+from tasks.plan.data_completions import analysis_completions
 from tasks.plan.status import milestone_statuses
+from tasks.scoring.sheet import score_sheet, survey_counts
 from tasks.survey.progress_report import window_start
 from tasks.survey.worklists import ANOMALY_NAMES
 from tasks.workspace import Workspace, today_in
@@ -34,10 +34,7 @@ RECORDER = "系统（工作总结）"
 def summary_figures(ws: Workspace, as_of: date) -> SummaryFigures:
     campaign_id, campaign, completions = ws.state()
     statuses = milestone_statuses(campaign, completions, as_of)
-    with ws.session() as session:
-        run = crud.latest_comparison(session, campaign_id=campaign_id)
-    if run is None:
-        raise NoComparison("还没有比对结果，请先运行 canbao compare")
+    run = latest_comparison(ws, campaign_id)
     compared = json.loads(run.summary)
     persons, _anomalies = load_registry(ws, campaign_id)
     # After the plan's target date the figures still stand; the targets are those of its last month.

@@ -1,0 +1,47 @@
+"""A workspace's outbox: queueing planned messages (or, in a dry run, only reporting them) and sending
+everything still undelivered through the configured deliverer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from models import crud
+from models.campaign.spec import Campaign
+from tasks.messages import outbox
+from tasks.messages.planned import PlannedMessage
+from tasks.messages.sending import Deliverer
+from tasks.workspace import Workspace
+
+
+def queue_planned(
+    ws: Workspace, campaign_id: int, campaign: Campaign, planned: Sequence[PlannedMessage], dry_run: bool
+) -> list[outbox.Handled]:
+    """Dry runs report every planned message as skipped; real runs report those already sent."""
+    if dry_run:
+        return outbox.dry_run(planned)
+    with ws.session() as session:
+        return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
+
+
+def send_undelivered(ws: Workspace, campaign_id: int) -> list[outbox.Handled]:
+    """Send every pending or failed message of the campaign; nothing to send reads no delivery configuration."""
+    with ws.session() as session:
+        if not crud.undelivered_messages(session, campaign_id=campaign_id):
+            return []
+        path = ws.settings.apprise_path
+        return outbox.dispatch(session, campaign_id=campaign_id, sender=deliverer_for(path, _mtime(path)))
+
+
+@lru_cache(maxsize=4)
+def deliverer_for(path: Path, _mtime: float) -> Deliverer:
+    """Reading apprise's configuration takes about 30 ms: once per file version, not once per run."""
+    return Deliverer(path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

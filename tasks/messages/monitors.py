@@ -1,0 +1,102 @@
+"""What the daily and weekly monitors (flows/monitors.py) plan to send on a day, read from a workspace.
+
+Each function returns the campaign's id and what is planned (None: nothing to plan on that day); queueing
+it is tasks.messages.dispatch's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from models.campaign.spec import Campaign
+from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
+from tasks.documents.ranking_notice import is_ranking_day, plan_ranking_notice, ranking_document
+from tasks.intake import snapshots
+from tasks.messages.planned import PlannedMessage
+from tasks.messages.reminders import plan_reminders
+from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
+from tasks.plan.data_completions import missing_sources
+from tasks.plan.tracking import statuses_as_of
+from tasks.plan.workdays import WorkCalendar
+from tasks.scoring.ranking import rank_townships
+from tasks.survey.figures import survey_figures
+from tasks.survey.progress_report import calendar_of
+from tasks.training import recording as training_records
+from tasks.training.reminders import plan_training_reminders
+from tasks.workspace import Workspace, today_in
+
+
+def milestone_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage]]:
+    """Who is reminded of which milestone on `as_of` (a department also of the sources it has not delivered)."""
+    campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
+    with ws.session() as session:
+        delivered = snapshots.delivered_sources(session, campaign_id=campaign_id)
+    return campaign_id, campaign, as_of, plan_reminders(campaign, statuses, as_of, missing_sources(campaign, delivered))
+
+
+def ranking_notice(
+    ws: Workspace, as_of: date | None, dry_run: bool, force: bool
+) -> tuple[int, Campaign, list[PlannedMessage]]:
+    """On a ranking day (or when forced), the townships ranked and the notice to each of them; nothing otherwise.
+
+    The notice's files are written once, before any message names them; a dry run only says where they would be."""
+    campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
+    if not (force or is_ranking_day(campaign, as_of)):
+        return campaign_id, campaign, []
+    survey = None
+    if in_survey(campaign, as_of):
+        figures = survey_figures(ws, campaign_id, campaign, [as_of])
+        if figures and figures[0].townships["to_visit"].sum() > 0:
+            survey = survey_standings(campaign, figures[0].townships)
+    standings = rank_townships(campaign, statuses, as_of)
+    document = ranking_document(campaign, standings, as_of, survey)
+    folder = ws.settings.notices_dir / notice_folder_name(document)
+    files: list[Path] = (
+        [folder / name for name in notice_file_names(document)] if dry_run else write_notice_files(document, folder)
+    )
+    return campaign_id, campaign, plan_ranking_notice(campaign, standings, as_of, survey, attachments=files)
+
+
+def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage] | None]:
+    """The townships behind in the household survey on a workday of it, and the county told of those behind
+    for `escalate_after_days` workdays in a row."""
+    campaign_id, campaign = ws.campaign()
+    as_of = as_of or today_in(campaign)
+    calendar = calendar_of(campaign)
+    if not in_survey(campaign, as_of) or not calendar.is_workday(as_of):
+        return campaign_id, campaign, as_of, None
+    start, _deadline = campaign.survey_window()
+    days = [as_of]
+    while len(days) < campaign.survey.escalate_after_days:
+        previous = _previous_workday(calendar, days[-1])
+        if previous < start:
+            break
+        days.append(previous)
+    history = survey_figures(ws, campaign_id, campaign, days)
+    if not history:
+        return campaign_id, campaign, as_of, None
+    behind_days = consecutive_behind([p.townships for p in reversed(history)])
+    today = history[0]
+    planned = plan_survey_reminders(campaign, today.townships, today.villages, behind_days, as_of, calendar)
+    return campaign_id, campaign, as_of, planned
+
+
+def training_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage] | None]:
+    """The townships whose training is behind on `as_of`; nothing for a campaign without township training."""
+    campaign_id, campaign, completions = ws.state()
+    as_of = as_of or today_in(campaign)
+    if campaign.training is None:
+        return campaign_id, campaign, as_of, None
+    with ws.session() as session:
+        standings = training_records.standings(
+            session, campaign_id=campaign_id, campaign=campaign, as_of=as_of, completions=completions
+        )
+    return campaign_id, campaign, as_of, plan_training_reminders(campaign, standings, as_of)
+
+
+def _previous_workday(calendar: WorkCalendar, day: date) -> date:
+    day -= timedelta(days=1)
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day
