@@ -27,12 +27,12 @@ from models.comparison_parts import add_comparison_part, begin_comparison, finis
 from models.registry import active_snapshots
 from models.settings import Settings
 from models.survey.visits import visit_records
+from tasks.analysis import status_snapshots
 from tasks.analysis.exchange import status_snapshot
 from tasks.comparison.compare import Rules, combine_summaries, summarise
 from tasks.comparison.partitions import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
-from tasks.intake import snapshots
-from tasks.messages.render import cn_date
 from tasks.survey.visits import overlay_visits
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 
@@ -88,7 +88,7 @@ def store_result(ws: Workspace, as_of: date, snapshot_ids: dict[str, int], plan:
             faults.reached("compare.stored")  # a partition's persons written, nothing committed
         summary = combine_summaries(summaries)
         finish_comparison(session, run_id=run_id, summary=summary)
-    snapshots.save_status_snapshot(
+    status_snapshots.save_status_snapshot(
         ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run_id, persons=pd.concat(statuses)
     )
     return summary

@@ -14,8 +14,9 @@ from prefect.artifacts import create_table_artifact
 
 from flows.sending import send_messages
 from tasks.documents.final_notice import KIND
-from tasks.messages.render import cn_date
-from tasks.survey.cutoff import cut_off_survey, cutoff_table, queue_final_notice
+from tasks.messages.notices import queue_final_notice
+from tasks.survey.cutoff import cut_off_survey, cutoff_table
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 

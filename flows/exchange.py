@@ -27,8 +27,8 @@ from models import crud
 from models.campaign.spec import Campaign
 from tasks.analysis import exchanges
 from tasks.analysis.exchange import KIND_NAMES, KINDS, Changes, by_township, changes
-from tasks.messages.render import cn_date
 from tasks.plan.data_completions import analysis_completions
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据交换）"

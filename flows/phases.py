@@ -10,8 +10,8 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.messages.render import cn_date
 from tasks.plan.tracking import phase_summary, phase_table, statuses_as_of
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 

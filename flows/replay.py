@@ -25,17 +25,18 @@ from flows.survey import run_import
 from flows.worklists import run_worklists
 from models.campaign.spec import Campaign
 from models.settings import Settings
+from tasks.analysis.closing_figures import write_summary_report
 from tasks.analysis.expansion_workbook import write_expansion_plan
 from tasks.comparison.registry import load_registry
-from tasks.documents.closing_figures import write_summary_report
 from tasks.documents.ranking_notice import is_ranking_day
+from tasks.messages.notices import queue_final_notice
 from tasks.setup import initialise
 from tasks.simulation import days
 from tasks.simulation.deliveries import later_deliveries, write_returned_lists
 from tasks.simulation.owners import SimulatedOwners
 from tasks.simulation.summary import data_summary, scores_summary, summarise, survey_summary, write_summary
 from tasks.simulation.survey import SurveySimulation
-from tasks.survey.cutoff import cut_off_survey, queue_final_notice
+from tasks.survey.cutoff import cut_off_survey
 from tasks.survey.recording import record_and_complete
 from tasks.workspace import Workspace
 

@@ -19,10 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from models.report import anomaly_counts, first_visit_days, gap_counts
 from tasks.documents import supervisors_files
 from tasks.documents.supervisors_report import Report, ReportInputs, build_report, html_rows
-from tasks.messages.render import cn_date
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 from tasks.scoring.sheet import score_sheet
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 ARTIFACT_PREFIX = "supervisors-report"

@@ -27,7 +27,7 @@ def _fresh_python(code: str) -> str:
 
 
 def _graph() -> grimp.ImportGraph:
-    return grimp.build_graph(*FLOORS, exclude_type_checking_imports=True)
+    return grimp.build_graph(*FLOORS, exclude_type_checking_imports=True, cache_dir=None)
 
 
 def _project_modules(graph: grimp.ImportGraph) -> list[str]:

@@ -27,7 +27,7 @@ def inspect_sample(
 ) -> None:
     """从已走访的人员中抽取督查样本（每个已走访的村至少一人），生成督查抽查表并记录。"""
     day = parse_date(as_of, "--as-of")
-    from flows.inspection import InspectionError, draw_spot_sample
+    from tasks.inspection.checking import InspectionError, draw_spot_sample
 
     with workspace() as ws:
         try:
@@ -56,8 +56,8 @@ def inspect_import(
 ) -> None:
     """导入交回的督查抽查表：记录核查结果（不合格的行写入退回表，重复导入不重复记录）。"""
     day = parse_date(on, "--on")
-    from flows.inspection import InspectionError, import_spot_checks
     from models.runlock import LockHeld
+    from tasks.inspection.checking import InspectionError, import_spot_checks
     from tasks.intake.ingest import IngestError
 
     with workspace() as ws:

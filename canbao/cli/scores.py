@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, workspace
-from tasks.messages.render import cn_date
+from tasks.wording.render import cn_date
 from tasks.workspace import today_in
 
 

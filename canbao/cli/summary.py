@@ -16,8 +16,8 @@ def summary(
     as_json: bool = Json,
 ) -> None:
     """撰写全民参保登记工作总结暨提升社保服务质量的报告（.docx 和 HTML），完成“形成工作总结”工作节点。"""
+    from tasks.analysis.closing_figures import write_summary_report
     from tasks.comparison.registry import NoComparison
-    from tasks.documents.closing_figures import write_summary_report
 
     with workspace() as ws:
         _cid, campaign = ws.campaign()

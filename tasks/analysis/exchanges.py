@@ -14,11 +14,12 @@ import pandas as pd
 from models import crud
 from models.campaign.spec import Campaign
 from models.registry import person_columns
+from tasks.analysis import status_snapshots
 from tasks.analysis.exchange import KIND_NAMES, KINDS, STATUS_COLUMNS, STATUS_NAMES, Changes
 from tasks.identity.masking import mask_id
 from tasks.intake import snapshots
-from tasks.messages.render import cn_date
 from tasks.survey.worklists import Sheet, write_sheets
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 
@@ -29,7 +30,7 @@ def previous_statuses(ws: Workspace, campaign_id: int) -> tuple[int | None, pd.D
         run = crud.latest_comparison(session, campaign_id=campaign_id)
     if run is None or run.id is None:
         return None, None
-    kept = snapshots.load_status_snapshot(ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run.id)
+    kept = status_snapshots.load_status_snapshot(ws.settings.data_path, campaign_id=campaign_id, compare_run_id=run.id)
     if kept is not None:
         return run.id, kept
     with ws.engine.connect() as connection:

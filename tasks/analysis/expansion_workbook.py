@@ -10,9 +10,9 @@ from typing import Any
 from models import crud
 from tasks.analysis.expansion import expansion_plan, plan_json, plan_table, priority_table
 from tasks.comparison.registry import latest_comparison, load_registry
-from tasks.messages.render import cn_date
 from tasks.plan.data_completions import analysis_completions
 from tasks.survey.worklists import Sheet, write_sheets
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据分析）"

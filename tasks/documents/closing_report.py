@@ -16,8 +16,8 @@ from typing import Any
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
 from tasks.documents.ranking_notice import notice_number
-from tasks.messages.render import cn_date
 from tasks.scoring.scores import TownshipScore
+from tasks.wording.render import cn_date
 
 TITLE_SUFFIX = "全民参保登记工作总结暨提升社会保险服务质量的报告"
 CATEGORY_NAMES = {"insured_full": "已参全", "partial": "未参全", "uninsured": "未参保", "deceased": "已死亡"}

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
 from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial
-from tasks.messages.planned import PlannedMessage, for_townships_and_county, message_key
-from tasks.messages.render import cn_date
 from tasks.scoring.scores import TownshipFacts, TownshipScore
+from tasks.wording.render import cn_date
 
 KIND = "final_notice"
 TITLE = "关于全民参保登记入户调查工作完成情况的通报"
@@ -69,10 +67,6 @@ def final_notice_context(
     }
 
 
-def final_notice_key(campaign: Campaign, deadline: date, tag: str) -> str:
-    return message_key(campaign, KIND, deadline.isoformat(), tag)
-
-
 def final_document(
     campaign: Campaign, facts: Sequence[TownshipFacts], scores: Sequence[TownshipScore], as_of: date
 ) -> OfficialDocument:
@@ -118,20 +112,4 @@ def final_document(
         sections=sections,
         signed_on=as_of,
         keywords=("全民参保登记", "通报", "入户调查", "绩效评分"),
-    )
-
-
-def plan_final_notice(
-    campaign: Campaign,
-    facts: Sequence[TownshipFacts],
-    scores: Sequence[TownshipScore],
-    as_of: date,
-    attachments: Sequence[str | Path] = (),
-) -> list[PlannedMessage]:
-    """One message per township and one to the county; the key makes it go out once per campaign."""
-    context = final_notice_context(campaign, facts, scores, as_of)
-    context["attachments"] = [Path(p).name for p in attachments]
-    deadline: date = context["deadline"]
-    return for_townships_and_county(
-        campaign, KIND, key=[deadline.isoformat()], as_of=as_of, context=context, attachments=attachments
     )

@@ -43,7 +43,7 @@ from markupsafe import Markup
 
 from tasks.documents.webfonts import FAMILIES, embed_fonts
 from tasks.identity.masking import mask_text
-from tasks.messages.render import TEMPLATES_DIR, cn_date
+from tasks.wording.render import TEMPLATES_DIR, cn_date
 
 __all__ = [
     "FONT_STACKS",

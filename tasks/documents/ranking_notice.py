@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table, document_number
-from tasks.messages.planned import PlannedMessage, for_townships_and_county
-from tasks.messages.render import cn_date
 from tasks.scoring.ranking import TownshipStanding
+from tasks.wording.render import cn_date
 
 if TYPE_CHECKING:
     from tasks.messages.survey_reminders import SurveyStanding
@@ -91,25 +89,6 @@ def ranking_context(
             "overdue": sum(s.overdue for s in standings),
         },
     }
-
-
-def plan_ranking_notice(
-    campaign: Campaign,
-    standings: list[TownshipStanding],
-    as_of: date,
-    survey: Sequence[SurveyStanding] | None = None,
-    attachments: Sequence[str | Path] = (),
-) -> list[PlannedMessage]:
-    """The weekly ranking notice, one message per township and one to the county. With `survey` standings
-    (the household survey is under way) the townships are ranked on survey completion, milestones second.
-    `attachments`: the notice's files (see `ranking_document`), attached to every message and named in it."""
-    context = {
-        **ranking_context(campaign, standings, as_of, survey),
-        "attachments": [Path(p).name for p in attachments],
-    }
-    return for_townships_and_county(
-        campaign, "weekly_ranking", key=[as_of.isoformat()], as_of=as_of, context=context, attachments=attachments
-    )
 
 
 def ranking_document(

@@ -24,10 +24,10 @@ from models.campaign.spec import INSURANCES, Campaign
 from tasks.documents.charts import heatmap_chart, png_bytes, progress_chart, score_chart
 from tasks.documents.webfonts import embed_fonts
 from tasks.identity.masking import find_unmasked
-from tasks.messages.render import TEMPLATES_DIR, cn_date
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 from tasks.survey.worklists import ANOMALY_NAMES
+from tasks.wording.render import TEMPLATES_DIR, cn_date
 
 SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作节点")
 CHARTS_SHEET = "图表"

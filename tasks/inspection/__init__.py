@@ -1,4 +1,5 @@
-"""The county's spot checks (督查抽查, 五、工作要求): drawing a reproducible, stratified sample of completed
-visits, reading the inspectors' results back and each township's error rate (spot_checks). Pure. Imports
-models.campaign only.
+"""The county's spot checks (督查抽查, 五（三）): drawing a reproducible, stratified sample of completed visits
+and reading the inspectors' results back (spot_checks: the rules), recording and writing a sample (samples),
+the `canbao inspect` use cases (checking) and each township's error rate (rates). Imports models, tasks.intake
+(reading the returned workbook and its rejects), tasks.survey and the workspace.
 """

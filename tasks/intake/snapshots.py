@@ -169,27 +169,6 @@ def delivered_sources(session: Session, *, campaign_id: int) -> dict[str, date]:
 # -- per comparison: each person's statuses, for the data exchange to tell what changed ----------------------
 
 
-def status_snapshot_path(data_dir: Path, *, campaign_id: int, compare_run_id: int) -> Path:
-    return data_dir / "comparisons" / f"{campaign_id}-{compare_run_id}.parquet"
-
-
-def save_status_snapshot(data_dir: Path, *, campaign_id: int, compare_run_id: int, persons: pd.DataFrame) -> Path:
-    """Keep a comparison's per-person statuses (tasks.analysis.exchange.STATUS_COLUMNS) beside the database."""
-    from tasks.analysis.exchange import status_snapshot
-
-    path = status_snapshot_path(data_dir, campaign_id=campaign_id, compare_run_id=compare_run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".parquet.tmp")
-    status_snapshot(persons).to_parquet(temporary, index=False)
-    os.replace(temporary, path)
-    return path
-
-
-def load_status_snapshot(data_dir: Path, *, campaign_id: int, compare_run_id: int) -> pd.DataFrame | None:
-    path = status_snapshot_path(data_dir, campaign_id=campaign_id, compare_run_id=compare_run_id)
-    return pd.read_parquet(path) if path.is_file() else None
-
-
 def active_snapshot_ids(session: Session, *, campaign_id: int) -> dict[str, int]:
     """Each source's active snapshot id, as a comparison run records them."""
     rows = session.exec(

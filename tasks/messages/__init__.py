@@ -1,7 +1,8 @@
-"""Telling people: who is reminded of what on a day — milestone reminders, overdue notices and escalations to
-the county (reminders), the daily survey reminders (survey_reminders) — each a planned message built one way
-(planned); rendering from jinja2 templates (render); the outbox that writes before it sends, so a rerun never
-sends twice (outbox); and the delivery through apprise (sending). Serves the timetable (四) and the requirements
-(五、工作要求). Imports models.* (the outbox rows) and tasks.plan (milestone statuses, working days); never
-tasks.documents, which builds its notices on this room.
+"""Telling people (四、五): a message planned one way for every planner (planned); who is reminded of what on a
+day — milestone reminders, overdue notices and escalations to the county (reminders), the daily survey
+reminders (survey_reminders), the weekly training reminders (training_reminders); the notices sent to every
+township with their documents attached (notices: the weekly ranking and the final notice); the day's work of
+the monitors (monitors); the outbox that writes before it sends, so a rerun never sends twice (outbox); and
+sending through apprise (sending, dispatch). Imports models (the outbox rows), tasks.wording, tasks.plan,
+tasks.intake, tasks.survey, tasks.training, tasks.scoring, tasks.documents and the workspace.
 """

@@ -1,5 +1,5 @@
 """A workspace's outbox: queueing planned messages (or, in a dry run, only reporting them) and sending
-everything still undelivered through the configured deliverer."""
+everything still undelivered through the configured sender."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from models import crud
 from models.campaign.spec import Campaign
 from tasks.messages import outbox
 from tasks.messages.planned import PlannedMessage
-from tasks.messages.sending import Deliverer
+from tasks.messages.sending import MessageSender
 from tasks.workspace import Workspace
 
 
@@ -31,13 +31,13 @@ def send_undelivered(ws: Workspace, campaign_id: int) -> list[outbox.Handled]:
         if not crud.undelivered_messages(session, campaign_id=campaign_id):
             return []
         path = ws.settings.apprise_path
-        return outbox.dispatch(session, campaign_id=campaign_id, sender=deliverer_for(path, _mtime(path)))
+        return outbox.dispatch(session, campaign_id=campaign_id, sender=sender_for(path, _mtime(path)))
 
 
 @lru_cache(maxsize=4)
-def deliverer_for(path: Path, _mtime: float) -> Deliverer:
+def sender_for(path: Path, _mtime: float) -> MessageSender:
     """Reading apprise's configuration takes about 30 ms: once per file version, not once per run."""
-    return Deliverer(path)
+    return MessageSender(path)
 
 
 def _mtime(path: Path) -> float:

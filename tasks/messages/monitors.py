@@ -11,11 +11,13 @@ from pathlib import Path
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
-from tasks.documents.ranking_notice import is_ranking_day, plan_ranking_notice, ranking_document
+from tasks.documents.ranking_notice import is_ranking_day, ranking_document
 from tasks.intake import snapshots
+from tasks.messages.notices import plan_ranking_notice
 from tasks.messages.planned import PlannedMessage
 from tasks.messages.reminders import plan_reminders
 from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
+from tasks.messages.training_reminders import plan_training_reminders
 from tasks.plan.data_completions import missing_sources
 from tasks.plan.tracking import statuses_as_of
 from tasks.plan.workdays import WorkCalendar
@@ -23,7 +25,6 @@ from tasks.scoring.ranking import rank_townships
 from tasks.survey.figures import survey_figures
 from tasks.survey.progress_report import calendar_of
 from tasks.training import recording as training_records
-from tasks.training.reminders import plan_training_reminders
 from tasks.workspace import Workspace, today_in
 
 

@@ -14,7 +14,7 @@ from models import crud, faults
 from models.campaign.spec import Campaign
 from models.tables import OutboxMessage
 from tasks.messages.planned import PlannedMessage
-from tasks.messages.render import Rendered, render
+from tasks.wording.render import Rendered, render
 
 Outcome = Literal["sent", "failed", "skipped"]
 

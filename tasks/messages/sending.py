@@ -1,4 +1,4 @@
-"""The delivery edge: hand one rendered message to apprise.
+"""Sending messages: hand one rendered message to apprise (a department's data hand-over is tasks.intake's).
 
 Recipients are apprise *tags* (a township's 9-digit code such as "350524100",
 a department key such as "police", or "county").  Which endpoint a tag means is
@@ -59,9 +59,9 @@ from apprise.utils.cwe312 import cwe312_loggable
 
 __all__ = [
     "FOLDER_SCHEMA",
-    "Deliverer",
-    "DeliveryConfigError",
-    "DeliveryResult",
+    "MessageSender",
+    "SendResult",
+    "SendingConfigError",
     "folder_message_name",
     "register_folder_schema",
     "write_folder_config",
@@ -74,7 +74,7 @@ FOLDER_SCHEMA = "canbaofile"
 # Failure reasons for the folder plugin go to a child of apprise's own logger:
 # apprise attaches its per-service log capture to the "apprise" logger, so only
 # records that propagate there end up in the notify() result (and from there in
-# DeliveryResult.error).  A record on this module's logger would be lost.
+# SendResult.error).  A record on this module's logger would be lost.
 _apprise_side_logger = logging.getLogger(f"{apprise.LOGGER_NAME}.{FOLDER_SCHEMA}")
 
 # The tag grammar apprise itself understands (apprise.tag._RE_TAG without the
@@ -101,12 +101,12 @@ _HASH_LENGTH = 12
 _folder_lock = threading.Lock()
 
 
-class DeliveryConfigError(RuntimeError):
+class SendingConfigError(RuntimeError):
     """The apprise configuration file is missing, unreadable or unusable."""
 
 
 @dataclass(frozen=True)
-class DeliveryResult:
+class SendResult:
     """Outcome of one send: ``ok`` or a user-facing (Chinese) ``error``."""
 
     ok: bool
@@ -345,7 +345,7 @@ def _check_replies(service: Any) -> None:
 
 
 # --------------------------------------------------------------------------
-# Deliverer
+# MessageSender
 # --------------------------------------------------------------------------
 
 
@@ -362,7 +362,7 @@ def _redact(text: str) -> str:
     return _URL_IN_TEXT_RE.sub(lambda match: str(cwe312_loggable(match.group(0))), text)
 
 
-class Deliverer:
+class MessageSender:
     """Sends rendered messages to apprise tags; build one per dispatch run.
 
     The configuration is read and parsed once, here, so a run with thousands
@@ -379,7 +379,7 @@ class Deliverer:
         ``json://`` and ``canbaofile://`` do not wait.  Use ``0`` for a mail
         relay of your own.
 
-        Raises ``DeliveryConfigError`` if the file is missing, unreadable or
+        Raises ``SendingConfigError`` if the file is missing, unreadable or
         defines no usable recipient.
         """
         self.config_path = Path(config_path)
@@ -390,14 +390,14 @@ class Deliverer:
         # removes any doubt, as apprise's own file:// loader does.
         fmt = "yaml" if self.config_path.suffix.lower() in {".yml", ".yaml"} else None
         if not config.add_config(text, format=fmt):
-            raise DeliveryConfigError(
+            raise SendingConfigError(
                 f"通知配置文件 {self.config_path} 的格式无法识别（应为 apprise 的 YAML 或 TEXT 格式）"
             )
         services = config.services()
         if not services:
             # apprise only logs what was wrong (and may echo the offending
             # line, secrets included), so the message just points at the file.
-            raise DeliveryConfigError(
+            raise SendingConfigError(
                 f"通知配置文件 {self.config_path} 中没有可用的接收方（文件为空或格式有误，请检查）"
             )
         if throttle_seconds is not None:
@@ -418,11 +418,11 @@ class Deliverer:
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise DeliveryConfigError(f"找不到通知配置文件 {path}") from None
+            raise SendingConfigError(f"找不到通知配置文件 {path}") from None
         except UnicodeDecodeError:
-            raise DeliveryConfigError(f"通知配置文件 {path} 不是 UTF-8 编码的文本") from None
+            raise SendingConfigError(f"通知配置文件 {path} 不是 UTF-8 编码的文本") from None
         except OSError as exc:
-            raise DeliveryConfigError(f"无法读取通知配置文件 {path}：{exc.strerror or exc}") from None
+            raise SendingConfigError(f"无法读取通知配置文件 {path}：{exc.strerror or exc}") from None
 
     def send(
         self,
@@ -430,7 +430,7 @@ class Deliverer:
         title: str,
         body: str,
         attachments: Sequence[Path] = (),
-    ) -> DeliveryResult:
+    ) -> SendResult:
         """Deliver one message to every service carrying any of ``tags``.
 
         Never raises for a delivery problem: one broken endpoint must not stop
@@ -440,14 +440,14 @@ class Deliverer:
         # recipient per character.
         tag_list = [tags] if isinstance(tags, str) else list(tags)
         if not tag_list:
-            return DeliveryResult(False, "没有指定接收方标签")
+            return SendResult(False, "没有指定接收方标签")
         for tag in tag_list:
             problem = _tag_problem(tag)
             if problem:
-                return DeliveryResult(False, problem)
+                return SendResult(False, problem)
         for attachment in attachments:
             if not Path(attachment).is_file():
-                return DeliveryResult(False, f"附件不存在：{attachment}")
+                return SendResult(False, f"附件不存在：{attachment}")
 
         missing = [tag for tag in tag_list if tag.lower() not in self.tags]
         if len(missing) == len(tag_list):
@@ -472,22 +472,20 @@ class Deliverer:
         except Exception as exc:
             text = _redact(f"{type(exc).__name__}: {exc}")
             logger.warning("apprise 发送时出现异常：%s", text)
-            return DeliveryResult(False, f"发送失败：调用 apprise 时出现异常（{text}）")
+            return SendResult(False, f"发送失败：调用 apprise 时出现异常（{text}）")
 
         with result:
             status = result.status
             if status == apprise.AppriseResultStatus.SUCCESS:
-                return DeliveryResult(True, None)
+                return SendResult(True, None)
             if status == apprise.AppriseResultStatus.NOMATCH:
                 return self._no_recipient(tag_list)
             reason = self._failure_reason(result)
         prefix = "发送超时：" if status == apprise.AppriseResultStatus.TIMEOUT else "发送失败："
-        return DeliveryResult(False, prefix + reason)
+        return SendResult(False, prefix + reason)
 
-    def _no_recipient(self, tags: Sequence[str]) -> DeliveryResult:
-        return DeliveryResult(
-            False, f"没有找到标签 {'、'.join(tags)} 的接收方（请检查通知配置文件 {self.config_path}）"
-        )
+    def _no_recipient(self, tags: Sequence[str]) -> SendResult:
+        return SendResult(False, f"没有找到标签 {'、'.join(tags)} 的接收方（请检查通知配置文件 {self.config_path}）")
 
     @staticmethod
     def _failure_reason(result: apprise.AppriseResult) -> str:

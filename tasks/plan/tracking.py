@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from models.campaign.spec import Campaign
-from tasks.messages.render import cn_date
 from tasks.plan.status import STATE_NAMES, MilestoneStatus, milestone_statuses
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 

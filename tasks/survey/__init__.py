@@ -1,6 +1,8 @@
-"""The household survey (三（五）下发入户调查名单、四（三）入户调查): the villages' work lists and the coverage
-gaps (worklists), reading returned work lists and what a visit does to a person's record (visits), progress
-per village and township with who is behind (progress), and that progress as the campaign file defines it,
-with the JSON of `canbao progress` (progress_report). Pure. Imports models.campaign and tasks.plan (working
-days).
+"""The household survey (三（五）、四（三）入户调查): the villages' work lists and coverage gaps (worklists) and
+their publication (publishing); reading returned work lists and what a visit does to a person's record
+(visits), recording visits with the milestones they complete (recording) and the audit of what changed
+(changes); the departments' correction lists (corrections); progress per village and township with who is
+behind (progress), as the campaign file defines it and `canbao progress` prints it (progress_report, figures);
+villages named by code or name (places); and the June 30 cut-off that freezes the figures (cutoff). Imports
+models, tasks.identity, tasks.wording, tasks.plan, tasks.comparison and the workspace.
 """

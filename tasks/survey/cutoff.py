@@ -11,14 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from models import crud
-from models.campaign.spec import COUNTY_TAG
 from models.survey.cutoff import counts_at_deadline, cutoff_of, freeze, frozen, late_visit_count, mark_late_visits
-from tasks.documents.final_notice import final_document, final_notice_key, plan_final_notice
-from tasks.documents.official import notice_folder_name, write_notice_files
-from tasks.messages import outbox
-from tasks.messages.render import cn_date
-from tasks.scoring.sheet import score_sheet
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 RECORDER = "系统（入户调查截止）"
@@ -67,21 +61,6 @@ def cut_off_survey(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
         "late_marked_now": marked,
         "townships": townships,
     }
-
-
-def queue_final_notice(ws: Workspace, as_of: date) -> list[outbox.Handled]:
-    """The final notice from the scores at the cut-off, to every township and the county (once: keyed)."""
-    campaign_id, campaign = ws.campaign()
-    _start, deadline = campaign.survey_window()
-    with ws.session() as session:
-        if crud.existing_messages(session, keys=[final_notice_key(campaign, deadline, COUNTY_TAG)]):
-            return []  # issued by an earlier run (its documents were written then, dated that day)
-    sheet = score_sheet(ws, as_of)
-    document = final_document(campaign, sheet.facts, sheet.scores, as_of)
-    files = write_notice_files(document, ws.settings.notices_dir / notice_folder_name(document))
-    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of, attachments=files)
-    with ws.session() as session:
-        return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)
 
 
 def cutoff_table(result: dict[str, Any]) -> list[dict[str, str | int]]:

@@ -13,9 +13,9 @@ from models import crud
 from models.exports import log_exports
 from models.survey.visits import add_worklist_entries
 from tasks.comparison.registry import latest_comparison, load_registry
-from tasks.messages.render import cn_date
 from tasks.plan.data_completions import worklist_completions
 from tasks.survey.worklists import coverage_gaps, to_visit, village_lists, write_gaps, write_village_list
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 AUTO_RECORDER = "系统（名单下发）"

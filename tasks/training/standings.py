@@ -4,7 +4,7 @@ Pure.
 * A person is counted once however many sessions they attend (distinct name and unit within a township).
 * A township is trained when its attended staff reach `required_for(township)`; the milestone is done on the
   session day that count was reached. Only attendance imported by the date asked about counts.
-* A standing names why the township is to be reminded (tasks.training.reminders): no session booked from
+* A standing names why the township is to be reminded (tasks.messages.training_reminders): no session booked from
   `book_by_days` before the milestone's due date; a session held `attendance_within_days` ago or more without
   its sign-in sheet; attendance below the required number that the sessions still booked cannot make up.
 """

@@ -8,7 +8,8 @@ import pytest
 
 from models.campaign.spec import Campaign
 from models.campaign.values import CompletionFact
-from tasks.documents.ranking_notice import bottom_townships, is_ranking_day, plan_ranking_notice, ranking_serial
+from tasks.documents.ranking_notice import bottom_townships, is_ranking_day, ranking_serial
+from tasks.messages.notices import plan_ranking_notice
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 

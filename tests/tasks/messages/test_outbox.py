@@ -12,7 +12,7 @@ from models.tables import OutboxMessage
 from tasks.messages import outbox
 from tasks.messages.planned import PlannedMessage
 from tasks.messages.reminders import plan_reminders
-from tasks.messages.sending import Deliverer, DeliveryResult, write_folder_config
+from tasks.messages.sending import MessageSender, SendResult, write_folder_config
 from tasks.plan.status import milestone_statuses
 from tasks.workspace import Workspace
 from tests.receivers import HttpReceiver, free_port, start_http_receiver
@@ -26,12 +26,12 @@ class Recorder:
         self.sent: list[tuple[tuple[str, ...], str]] = []
         self.attachments: list[tuple[Path, ...]] = []
 
-    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> DeliveryResult:
+    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> SendResult:
         if not self.ok:
-            return DeliveryResult(ok=False, error="发送失败：连接被拒绝")
+            return SendResult(ok=False, error="发送失败：连接被拒绝")
         self.sent.append((tuple(tags), title))
         self.attachments.append(tuple(attachments))
-        return DeliveryResult(ok=True)
+        return SendResult(ok=True)
 
 
 def run(ws: Workspace, sender: object, as_of: date = AS_OF) -> list[outbox.Handled]:
@@ -76,13 +76,13 @@ def test_outage_then_recovery_through_a_real_http_endpoint(workspace: Workspace,
     tags = ["county", *(d.key for d in campaign.departments), *campaign.township_codes]
     config.write_text("".join(f"{tag}=json://127.0.0.1:{port}/notify/{tag}\n" for tag in tags), encoding="utf-8")
 
-    failed = run(workspace, Deliverer(config))  # nothing listens on the port yet
+    failed = run(workspace, MessageSender(config))  # nothing listens on the port yet
     assert failed and {h.status for h in failed} == {"failed"}
 
     receiver: HttpReceiver = start_http_receiver(port)
     try:
-        sent = run(workspace, Deliverer(config))
-        again = run(workspace, Deliverer(config))
+        sent = run(workspace, MessageSender(config))
+        again = run(workspace, MessageSender(config))
     finally:
         receiver.stop()
     assert {h.status for h in sent} == {"sent"} and len(sent) == len(failed)
@@ -117,12 +117,12 @@ def test_attachments_travel_with_the_message_and_a_missing_one_fails_until_it_is
         (row,) = session.exec(select(OutboxMessage)).all()
         assert outbox.attachments_of(row) == [attachment]
 
-        (missing,) = outbox.dispatch(session, campaign_id=campaign_id, sender=Deliverer(config))
+        (missing,) = outbox.dispatch(session, campaign_id=campaign_id, sender=MessageSender(config))
         assert missing.status == "failed" and "附件不存在" in (missing.error or "")
 
         recorder = Recorder()
         attachment.write_bytes(b"PK-docx")
-        (sent,) = outbox.dispatch(session, campaign_id=campaign_id, sender=Deliverer(config))
+        (sent,) = outbox.dispatch(session, campaign_id=campaign_id, sender=MessageSender(config))
         assert sent.status == "sent"
         assert outbox.dispatch(session, campaign_id=campaign_id, sender=recorder) == []
     copies = list(folder.glob(f"*-{attachment.name}"))

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from models.campaign.spec import Campaign
-from tasks.documents.ranking_notice import plan_ranking_notice
 from tasks.identity.masking import find_unmasked
+from tasks.messages.notices import plan_ranking_notice
 from tasks.messages.outbox import render_planned
 from tasks.messages.reminders import plan_reminders
-from tasks.messages.render import TEMPLATES_DIR, cn_date
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
+from tasks.wording.render import TEMPLATES_DIR, cn_date
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from models.settings import DEFAULT_CAMPAIGN
 from tasks.identity.masking import find_unmasked
 from tasks.intake.ingest import IngestError
 from tasks.messages.outbox import render_planned
-from tasks.training.reminders import plan_training_reminders
+from tasks.messages.training_reminders import plan_training_reminders
 from tasks.training.sheets import read_attendance, read_sessions, write_training_rejects
 from tasks.training.standings import Booking, Presence, TrainingStanding, training_completions, training_standings
 from tests.ingest_files import Cell, write_csv, write_xls, write_xlsx

@@ -23,7 +23,7 @@ from apprise.plugins.wecombot import NotifyWeComBot
 from models import crud
 from models.tables import OutboxMessage
 from tasks.messages import outbox
-from tasks.messages.sending import Deliverer, _redact, reply_error
+from tasks.messages.sending import MessageSender, _redact, reply_error
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
@@ -123,15 +123,15 @@ def test_an_error_code_in_a_200_reply_is_a_failure_with_its_reason(
     _point_at(monkeypatch, plugin, template, endpoint.port)
     endpoint.script, endpoint.then = [(200, refusal)], (200, success)
     caplog.set_level(logging.DEBUG)
-    deliverer = Deliverer(_config(tmp_path, url), throttle_seconds=0)
+    sender = MessageSender(_config(tmp_path, url), throttle_seconds=0)
 
-    refused = deliverer.send(["350524100"], "催办提醒", "请于4月20日前完成。")
+    refused = sender.send(["350524100"], "催办提醒", "请于4月20日前完成。")
     assert not refused.ok and refused.error
     code = str(next(v for k, v in refusal.items() if k in ("errcode", "code", "StatusCode")))
     assert f"返回错误码 {code}" in refused.error
     assert KEY not in refused.error and KEY.replace("-", "") not in refused.error
 
-    accepted = deliverer.send(["350524100"], "催办提醒", "请于4月20日前完成。")
+    accepted = sender.send(["350524100"], "催办提醒", "请于4月20日前完成。")
     assert accepted.ok, accepted.error
     assert len(endpoint.requests) == 2 and len(endpoint.accepted) == 1
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
@@ -151,9 +151,9 @@ def test_a_refused_outbox_message_stays_failed_then_is_sent_once(
                           tags="350524100", title=f"提醒{n}", body=f"第{n}条", as_of=date(2017, 4, 25))
             for n in range(3)
         ])  # fmt: skip
-    deliverer = Deliverer(_config(tmp_path, url), throttle_seconds=0)
+    sender = MessageSender(_config(tmp_path, url), throttle_seconds=0)
     with workspace.session() as session:
-        first = outbox.dispatch(session, campaign_id=campaign_id, sender=deliverer)
+        first = outbox.dispatch(session, campaign_id=campaign_id, sender=sender)
     assert [h.status for h in first] == ["failed", "failed", "sent"]
     with workspace.session() as session:
         rows = {r.key: r for r in crud.undelivered_messages(session, campaign_id=campaign_id)}
@@ -163,7 +163,7 @@ def test_a_refused_outbox_message_stays_failed_then_is_sent_once(
 
     for _run in range(2):  # recovered: the two are sent, a further run sends nothing
         with workspace.session() as session:
-            outbox.dispatch(session, campaign_id=campaign_id, sender=deliverer)
+            outbox.dispatch(session, campaign_id=campaign_id, sender=sender)
     bodies = [r["json"]["text"]["content"] for r in endpoint.accepted]
     assert len(bodies) == 3 and all(any(f"第{n}条" in b for b in bodies) for n in range(3))
     assert len(endpoint.requests) == 5  # 2 refused + 3 accepted: nothing sent twice

@@ -1,8 +1,9 @@
 """Spot checks (督查抽查): drawing a sample and importing the inspectors' results (the error rates are
 tasks.inspection.rates').
 
-Plain functions, no Prefect: a sample is a few dozen rows and a returned workbook a few hundred, so the
-commands answer at once. The rules are in tasks.inspection.spot_checks; this module loads, calls and saves.
+Use cases the CLI calls directly, without a flow: a sample is a few dozen rows and a returned workbook a few
+hundred, so the commands answer at once. The rules are in tasks.inspection.spot_checks; this module loads,
+calls and saves.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tasks.messages import sending as delivery
-from tasks.messages.sending import Deliverer, DeliveryConfigError, DeliveryResult, write_folder_config
+from tasks.messages.sending import MessageSender, SendingConfigError, SendResult, write_folder_config
 from tests.receivers import HttpReceiver, SmtpServer, free_port
 
 TITLE = "关于催办全民参保登记工作的提醒"
@@ -56,9 +56,9 @@ def folder_config(tmp_path: Path, folders: dict[str, Path]) -> Path:
 def test_folder_delivery_writes_one_file_into_the_tag_folder_only(
     folder_config: Path, folders: dict[str, Path]
 ) -> None:
-    deliverer = Deliverer(folder_config)
+    sender = MessageSender(folder_config)
 
-    assert deliverer.send(["350524100"], TITLE, BODY) == DeliveryResult(ok=True, error=None)
+    assert sender.send(["350524100"], TITLE, BODY) == SendResult(ok=True, error=None)
 
     files = message_files(folders["350524100"])
     assert len(files) == 1
@@ -68,24 +68,24 @@ def test_folder_delivery_writes_one_file_into_the_tag_folder_only(
 
 
 def test_resending_the_same_message_creates_no_second_file(folder_config: Path, folders: dict[str, Path]) -> None:
-    deliverer = Deliverer(folder_config)
-    assert deliverer.send(["police"], TITLE, BODY).ok
+    sender = MessageSender(folder_config)
+    assert sender.send(["police"], TITLE, BODY).ok
     first = message_files(folders["police"])
 
     # A retry from the outbox, and a retry by a fresh run: still one file.
-    assert deliverer.send(["police"], TITLE, BODY).ok
-    assert Deliverer(folder_config).send(["police"], TITLE, BODY).ok
+    assert sender.send(["police"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["police"], TITLE, BODY).ok
     assert message_files(folders["police"]) == first
 
     # A different message is a different file.
-    assert deliverer.send(["police"], TITLE, BODY + "（第二次提醒）").ok
+    assert sender.send(["police"], TITLE, BODY + "（第二次提醒）").ok
     assert len(message_files(folders["police"])) == 2
 
 
 def test_file_name_is_timestamp_plus_content_hash(folder_config: Path, folders: dict[str, Path]) -> None:
     import hashlib
 
-    assert Deliverer(folder_config).send(["county"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["county"], TITLE, BODY).ok
     [written] = message_files(folders["county"])
     digest = hashlib.sha256((TITLE + BODY).encode("utf-8")).hexdigest()[:12]
     assert written.name.endswith(f"-{digest}.txt")
@@ -108,7 +108,7 @@ def test_folder_path_with_special_characters_round_trips(tmp_path: Path) -> None
     config = tmp_path / "notify.yml"
     write_folder_config(config, {"county": folder})
 
-    assert Deliverer(config).send(["county"], TITLE, BODY).ok
+    assert MessageSender(config).send(["county"], TITLE, BODY).ok
     assert len(message_files(folder)) == 1
 
 
@@ -121,7 +121,7 @@ def test_relative_folder_form_is_relative_to_the_working_directory(
     config = tmp_path / "notify.txt"
     config.write_text("county=canbaofile://./var/mailbox/county\n", encoding="utf-8")
 
-    assert Deliverer(config).send(["county"], TITLE, BODY).ok
+    assert MessageSender(config).send(["county"], TITLE, BODY).ok
     assert len(message_files(tmp_path / "var" / "mailbox" / "county")) == 1
 
 
@@ -129,7 +129,7 @@ def test_attachments_are_copied_next_to_the_message(folder_config: Path, folders
     attachment = folder_config.parent / "进度表.csv"
     attachment.write_text("乡镇,完成率\n城关镇,87%\n", encoding="utf-8")
 
-    assert Deliverer(folder_config).send(["county"], TITLE, BODY, [attachment]).ok
+    assert MessageSender(folder_config).send(["county"], TITLE, BODY, [attachment]).ok
     [message] = message_files(folders["county"])
     copied = folders["county"] / f"{message.stem}-进度表.csv"
     assert copied.read_text(encoding="utf-8") == attachment.read_text(encoding="utf-8")
@@ -141,7 +141,7 @@ def test_unwritable_folder_is_a_failed_result_with_the_reason(tmp_path: Path) ->
     config = tmp_path / "notify.yml"
     write_folder_config(config, {"county": blocker / "inbox"})
 
-    result = Deliverer(config).send(["county"], TITLE, BODY)
+    result = MessageSender(config).send(["county"], TITLE, BODY)
 
     assert not result.ok
     assert result.error is not None
@@ -152,7 +152,7 @@ def test_unwritable_folder_is_a_failed_result_with_the_reason(tmp_path: Path) ->
 def test_registering_the_schema_twice_is_harmless(folder_config: Path, folders: dict[str, Path]) -> None:
     delivery.register_folder_schema()
     delivery.register_folder_schema()
-    assert Deliverer(folder_config).send(["county"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["county"], TITLE, BODY).ok
     assert len(message_files(folders["county"])) == 1
 
 
@@ -163,7 +163,7 @@ def test_module_reload_keeps_the_schema_working(folder_config: Path, folders: di
         "from pathlib import Path\n"
         "import tasks.messages.sending as d\n"
         "d = importlib.reload(d)\n"
-        "r = d.Deliverer(Path(sys.argv[1])).send(['police'], 'reload', 'ok')\n"
+        "r = d.MessageSender(Path(sys.argv[1])).send(['police'], 'reload', 'ok')\n"
         "sys.exit(0 if r.ok else 1)\n"
     )
     completed = subprocess.run(
@@ -184,23 +184,23 @@ def test_module_reload_keeps_the_schema_working(folder_config: Path, folders: di
 
 
 def test_one_tag_reaches_only_its_service(folder_config: Path, folders: dict[str, Path]) -> None:
-    assert Deliverer(folder_config).send(["350524100"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["350524100"], TITLE, BODY).ok
     assert [tag for tag, folder in folders.items() if message_files(folder)] == ["350524100"]
 
 
 def test_a_tag_list_reaches_each_matching_service(folder_config: Path, folders: dict[str, Path]) -> None:
-    assert Deliverer(folder_config).send(["350524100", "police", "county"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["350524100", "police", "county"], TITLE, BODY).ok
     reached = sorted(tag for tag, folder in folders.items() if message_files(folder))
     assert reached == ["350524100", "county", "police"]
 
 
 def test_a_plain_string_tag_is_one_recipient(folder_config: Path, folders: dict[str, Path]) -> None:
-    assert Deliverer(folder_config).send("350524100", TITLE, BODY).ok
+    assert MessageSender(folder_config).send("350524100", TITLE, BODY).ok
     assert len(message_files(folders["350524100"])) == 1
 
 
 def test_unknown_tag_fails_with_a_chinese_error(folder_config: Path, folders: dict[str, Path]) -> None:
-    result = Deliverer(folder_config).send(["350524999"], TITLE, BODY)
+    result = MessageSender(folder_config).send(["350524999"], TITLE, BODY)
 
     assert not result.ok
     assert result.error is not None
@@ -209,7 +209,7 @@ def test_unknown_tag_fails_with_a_chinese_error(folder_config: Path, folders: di
 
 
 def test_known_and_unknown_tags_deliver_to_the_known_one(folder_config: Path, folders: dict[str, Path]) -> None:
-    assert Deliverer(folder_config).send(["350524999", "police"], TITLE, BODY).ok
+    assert MessageSender(folder_config).send(["350524999", "police"], TITLE, BODY).ok
     assert len(message_files(folders["police"])) == 1
 
 
@@ -219,7 +219,7 @@ def test_empty_reserved_or_malformed_tags_are_rejected(
 ) -> None:
     # "all" would broadcast to every recipient; commas and colons are apprise
     # syntax, not recipient names.
-    result = Deliverer(folder_config).send(tags, TITLE, BODY)
+    result = MessageSender(folder_config).send(tags, TITLE, BODY)
 
     assert not result.ok
     assert result.error
@@ -231,7 +231,7 @@ def test_a_service_tagged_always_does_not_receive_everything(tmp_path: Path) -> 
     config.write_text(
         f"always=canbaofile://{tmp_path}/always\ncounty=canbaofile://{tmp_path}/county\n", encoding="utf-8"
     )
-    assert Deliverer(config).send(["county"], TITLE, BODY).ok
+    assert MessageSender(config).send(["county"], TITLE, BODY).ok
     assert message_files(tmp_path / "always") == []
 
 
@@ -249,10 +249,10 @@ def test_json_receiver_gets_the_chinese_title_and_body_then_failures_are_reporte
         f"350524100=json://canbao:s3cr3t-password@127.0.0.1:{http_receiver.port}/hooks/canbao\n",
         encoding="utf-8",
     )
-    deliverer = Deliverer(config)
+    sender = MessageSender(config)
 
     # 1. delivered
-    assert deliverer.send(["350524100"], TITLE, BODY) == DeliveryResult(ok=True, error=None)
+    assert sender.send(["350524100"], TITLE, BODY) == SendResult(ok=True, error=None)
     [request] = http_receiver.requests
     assert request["path"] == "/hooks/canbao"
     assert request["content_type"] == "application/json"
@@ -261,7 +261,7 @@ def test_json_receiver_gets_the_chinese_title_and_body_then_failures_are_reporte
 
     # 2. the receiver answers 500: failed, with apprise's own reason
     http_receiver.status = 500
-    result = deliverer.send(["350524100"], TITLE, BODY)
+    result = sender.send(["350524100"], TITLE, BODY)
     assert not result.ok
     assert result.error is not None
     assert result.error.startswith("发送失败：")
@@ -271,7 +271,7 @@ def test_json_receiver_gets_the_chinese_title_and_body_then_failures_are_reporte
     # 3. the receiver is gone (port closed): failed, and fast
     http_receiver.stop()
     started = time.monotonic()
-    result = deliverer.send(["350524100"], TITLE, BODY)
+    result = sender.send(["350524100"], TITLE, BODY)
     elapsed = time.monotonic() - started
     assert not result.ok
     assert result.error is not None
@@ -292,27 +292,27 @@ def test_one_broken_endpoint_fails_the_message_but_not_the_others(tmp_path: Path
         encoding="utf-8",
     )
     http_receiver.status = 503
-    deliverer = Deliverer(config)
+    sender = MessageSender(config)
 
-    result = deliverer.send(["police", "county"], TITLE, BODY)
+    result = sender.send(["police", "county"], TITLE, BODY)
 
     # The county folder got it; the failed webhook makes the message count as
     # not sent, so the outbox retries it (the folder side is idempotent).
     assert not result.ok
     assert len(message_files(tmp_path / "county")) == 1
-    assert deliverer.send(["county"], TITLE, BODY).ok
+    assert sender.send(["county"], TITLE, BODY).ok
 
 
 def test_unexpected_exceptions_become_failed_results_without_secrets(
     folder_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deliverer = Deliverer(folder_config)
+    sender = MessageSender(folder_config)
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom at https://hooks.example.org/send?access_token=abcdef0123456789")
 
-    monkeypatch.setattr(deliverer._apprise, "notify", explode)
-    result = deliverer.send(["county"], TITLE, BODY)
+    monkeypatch.setattr(sender._apprise, "notify", explode)
+    result = sender.send(["county"], TITLE, BODY)
 
     assert not result.ok
     assert result.error is not None
@@ -339,9 +339,9 @@ def test_smtp_delivery_carries_the_chinese_subject_and_body(tmp_path: Path, smtp
     )
 
     started = time.monotonic()
-    result = Deliverer(config).send(["350524100"], TITLE, BODY)
+    result = MessageSender(config).send(["350524100"], TITLE, BODY)
 
-    assert result == DeliveryResult(ok=True, error=None)
+    assert result == SendResult(ok=True, error=None)
     assert time.monotonic() - started < 3.0
     [envelope] = smtp_server.sink.envelopes
     assert envelope.mail_from == "canbao@example.org"
@@ -362,11 +362,11 @@ def test_throttle_override_lets_bulk_mail_through_without_apprise_pacing(
         f"county=mailto://127.0.0.1:{smtp_server.port}?from=canbao@example.org&to=x@example.org&mode=insecure\n",
         encoding="utf-8",
     )
-    deliverer = Deliverer(config, throttle_seconds=0)
+    sender = MessageSender(config, throttle_seconds=0)
 
     started = time.monotonic()
-    assert deliverer.send(["county"], TITLE, BODY).ok
-    assert deliverer.send(["county"], TITLE, BODY + "（二）").ok
+    assert sender.send(["county"], TITLE, BODY).ok
+    assert sender.send(["county"], TITLE, BODY + "（二）").ok
     assert time.monotonic() - started < 3.0
     assert len(smtp_server.sink.envelopes) == 2
 
@@ -379,7 +379,7 @@ def test_smtp_server_down_fails_fast(tmp_path: Path) -> None:
     )
 
     started = time.monotonic()
-    result = Deliverer(config).send(["county"], TITLE, BODY)
+    result = MessageSender(config).send(["county"], TITLE, BODY)
 
     assert not result.ok
     assert result.error is not None
@@ -394,22 +394,22 @@ def test_smtp_server_down_fails_fast(tmp_path: Path) -> None:
 
 def test_missing_config_raises_delivery_config_error(tmp_path: Path) -> None:
     missing = tmp_path / "没有这个文件.yml"
-    with pytest.raises(DeliveryConfigError, match=re.escape(str(missing))):
-        Deliverer(missing)
+    with pytest.raises(SendingConfigError, match=re.escape(str(missing))):
+        MessageSender(missing)
 
 
 @pytest.mark.parametrize("content", ["", "# 只有注释\n", "this is not a config\n"])
 def test_config_without_usable_recipients_raises(tmp_path: Path, content: str) -> None:
     config = tmp_path / "notify.txt"
     config.write_text(content, encoding="utf-8")
-    with pytest.raises(DeliveryConfigError, match=re.escape(str(config))):
-        Deliverer(config)
+    with pytest.raises(SendingConfigError, match=re.escape(str(config))):
+        MessageSender(config)
 
 
 def test_config_is_read_once_per_deliverer(folder_config: Path, folders: dict[str, Path]) -> None:
-    deliverer = Deliverer(folder_config)
+    sender = MessageSender(folder_config)
     folder_config.unlink()
-    assert deliverer.send(["county"], TITLE, BODY).ok
+    assert sender.send(["county"], TITLE, BODY).ok
     assert len(message_files(folders["county"])) == 1
 
 
