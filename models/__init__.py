@@ -5,8 +5,8 @@ passes around); beside it models.settings. The machinery: models.db (engine, ses
 models.schema with models.migrations (Alembic: the only place tables are created), models.table_modules (every
 table module), models.tables (the core tables), models.bulk (bulk inserts), models.upsert (insert-or-update),
 models.runlock (run locks) and models.faults (test-only fault injection). The rows of each domain:
-models.crud (campaign, completions, outbox), models.registry and models.comparison_parts (the comparison's rows), models.survey (visits, the cut-off, the
-village workers' page), models.training, models.inspection and models.inspection_records, models.exports and models.report. A module here
-imports only models.* and third-party libraries (SQLAlchemy, SQLModel, Alembic, pandas, Arrow, pydantic);
-never tasks, flows or canbao.
+models.crud (campaign, completions, outbox), models.registry and models.comparison_parts (the comparison's
+rows), models.survey (visits, the cut-off, the village workers' page), models.training, models.inspection and
+models.inspection_records, models.exports and models.report. A module here imports only models.* and
+third-party libraries (SQLAlchemy, SQLModel, Alembic, pandas, Arrow, pydantic); never tasks, flows or canbao.
 """
