@@ -2,7 +2,7 @@
 
 * `app` builds the app (`create_app`): the workspace and the templates on `app.state`, the error pages, the
   response headers and the request log, and the routers.
-* `deps` holds what the routes depend on: the workspace, settings, clock and templates from `app.state`, and the
+* `deps` holds what the routes depend on: the workspace, clock and templates from `app.state`, and the
   worker a personal link opens (404 for anything that link may not see).
 * `routers/` holds the routes, one module per audience (`village` for the workers' links, `site` for the rest).
 * `forms` reads a submitted form; `views` turns rows into what a template shows, masked; `pages` renders.

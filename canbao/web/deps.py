@@ -1,4 +1,4 @@
-"""What the page's routes depend on: the app's workspace, settings, clock and templates (kept on `app.state` by
+"""What the page's routes depend on: the app's workspace, clock and templates (kept on `app.state` by
 `canbao.web.app.create_app`), and what a personal link opens.
 
 A link is `/w/<token>`. The token is looked up by its SHA-256 (models.survey.worker); it opens its own village's list
@@ -19,7 +19,6 @@ from jinja2 import Environment
 
 from models.campaign.spec import Campaign
 from models.crud import NoCampaignError, active_campaign
-from models.settings import Settings
 from models.survey.worker import ListedPerson, find_token, village_entry
 from tasks.workspace import Workspace
 
@@ -46,10 +45,6 @@ def workspace_of(request: Request) -> Workspace:
     return cast(Workspace, request.app.state.workspace)
 
 
-def settings_of(request: Request) -> Settings:
-    return workspace_of(request).settings
-
-
 def clock_of(request: Request) -> Clock:
     """Today's date for a campaign: the visit date's default and a visit's received date."""
     return cast(Clock, request.app.state.clock)
@@ -60,7 +55,6 @@ def templates_of(request: Request) -> Environment:
 
 
 WorkspaceDep = Annotated[Workspace, Depends(workspace_of)]
-SettingsDep = Annotated[Settings, Depends(settings_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 TemplatesDep = Annotated[Environment, Depends(templates_of)]
 
