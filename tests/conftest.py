@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -16,8 +17,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 # Prefect reads its settings when first imported: each session gets a throwaway home of its own, created before
-# any test module imports Prefect and removed when the session ends (pytest_unconfigure).
+# any test module imports Prefect, holding the test server's database too, and removed when the session's process
+# ends (registered first, so it runs after every exit handler Prefect registers later).
 _PREFECT_HOME = Path(tempfile.mkdtemp(prefix="canbao-test-prefect-"))
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -42,10 +45,6 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("dev", deadline=timedelta(seconds=2))
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if services_required() else "dev"))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +103,9 @@ def workspace(settings: Settings) -> Iterator[Workspace]:
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for the whole session (starting one costs about 10 s)."""
-    from prefect.testing.utilities import prefect_test_harness
+    """One temporary Prefect server for the whole session (starting one costs about 10 s), on a port it holds
+    from the start, its database inside the session's Prefect home."""
+    from tests.prefect_server import session_server
 
-    with prefect_test_harness(server_startup_timeout=90):
+    with session_server(_PREFECT_HOME, startup_timeout=90):
         yield
