@@ -81,12 +81,15 @@ def session_server(folder: Path, startup_timeout: int = 90) -> Iterator[OwnSocke
         return created[-1]
 
     server._instances = SubprocessASGIServer._instances  # type: ignore[attr-defined]  # the harness uses the registry
-    saved = harness.SubprocessASGIServer, harness.mkdtemp
-    harness.SubprocessASGIServer = server  # type: ignore[assignment,misc]
-    harness.mkdtemp = lambda *args, **kwargs: tempfile.mkdtemp(prefix="server-", dir=folder)  # type: ignore[assignment]
+    ours = {
+        "SubprocessASGIServer": server,
+        "mkdtemp": lambda *args, **kwargs: tempfile.mkdtemp(prefix="server-", dir=folder),
+    }
+    saved = {name: getattr(harness, name) for name in ours}
+    vars(harness).update(ours)
     try:
         with harness.prefect_test_harness(server_startup_timeout=startup_timeout):
-            harness.SubprocessASGIServer, harness.mkdtemp = saved  # type: ignore[assignment]
+            vars(harness).update(saved)  # only the start needed them
             yield created[0]
     finally:
-        harness.SubprocessASGIServer, harness.mkdtemp = saved  # type: ignore[assignment]
+        vars(harness).update(saved)

@@ -7,6 +7,7 @@ connections to it are refused, and the port stays ours until the receiver starts
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import socket
@@ -131,7 +132,7 @@ class OwnPortController(Controller):
     (aiosmtpd connects once to check that the server answers)."""
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = int(self.server.sockets[0].getsockname()[1])
         super()._trigger_server()
 

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from prefect.states import State
 
 from flows.phases import analysis_phase, launch_phase, survey_phase, training_phase
 from tasks.plan.milestones import record_milestone_done, resolve_assignment
@@ -24,7 +25,7 @@ NO_STATES = {"done_on_time": 0, "done_late": 0, "due": 0, "overdue": 0, "not_due
 
 @dataclass(frozen=True)
 class PhaseCase:
-    flow: Callable[..., dict[str, Any]]
+    flow: Callable[..., Any]
     key: str
     name: str
     as_of: date
@@ -130,7 +131,7 @@ def test_a_phase_flow_reports_its_milestones_on_a_day_of_its_phase(
     monkeypatch.setenv("CANBAO_DATA_DIR", str(workspace.settings.data_dir))
     monkeypatch.setenv("CANBAO_DATABASE_URL", workspace.settings.db_url)
 
-    state = case.flow(as_of=case.as_of, return_state=True)
+    state: State = case.flow(as_of=case.as_of, return_state=True)
 
     assert state.is_completed(), state.message
     summary = state.result()
@@ -141,6 +142,7 @@ def test_a_phase_flow_reports_its_milestones_on_a_day_of_its_phase(
         "assignments": sum(case.states.values()),
         "states": case.states,
     }
+    assert state.state_details.flow_run_id is not None
     key, description, table = _published_table(state.state_details.flow_run_id)
     assert key == f"phase-{case.key}"
     day = f"{case.as_of.year}年{case.as_of.month}月{case.as_of.day}日"
