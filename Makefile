@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint browser office clean
+.PHONY: install demo test lint browser office postgres clean
 
 install: $(STAMP)
 
@@ -18,33 +18,49 @@ $(STAMP): pyproject.toml
 demo: install
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/canbao replay
 
-## test: lint, type-check, then the whole suite (PostgreSQL tests skip when no server answers, the browser
-## test when Chromium could not be installed, the notices' PDF check when LibreOffice could not be)
-test: install lint browser office
+## test: lint, type-check, then the whole suite. Locally the PostgreSQL tests skip when no server answers, the
+## browser test when Chromium could not be installed, the notices' PDF checks when LibreOffice could not be, each
+## with its reason. With CANBAO_REQUIRE_SERVICES=1 (`.ci/run`) each of these fails the run instead, with the reason:
+## the postgres, browser and office targets below stop it before the suite, the tests fail rather than skip.
+test: install postgres lint browser office
 	$(BIN)/pytest
 
+# A missing service: a note where the services are optional, the reason and a failed run where they are required.
+missing = if [ -n "$${CANBAO_REQUIRE_SERVICES:-}" ] && [ "$${CANBAO_REQUIRE_SERVICES}" != 0 ]; then \
+	echo "$(1) (CANBAO_REQUIRE_SERVICES=1: required)" >&2; exit 1; fi; echo "$(1), $(2) will be skipped"; exit 0
+
+## postgres: with CANBAO_REQUIRE_SERVICES=1, checks that PostgreSQL answers at CANBAO_TEST_POSTGRES_URL (default
+## postgresql://postgres@127.0.0.1:5432/test) and fails with the reason if not; otherwise nothing to do.
+postgres: install
+	@if [ -z "$${CANBAO_REQUIRE_SERVICES:-}" ] || [ "$${CANBAO_REQUIRE_SERVICES}" = 0 ]; then exit 0; fi; \
+	$(BIN)/python -m tests.services postgres \
+		|| { echo "postgres: the database tests cannot run (CANBAO_REQUIRE_SERVICES=1: required)" >&2; exit 1; }
+
 ## browser: Debian's Chromium, which the web page's browser test drives; installed only where it is missing.
-## Never fails the run: without apt (or root, or sudo without a password) the browser test skips with its reason.
+## Without apt (or root, or sudo without a password) the browser test skips with its reason, or, with
+## CANBAO_REQUIRE_SERVICES=1, the run fails here.
 CHROMIUM := /usr/bin/chromium
 browser:
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "browser: no apt-get here, the browser test will be skipped"; exit 0; fi; \
+		$(call missing,browser: no apt-get here to install chromium,the browser test); fi; \
 	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
 	echo "browser: installing Debian's chromium for the browser test"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
 		|| { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium >/dev/null 2>&1; } \
-		|| echo "browser: chromium could not be installed, the browser test will be skipped"
+		|| { $(call missing,browser: chromium could not be installed,the browser test); }; \
+	[ -x $(CHROMIUM) ] || { $(call missing,browser: no $(CHROMIUM) after installing chromium,the browser test); }
 
 ## office: Debian's LibreOffice Writer (headless) and poppler's pdftotext, with which the notices' test renders
-## a .docx to PDF and reads it back; installed only where missing, never fails the run (the test then skips).
+## a .docx to PDF and reads it back; installed only where missing. Where they cannot be installed the test skips,
+## or, with CANBAO_REQUIRE_SERVICES=1, the run fails here.
 ## No CJK font is installed system-wide: the test points fontconfig (FONTCONFIG_FILE, a file in its temporary
 ## folder) at the Noto CJK fonts that the mplfonts package ships, see tests/office.py.
 office:
 	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "office: no apt-get here, the notices' PDF test will be skipped"; exit 0; fi; \
+		$(call missing,office: no apt-get here to install LibreOffice and pdftotext,the notices' PDF test); fi; \
 	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
 	echo "office: installing Debian's libreoffice-writer-nogui and poppler-utils for the notices' PDF test"; \
 	export DEBIAN_FRONTEND=noninteractive; \
@@ -52,7 +68,9 @@ office:
 	$$SUDO apt-get install -y -q --no-install-recommends $$PACKAGES >/dev/null 2>&1 \
 		|| { $$SUDO apt-get update -q >/dev/null 2>&1 \
 			&& $$SUDO apt-get install -y -q --no-install-recommends $$PACKAGES >/dev/null 2>&1; } \
-		|| echo "office: LibreOffice could not be installed, the notices' PDF test will be skipped"
+		|| { $(call missing,office: LibreOffice and pdftotext could not be installed,the notices' PDF test); }; \
+	command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+		|| { $(call missing,office: soffice or pdftotext still missing after the install,the notices' PDF test); }
 
 lint: install
 	$(BIN)/ruff check .

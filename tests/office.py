@@ -14,6 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.services import libreoffice
+
 _SYSTEM_CONF = Path("/etc/fonts/fonts.conf")
 _SERIF = "Noto Serif CJK SC"
 _SANS = "SimHei"
@@ -28,10 +30,6 @@ _ALIASES = {
     "SimSun": _SERIF,
     "黑体": _SANS,
 }
-
-
-def libreoffice() -> str | None:
-    return shutil.which("libreoffice") or shutil.which("soffice")
 
 
 def cjk_fonts_dir() -> Path:

@@ -123,7 +123,7 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert not by_code[posted_late]["finished"]
 
     # The final notice went to every township and the county, with the document attached.
-    _final_notice_documents(env, ours, tmp_path)
+    final_notice = _final_notice_documents(env, ours)
 
     # The closing report at the end of the analysis phase.
     code, out, err = invoke(env, "summary", "--as-of", "2017-08-31", "--json")
@@ -139,6 +139,9 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
     assert not provisional[0]["final"]
     assert {s["township"]: s["finished"] for s in provisional}[on_time]
+
+    # Last, as it needs LibreOffice: the final notice rendered to PDF keeps its text and masks every ID.
+    _final_notice_pdf(final_notice, ours, tmp_path)
 
 
 def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,13 +201,11 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
     return rows
 
 
-def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]], tmp_path: Path) -> None:
-    import re
-
+def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]]) -> Path:
+    """Checks the messages and the .docx of the final notice; returns the county's .docx."""
     from docx import Document
 
     from tasks.identity.masking import find_unmasked
-    from tests.office import docx_to_pdf, libreoffice, pdf_text
 
     mailbox = Path(env["CANBAO_DATA_DIR"]) / "mailbox"
     texts = {p.parent.name: p.read_text(encoding="utf-8") for p in mailbox.rglob("*.txt")
@@ -221,7 +222,17 @@ def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]], t
         if s["criticised"]:
             assert s["name"] in body
     assert find_unmasked(body + cells) == []
-    if libreoffice() is None:
-        return  # the PDF check runs where LibreOffice is installed (`make office`)
-    flat = re.sub(r"\s+", "", pdf_text(docx_to_pdf(finals[0], tmp_path / "pdf")))
+    return finals[0]
+
+
+def _final_notice_pdf(docx: Path, scores: list[dict[str, Any]], tmp_path: Path) -> None:
+    """Skips without LibreOffice (`make office` installs it); fails instead where the services are required."""
+    import re
+
+    from tasks.identity.masking import find_unmasked
+    from tests.office import docx_to_pdf, pdf_text
+    from tests.services import require_libreoffice
+
+    require_libreoffice()
+    flat = re.sub(r"\s+", "", pdf_text(docx_to_pdf(docx, tmp_path / "pdf")))
     assert "入户调查工作完成情况的通报" in flat and scores[0]["name"] in flat and find_unmasked(flat) == []

@@ -11,7 +11,7 @@ from docx import Document
 
 from tasks.identity.masking import find_unmasked
 from tests.cli_runner import invoke
-from tests.receivers import free_port, start_http_receiver
+from tests.receivers import bound_http_receiver
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -56,7 +56,8 @@ def test_a_scenario_reminds_exactly_the_owners_not_done_and_a_rerun_sends_nothin
 
 
 def test_an_unreachable_endpoint_fails_then_a_later_run_sends(env: dict[str, str], tmp_path: Path) -> None:
-    port = free_port()
+    receiver = bound_http_receiver()  # its port, refusing connections until it starts
+    port = receiver.port
     config = tmp_path / "apprise.yml"
     tags = ["county", "police", "health", "education", "hrss", "civil_affairs", "disability_federation"]
     tags += [f"350524{n}" for n in [*range(100, 113), *range(200, 211)]]
@@ -64,13 +65,12 @@ def test_an_unreachable_endpoint_fails_then_a_later_run_sends(env: dict[str, str
         "urls:\n" + "".join(f"  - json://127.0.0.1:{port}/{tag}:\n    - tag: {tag}\n" for tag in tags), "utf-8"
     )
     env = {**env, "CANBAO_APPRISE_CONFIG": str(config)}
-    invoke(env, "init")
-
-    failed = remind(env, "--as-of", "2017-04-21")
-    assert failed and {m["status"] for m in failed} == {"failed"}
-
-    receiver = start_http_receiver(port)
     try:
+        invoke(env, "init")
+        failed = remind(env, "--as-of", "2017-04-21")
+        assert failed and {m["status"] for m in failed} == {"failed"}
+
+        receiver.start()
         later = remind(env, "--as-of", "2017-04-22")
     finally:
         receiver.stop()

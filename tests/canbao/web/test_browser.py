@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -15,10 +16,9 @@ from models.settings import Settings
 from tasks.identity.masking import find_unmasked
 from tasks.setup import initialise
 from tasks.workspace import Workspace
-from tests.receivers import free_port
+from tests.services import require_chromium, unavailable
 from tests.web_helpers import TODAY, VILLAGE_A, person, seed, token_for, visits
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,
@@ -27,37 +27,41 @@ PHONE = {
     "locale": "zh-CN",
 }
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"没有 Chromium（{CHROMIUM}），浏览器测试跳过：运行 make browser 或 apt-get install chromium / "
-        f"Chromium is missing at {CHROMIUM}: run `make browser` or `apt-get install chromium`",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="没有安装 playwright（pip install -e '.[dev]'）/ the playwright package is not installed",
-)
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; missing, it skips the test with the reason (fails it where services are required)."""
+    return require_chromium()
+
+
+@pytest.fixture(scope="module")
+def sync_api() -> ModuleType:
+    try:
+        import playwright.sync_api
+    except ImportError:
+        unavailable("没有安装 playwright（pip install -e '.[dev]'）/ the playwright package is not installed")
+    return playwright.sync_api
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Workspace]]:
-    """uvicorn serving the page on a free port in a background thread; its base URL and the workspace."""
+    """uvicorn serving the page in a background thread on a port it takes itself; its base URL and the workspace."""
     import uvicorn
 
     settings = Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'canbao.db'}")
     ws = Workspace.open(settings)
     initialise(ws)
-    port = free_port()
     config = uvicorn.Config(
-        create_app(settings, clock=lambda _c: TODAY), host="127.0.0.1", port=port, access_log=False, log_level="warning"
+        create_app(settings, clock=lambda _c: TODAY), host="127.0.0.1", port=0, access_log=False, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    hang_guard = time.monotonic() + 120  # not a timing check: only keeps a server that never starts from hanging
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive() and time.monotonic() < hang_guard, "uvicorn did not start"
         time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}", ws
     finally:
@@ -66,16 +70,18 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Workspace]]:
         ws.close()
 
 
-def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(served: tuple[str, Workspace]) -> None:
+def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(
+    served: tuple[str, Workspace], chromium: Path, sync_api: ModuleType
+) -> None:
     base, ws = served
     entries = seed(ws)
     token, token_id = token_for(ws, VILLAGE_A)
     link = f"{base}/w/{token}"
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
         try:
             context = browser.new_context(**PHONE)
-            context.set_default_timeout(10_000)
+            context.set_default_timeout(60_000)  # a hang guard for a busy machine
             page = context.new_page()
 
             assert page.goto(link).status == 200  # type: ignore[union-attr]

@@ -33,7 +33,8 @@ from tasks.identity.masking import find_unmasked
 from tasks.messages.survey_reminders import SurveyStanding
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
-from tests.office import docx_to_pdf, libreoffice, pdf_fonts, pdf_text
+from tests.office import docx_to_pdf, pdf_fonts, pdf_text
+from tests.services import require_libreoffice
 
 ID = "350524199001011234"
 PHONE = "13812345678"
@@ -291,8 +292,8 @@ def test_the_ranking_document_during_the_survey_ranks_on_completion(campaign: Ca
     assert any(t.endswith("入户调查完成率排名靠后，予以通报。") for t in texts)
 
 
-@pytest.mark.skipif(libreoffice() is None, reason="LibreOffice 未安装（make office 安装 libreoffice-writer-nogui）")
 def test_libreoffice_renders_the_notice_to_pdf_with_the_chinese_text(tmp_path: Path) -> None:
+    require_libreoffice()
     (docx_path, _html) = write_notice_files(notice(), tmp_path / "notice")
     pdf = docx_to_pdf(docx_path, tmp_path / "pdf")
     text = pdf_text(pdf)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tasks.identity import idnumber
 from tasks.identity.idnumber import REASON_EMPTY, REASON_EXCEL_NUMBER, validate_id, validate_ids
 from tests.id_vectors import INVALID, VALID
 
@@ -90,12 +91,26 @@ def test_number_columns_and_empty_columns() -> None:
         assert list(result.columns) == ["id", "reason"] and result.empty
 
 
-def test_default_as_of_is_today() -> None:
-    tomorrow = date.today() + timedelta(days=1)
-    first17 = f"350524{tomorrow:%Y%m%d}001"
-    future = first17 + ref_check(first17)
-    assert_agrees([future, VALID[0]], as_of=None, dtype="str")
-    assert validate_ids(pd.Series([future]))["reason"].iloc[0] == validate_id(future).reason
+def test_default_as_of_is_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    today = date(2017, 6, 30)  # the module's clock, fixed: the result must not depend on the day the test runs
+
+    class Frozen(date):
+        @classmethod
+        def today(cls) -> Frozen:
+            return cls(today.year, today.month, today.day)
+
+    monkeypatch.setattr(idnumber, "date", Frozen)
+    born_today, born_tomorrow = (
+        f"350524{day:%Y%m%d}001" + ref_check(f"350524{day:%Y%m%d}001") for day in (today, today + timedelta(days=1))
+    )
+    assert validate_ids(pd.Series([born_today, born_tomorrow, VALID[0]], dtype="str"))["reason"].tolist() == [
+        None,
+        validate_id(born_tomorrow, as_of=today).reason,
+        None,
+    ]
+    assert validate_id(born_tomorrow, as_of=today).reason is not None
+    assert validate_id(born_tomorrow).reason == validate_id(born_tomorrow, as_of=today).reason
+    assert validate_id(born_today).ok
 
 
 def test_arrow_backed_strings() -> None:

@@ -15,7 +15,7 @@ from tasks.messages.reminders import plan_reminders
 from tasks.messages.sending import MessageSender, SendResult, write_folder_config
 from tasks.plan.status import milestone_statuses
 from tasks.workspace import Workspace
-from tests.receivers import HttpReceiver, free_port, start_http_receiver
+from tests.receivers import HttpReceiver, bound_http_receiver
 
 AS_OF = date(2017, 3, 28)
 
@@ -70,17 +70,18 @@ def test_a_failed_send_stays_in_the_outbox_and_is_sent_by_the_next_run(workspace
 
 
 def test_outage_then_recovery_through_a_real_http_endpoint(workspace: Workspace, tmp_path: Path) -> None:
-    port = free_port()
+    receiver: HttpReceiver = bound_http_receiver()  # its port, refusing connections until it starts
+    port = receiver.port
     config = tmp_path / "apprise.txt"
     _cid, campaign = workspace.campaign()
     tags = ["county", *(d.key for d in campaign.departments), *campaign.township_codes]
     config.write_text("".join(f"{tag}=json://127.0.0.1:{port}/notify/{tag}\n" for tag in tags), encoding="utf-8")
 
-    failed = run(workspace, MessageSender(config))  # nothing listens on the port yet
-    assert failed and {h.status for h in failed} == {"failed"}
-
-    receiver: HttpReceiver = start_http_receiver(port)
     try:
+        failed = run(workspace, MessageSender(config))  # nothing listens on the port yet
+        assert failed and {h.status for h in failed} == {"failed"}
+
+        receiver.start()
         sent = run(workspace, MessageSender(config))
         again = run(workspace, MessageSender(config))
     finally:
