@@ -348,7 +348,19 @@ def _build_ids(
     return ids, check_bytes == ord("X")
 
 
-def _population(places: _Places, persons: int, as_of: date, rng: np.random.Generator) -> _Population:
+@dataclass
+class _Households:
+    """Where the registered persons live, in register order (by village, then household)."""
+
+    village: Ints  # per person
+    index: Ints  # per person: the household, numbered from 0 across the county
+    in_village: Ints  # per person: the household's number within its village, from 1
+    village_of: Ints  # per household: its village
+    community: Bools  # per village: a 社区 (more people, more urban households) rather than a 村
+
+
+def _villages(places: _Places, persons: int, rng: np.random.Generator) -> tuple[Ints, Bools]:
+    """Each registered person's village (in village order), and which villages are communities."""
     n_villages = len(places.village_codes)
     if persons < max(2, n_villages):
         raise ValueError(f"persons must be at least the number of villages ({n_villages})")
@@ -356,56 +368,72 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
     weights = rng.lognormal(0.0, 0.55, n_villages) * np.where(community, 2.5, 1.0)
     base = min(3, persons // n_villages)
     counts = base + rng.multinomial(persons - base * n_villages, weights / weights.sum())
-    village = np.repeat(np.arange(n_villages), counts)
-    n = persons
+    return np.repeat(np.arange(n_villages), counts), community
 
-    # households of 1-6 persons, never across a village boundary
-    sizes = rng.choice(np.arange(1, 7), size=n, p=_HOUSEHOLD_SIZES)
-    raw = np.searchsorted(np.cumsum(sizes), np.arange(n), side="right")
+
+def _households(places: _Places, persons: int, rng: np.random.Generator) -> _Households:
+    """Households of 1-6 persons, never across a village boundary."""
+    village, community = _villages(places, persons, rng)
+    sizes = rng.choice(np.arange(1, 7), size=persons, p=_HOUSEHOLD_SIZES)
+    raw = np.searchsorted(np.cumsum(sizes), np.arange(persons), side="right")
     new = np.r_[True, (village[1:] != village[:-1]) | (raw[1:] != raw[:-1])]
-    household_index = np.cumsum(new) - 1
-    village_start = np.r_[0, np.cumsum(counts)[:-1]]
-    household_in_village = household_index - household_index[village_start][village] + 1
-    n_households = int(household_index[-1]) + 1
-    household_village = village[new]
+    index = np.cumsum(new) - 1
+    first_of_village = np.searchsorted(village, village, side="left")
+    in_village = index - index[first_of_village] + 1
+    return _Households(village, index, in_village, village[new], community)
 
-    # outsiders: registered elsewhere, on some county list
+
+def _outsider_kinds(persons: int, rng: np.random.Generator) -> Ints:
+    """Per person: -1 for the registered, else what brings someone registered elsewhere onto a county list
+    (0 worker, 1 resident, 2 student, 3 deceased); at least five outsiders, the first a worker."""
     n_out = max(5, round(POPULATION_RATES["outside_register"] * persons))
-    total = n + n_out
-    kind = np.full(total, -1, dtype=np.int64)
-    kind[n:] = rng.choice(4, size=n_out, p=[0.55, 0.25, 0.12, 0.08])
-    kind[n] = 0  # at least one worker
+    kind = np.full(persons + n_out, -1, dtype=np.int64)
+    kind[persons:] = rng.choice(4, size=n_out, p=[0.55, 0.25, 0.12, 0.08])
+    kind[persons] = 0
+    return kind
+
+
+def _birth_dates(kind: Ints, persons: int, as_of: date, rng: np.random.Generator) -> npt.NDArray[np.datetime64]:
+    """Ages from the pyramid for the registered and by kind for outsiders, none over 100; persons 0 and 1 are the
+    planted boundary persons: 16 today, and 16 tomorrow."""
+    total = len(kind)
     low = np.array([20, 16, 15, 60])
     high = np.array([55, 80, 20, 95])
-
     pyramid = np.r_[np.repeat(np.array(_PYRAMID_BANDS), 5), 0.01]
     age_draw = np.empty(total, dtype=np.int64)
-    age_draw[:n] = rng.choice(101, size=n, p=pyramid / pyramid.sum())
-    out_kind = kind[n:]
-    age_draw[n:] = rng.integers(low[out_kind], high[out_kind] + 1)
+    age_draw[:persons] = rng.choice(101, size=persons, p=pyramid / pyramid.sum())
+    out_kind = kind[persons:]
+    age_draw[persons:] = rng.integers(low[out_kind], high[out_kind] + 1)
     days_back = np.maximum(1, np.floor((age_draw + rng.random(total)) * 365.2425).astype(np.int64))
-    as_of64 = np.datetime64(as_of, "D")
-    birth = as_of64 - days_back.astype("timedelta64[D]")
+    birth = np.datetime64(as_of, "D") - days_back.astype("timedelta64[D]")
     birth = np.where(_ages(birth, as_of) > 100, birth + np.timedelta64(366, "D"), birth)
-    # the planted boundary persons: 16 today, and 16 tomorrow
     sixteen = np.datetime64(_sixteenth_birthday(as_of), "D")
     birth[0] = sixteen
     birth[1] = sixteen + np.timedelta64(1, "D")
-    age = _ages(birth, as_of)
-    male = rng.random(total) < POPULATION_RATES["male"]
+    return birth
 
+
+def _id_numbers(
+    places: _Places, persons: int, birth: npt.NDArray[np.datetime64], male: Bools, rng: np.random.Generator
+) -> tuple[Any, Bools]:
+    """The county's address code for the registered and 40% of outsiders, another county's for the rest."""
+    n_out = len(birth) - persons
     codes = (places.local.code, *(code for code in _OTHER_CODES if code != places.local.code))
-    code_index = np.zeros(total, dtype=np.int64)
+    code_index = np.zeros(len(birth), dtype=np.int64)
     elsewhere = rng.random(n_out) >= 0.4
-    code_index[n:] = np.where(elsewhere, rng.integers(1, len(codes), size=n_out), 0)
-    ids, ends_x = _build_ids(code_index, codes, birth, male, rng)
+    code_index[persons:] = np.where(elsewhere, rng.integers(1, len(codes), size=n_out), 0)
+    return _build_ids(code_index, codes, birth, male, rng)
 
-    # names: one surname per household, a third of its members with another (spouses, in-laws)
+
+def _names(homes: _Households, male: Bools, rng: np.random.Generator) -> Any:
+    """One surname per household, a third of its members with another (spouses, in-laws); one or two given
+    characters by sex."""
+    total, persons = len(male), len(homes.index)
     surname_p = _SURNAME_WEIGHTS / _SURNAME_WEIGHTS.sum()
-    surname_household = rng.choice(len(_SURNAMES), size=n_households, p=surname_p)
+    surname_household = rng.choice(len(_SURNAMES), size=len(homes.village_of), p=surname_p)
     surname = rng.choice(len(_SURNAMES), size=total, p=surname_p)
-    keep = rng.random(n) < 0.65
-    surname[:n] = np.where(keep, surname_household[household_index], surname[:n])
+    keep = rng.random(persons) < 0.65
+    surname[:persons] = np.where(keep, surname_household[homes.index], surname[:persons])
     male_pool = _string_array(list(_GIVEN_MALE + _GIVEN_COMMON))
     female_pool = _string_array(list(_GIVEN_FEMALE + _GIVEN_COMMON))
     male_arrow = pa.array(male)
@@ -419,23 +447,37 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
 
     second = given()
     second = pc.if_else(pa.array(rng.random(total) < 0.75), second, pa.scalar("", pa.string()))
-    name = pc.binary_join_element_wise(_take(_string_array(list(_SURNAMES)), surname), given(), second, "")
+    return pc.binary_join_element_wise(_take(_string_array(list(_SURNAMES)), surname), given(), second, "")
 
-    village_all = np.r_[village, np.full(n_out, -1)]
+
+def _household_numbers(places: _Places, homes: _Households, village_all: Ints, n_out: int) -> Any:
+    """The village code's last digits and the household's number in the village; outsiders have none."""
     registered = village_all >= 0
-    township_all = np.where(registered, places.village_township[np.maximum(village_all, 0)], -1)
     village_suffix = _string_array([code[6:] for code in places.village_codes])
-    household_number = pc.binary_join_element_wise(
+    return pc.binary_join_element_wise(
         _take(village_suffix, village_all, registered),
-        pc.utf8_lpad(pa.array(np.r_[household_in_village, np.zeros(n_out, dtype=np.int64)]).cast(pa.string()), 4, "0"),
+        pc.utf8_lpad(pa.array(np.r_[homes.in_village, np.zeros(n_out, dtype=np.int64)]).cast(pa.string()), 4, "0"),
         "",
     )
-    household_urban = rng.random(n_households) < np.where(community[household_village], 0.75, 0.12)
-    urban = np.r_[household_urban[household_index], np.zeros(n_out, dtype=bool)]
+
+
+def _household_types(homes: _Households, n_out: int, rng: np.random.Generator) -> Any:
+    """非农业 for most households of a community and some of a village, 农业 for the others; none for outsiders."""
+    household_urban = rng.random(len(homes.village_of)) < np.where(homes.community[homes.village_of], 0.75, 0.12)
+    urban = np.r_[household_urban[homes.index], np.zeros(n_out, dtype=bool)]
+    registered = np.r_[np.ones(len(homes.index), dtype=bool), np.zeros(n_out, dtype=bool)]
     household_type = pc.if_else(pa.array(urban), "非农业", "农业")
-    household_type = pc.if_else(pa.array(registered), household_type, pa.scalar(None, pa.string()))
-    house_number = rng.integers(1, 400, size=n_households)[household_index]
-    address = pc.binary_join_element_wise(
+    return pc.if_else(pa.array(registered), household_type, pa.scalar(None, pa.string()))
+
+
+def _addresses(
+    places: _Places, homes: _Households, village_all: Ints, township_all: Ints, rng: np.random.Generator
+) -> Any:
+    """County, township, village and house number, shared by a household; none for outsiders."""
+    n_out = len(village_all) - len(homes.index)
+    registered = village_all >= 0
+    house_number = rng.integers(1, 400, size=len(homes.village_of))[homes.index]
+    return pc.binary_join_element_wise(
         places.local.address_prefix,
         _take(_string_array(places.township_names), township_all, registered),
         _take(_string_array(places.village_names), village_all, registered),
@@ -443,16 +485,39 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
         "号",
         "",
     )
+
+
+def _phones(age: Ints, rng: np.random.Generator) -> Any:
+    """Mobile numbers for most adults and some teenagers, null for the others."""
+    total = len(age)
     phone_p = np.select([age >= 16, age >= 12], [POPULATION_RATES["phone_16plus"], POPULATION_RATES["phone_12_15"]], 0)
     has_phone = rng.random(total) < phone_p
     second_digit = rng.choice(np.arange(3, 10), size=total, p=[0.3, 0.05, 0.25, 0.05, 0.05, 0.25, 0.05])
     number = 10**10 + second_digit * 10**9 + rng.integers(0, 10**9, size=total)
-    phone = pa.array(number, mask=~has_phone).cast(pa.string())
+    return pa.array(number, mask=~has_phone).cast(pa.string())
 
+
+def _population(places: _Places, persons: int, as_of: date, rng: np.random.Generator) -> _Population:
+    """The registered persons (ordered by village and household) and the outsiders, drawn in a fixed sequence:
+    the seed's county depends on the order of the draws below."""
+    homes = _households(places, persons, rng)
+    kind = _outsider_kinds(persons, rng)
+    total, n_out = len(kind), len(kind) - persons
+    birth = _birth_dates(kind, persons, as_of, rng)
+    age = _ages(birth, as_of)
+    male = rng.random(total) < POPULATION_RATES["male"]
+    ids, ends_x = _id_numbers(places, persons, birth, male, rng)
+    name = _names(homes, male, rng)
+    village_all = np.r_[homes.village, np.full(n_out, -1)]
+    township_all = np.where(village_all >= 0, places.village_township[np.maximum(village_all, 0)], -1)
+    household_number = _household_numbers(places, homes, village_all, n_out)
+    household_type = _household_types(homes, n_out, rng)
+    address = _addresses(places, homes, village_all, township_all, rng)
+    phone = _phones(age, rng)
     protected = np.zeros(total, dtype=bool)
     protected[:2] = True
     return _Population(
-        n_register=n,
+        n_register=persons,
         total=total,
         village=village_all,
         township=township_all,
@@ -504,104 +569,174 @@ def _share(
     return np.asarray(rng.random(len(eligible)) < np.minimum(1.0, target * w / total), dtype=bool)
 
 
-def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rng: np.random.Generator) -> _Latent:
-    r = POPULATION_RATES
-    total, n = pop.total, pop.n_register
-    registered = np.arange(total) < n
-    age, male = pop.age, pop.male
-    free = registered & ~pop.protected
+_ENROLMENT_LISTS = (
+    "pension_employee",
+    "pension_resident",
+    "medical_employee",
+    "medical_resident",
+    "injury",
+    "maternity",
+    "unemployment",
+)
+_LIVING_ONLY_LISTS = ("students", "employment", "graduates", "dibao", "disabled", "special_care", "elderly_five")
+_LIST_ORDER = ("cremation", "students", "employment", "pension_employee", "pension_resident", "medical_employee",
+               "medical_resident", "injury", "maternity", "unemployment", "graduates", "dibao", "disabled",
+               "special_care", "elderly_five")  # fmt: skip
 
-    mortality = np.exp(0.09 * (age - 80.0)) + 0.002
-    dead = _share(rng, free, r["deceased"] * n, mortality)
+
+def _deaths(pop: _Population, free: Bools, rng: np.random.Generator) -> Bools:
+    """About the deceased share of the register, weighted towards the old (Gompertz-like); at least one."""
+    mortality = np.exp(0.09 * (pop.age - 80.0)) + 0.002
+    dead = _share(rng, free, POPULATION_RATES["deceased"] * pop.n_register, mortality)
     if not dead.any():
-        dead[int(np.argmax(np.where(free, age, -1)))] = True
+        dead[int(np.argmax(np.where(free, pop.age, -1)))] = True
+    return dead
 
+
+def _students(age: Ints, free: Bools, rng: np.random.Generator) -> Bools:
+    r = POPULATION_RATES
     p_student = np.select(
         [(age >= 6) & (age <= 15), (age >= 16) & (age <= 18), (age >= 19) & (age <= 22)],
         [r["student_6_15"], r["student_16_18"], r["student_19_22"]],
         0.0,
     )
-    student = free & (rng.random(total) < p_student)
+    return free & (rng.random(len(age)) < p_student)
+
+
+def _employed(pop: _Population, registered: Bools, student: Bools, rng: np.random.Generator) -> Bools:
+    r, age = POPULATION_RATES, pop.age
     p_employed = np.select(
         [(age >= 18) & (age <= 59), (age >= 16) & (age <= 17), (age >= 60) & (age <= 64)],
         [
-            np.where(male, r["employed_18_59_male"], r["employed_18_59_female"]),
+            np.where(pop.male, r["employed_18_59_male"], r["employed_18_59_female"]),
             r["employed_16_17"],
             r["employed_60_64"],
         ],
         0.0,
     )
-    employed = registered & ~student & (rng.random(total) < p_employed)
-    draw = rng.random(total)
-    pension_employee = employed & (draw < r["employed_pension_employee"])
-    medical_employee = employed & (draw < r["employed_medical_employee"])
-    injury = employed & (draw < r["employed_injury"])
-    unemployment = employed & (draw < r["employed_unemployment"])
-    maternity = employed & (draw < r["employed_maternity"])
-    retired = registered & ~employed & (age >= 58) & (rng.random(total) < r["retired_58plus_pension_employee"])
-    pension_employee |= retired
-    medical_employee |= retired & (rng.random(total) < r["retired_medical_employee"])
+    return registered & ~student & (rng.random(pop.total) < p_employed)
 
+
+def _employee_schemes(
+    pop: _Population, registered: Bools, employed: Bools, rng: np.random.Generator
+) -> dict[str, Bools]:
+    """The employee schemes: nested thresholds on one draw per employed person (an employer that pays one scheme
+    usually pays the others), plus retirees drawing an employee pension."""
+    r = POPULATION_RATES
+    draw = rng.random(pop.total)
+    schemes = {
+        "pension_employee": employed & (draw < r["employed_pension_employee"]),
+        "medical_employee": employed & (draw < r["employed_medical_employee"]),
+        "injury": employed & (draw < r["employed_injury"]),
+        "unemployment": employed & (draw < r["employed_unemployment"]),
+        "maternity": employed & (draw < r["employed_maternity"]),
+    }
+    retired = registered & ~employed & (pop.age >= 58) & (rng.random(pop.total) < r["retired_58plus_pension_employee"])
+    schemes["pension_employee"] |= retired
+    schemes["medical_employee"] |= retired & (rng.random(pop.total) < r["retired_medical_employee"])
+    return schemes
+
+
+def _resident_schemes(
+    pop: _Population, registered: Bools, lists: dict[str, Bools], rng: np.random.Generator
+) -> dict[str, Bools]:
+    """The resident schemes, for those without the employee scheme."""
+    r, age = POPULATION_RATES, pop.age
+    employed = lists["employment"]
     p_resident = np.where(
         employed,
         r["resident_pension_employed_without_employee"],
         np.where(age >= 60, r["resident_pension_60plus"], r["resident_pension_16_59_not_employed"]),
     )
-    pension_resident = registered & (age >= 16) & ~student & ~pension_employee & (rng.random(total) < p_resident)
-    medical_resident = registered & ~medical_employee & (rng.random(total) < r["resident_medical_without_employee"])
+    pension_resident = (
+        registered
+        & (age >= 16)
+        & ~lists["students"]
+        & ~lists["pension_employee"]
+        & (rng.random(pop.total) < p_resident)
+    )
+    medical_resident = (
+        registered & ~lists["medical_employee"] & (rng.random(pop.total) < r["resident_medical_without_employee"])
+    )
+    return {"pension_resident": pension_resident, "medical_resident": medical_resident}
 
-    living_free = free & ~dead
-    protected = pop.protected.copy()
+
+def _plant_duplicate_enrolment(
+    lists: dict[str, Bools], living_free: Bools, protected: Bools, rng: np.random.Generator
+) -> None:
+    """Some employee-scheme holders also on the resident scheme's list; the first of each kind is protected."""
     for holders, other, rate in (
-        (pension_employee, pension_resident, ANOMALY_RATES["duplicate_pension"]),
-        (medical_employee, medical_resident, ANOMALY_RATES["duplicate_medical"]),
+        ("pension_employee", "pension_resident", ANOMALY_RATES["duplicate_pension"]),
+        ("medical_employee", "medical_resident", ANOMALY_RATES["duplicate_medical"]),
     ):
-        chosen = _pick(rng, holders & living_free, rate)
-        other[chosen] = True
+        chosen = _pick(rng, lists[holders] & living_free, rate)
+        lists[other][chosen] = True
         protected[chosen[:1]] = True
 
-    graduates = registered & ~student & (age >= 21) & (age <= 30) & (rng.random(total) < r["graduates_21_30"])
+
+def _other_lists(
+    pop: _Population, registered: Bools, lists: dict[str, Bools], rng: np.random.Generator
+) -> dict[str, Bools]:
+    """Graduates and the welfare lists (dibao, disabled, special care, the elderly five guarantees)."""
+    r, age = POPULATION_RATES, pop.age
+    dead = lists["cremation"]
+    graduates = (
+        registered & ~lists["students"] & (age >= 21) & (age <= 30) & (rng.random(pop.total) < r["graduates_21_30"])
+    )
     living = registered & ~dead
     n_living = float(living.sum())
-    dibao = _share(rng, living, r["dibao"] * n_living)
-    disabled = _share(rng, living, r["disabled"] * n_living, 0.5 + age / 50.0)
-    special_care = _share(rng, living & (age >= 45), r["special_care"] * n_living)
-    elderly_five = _share(rng, living & (age >= 60), r["elderly_five"] * n_living)
+    return {
+        "graduates": graduates,
+        "dibao": _share(rng, living, r["dibao"] * n_living),
+        "disabled": _share(rng, living, r["disabled"] * n_living, 0.5 + age / 50.0),
+        "special_care": _share(rng, living & (age >= 45), r["special_care"] * n_living),
+        "elderly_five": _share(rng, living & (age >= 60), r["elderly_five"] * n_living),
+    }
 
-    enrolment = [pension_employee, pension_resident, medical_employee, medical_resident, injury, maternity]
-    enrolment.append(unemployment)
-    on_any = np.logical_or.reduce(enrolment)
-    remain = dead & (rng.random(total) < r["deceased_still_enrolled"])
+
+def _remove_the_deceased(lists: dict[str, Bools], protected: Bools, rng: np.random.Generator) -> None:
+    """The deceased leave every list, except some who stay on every enrolment list they were on (at least one,
+    protected as the example of the anomaly)."""
+    dead = lists["cremation"]
+    on_any = np.logical_or.reduce([lists[key] for key in _ENROLMENT_LISTS])
+    remain = dead & (rng.random(len(dead)) < POPULATION_RATES["deceased_still_enrolled"])
     example = np.flatnonzero(remain & on_any)
     if example.size == 0:
         example = np.flatnonzero(dead & on_any)[:1]
         remain[example] = True
     protected[example[:1]] = True
-    for listed in enrolment:
-        listed &= ~dead | remain
-    for listed in (student, employed, graduates, dibao, disabled, special_care, elderly_five):
-        listed &= ~dead
+    for key in _ENROLMENT_LISTS:
+        lists[key] &= ~dead | remain
+    for key in _LIVING_ONLY_LISTS:
+        lists[key] &= ~dead
 
-    # outsiders, by kind: worker, resident, student, deceased
-    kind = pop.outsider_kind
+
+def _list_outsiders(lists: dict[str, Bools], kind: Ints, protected: Bools, rng: np.random.Generator) -> None:
+    """Outsiders on the lists their kind brings them onto: worker, resident, student, deceased."""
+    total = len(kind)
     worker, resident, pupil, gone = (kind == k for k in range(4))
-    employed |= worker
+    lists["employment"] |= worker
     draw = rng.random(total)
-    pension_employee |= worker & (draw < 0.80)
-    medical_employee |= worker & (draw < 0.75)
-    injury |= worker & (draw < 0.70)
-    unemployment |= worker & (draw < 0.50)
-    maternity |= worker & (draw < 0.45)
-    pension_resident |= resident & (rng.random(total) < 0.6)
-    medical_resident |= (resident & (rng.random(total) < 0.9)) | (resident & ~pension_resident)
-    student |= pupil
-    medical_resident |= pupil & (rng.random(total) < 0.5)
-    dead |= gone
-    medical_resident |= gone & (rng.random(total) < 0.3)
+    lists["pension_employee"] |= worker & (draw < 0.80)
+    lists["medical_employee"] |= worker & (draw < 0.75)
+    lists["injury"] |= worker & (draw < 0.70)
+    lists["unemployment"] |= worker & (draw < 0.50)
+    lists["maternity"] |= worker & (draw < 0.45)
+    lists["pension_resident"] |= resident & (rng.random(total) < 0.6)
+    lists["medical_resident"] |= (resident & (rng.random(total) < 0.9)) | (resident & ~lists["pension_resident"])
+    lists["students"] |= pupil
+    lists["medical_resident"] |= pupil & (rng.random(total) < 0.5)
+    lists["cremation"] |= gone
+    lists["medical_resident"] |= gone & (rng.random(total) < 0.3)
     protected[np.flatnonzero(worker)[:1]] = True
-    pop.protected = protected
 
-    has_employer = employed | pension_employee | medical_employee
+
+def _employers_and_dates(
+    pop: _Population, has_employer: Bools, employers: int, as_of: date, rng: np.random.Generator
+) -> tuple[Ints, npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]]:
+    """Employer (-1 none; the first employers are the biggest), contract start after the 16th birthday, and a
+    death date in the last two years (never before birth)."""
+    total = pop.total
     rank_weight = 1.0 / (np.arange(employers) + 5.0)
     employer = np.where(has_employer, rng.choice(employers, size=total, p=rank_weight / rank_weight.sum()), -1)
     as_of64 = np.datetime64(as_of, "D")
@@ -609,32 +744,35 @@ def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rn
     span = np.clip(lived - 16 * 365, 60, 6000)
     contract_start = as_of64 - (30 + np.floor(rng.random(total) * span).astype(np.int64)).astype("timedelta64[D]")
     died = as_of64 - (1 + rng.integers(0, 730, size=total)).astype("timedelta64[D]")
-    death_date = np.maximum(died, pop.birth)
-    lists = {
-        "cremation": dead,
-        "students": student,
-        "employment": employed,
-        "pension_employee": pension_employee,
-        "pension_resident": pension_resident,
-        "medical_employee": medical_employee,
-        "medical_resident": medical_resident,
-        "injury": injury,
-        "maternity": maternity,
-        "unemployment": unemployment,
-        "graduates": graduates,
-        "dibao": dibao,
-        "disabled": disabled,
-        "special_care": special_care,
-        "elderly_five": elderly_five,
-    }
+    return employer, contract_start, np.maximum(died, pop.birth)
+
+
+def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rng: np.random.Generator) -> _Latent:
+    """Which lists each person is on, from latent attributes drawn in a fixed sequence (the seed's county depends
+    on it). Protects one example of each planted anomaly in `pop.protected`."""
+    registered = np.arange(pop.total) < pop.n_register
+    free = registered & ~pop.protected
+    protected = pop.protected.copy()
+    dead = _deaths(pop, free, rng)
+    student = _students(pop.age, free, rng)
+    lists = {"cremation": dead, "students": student, "employment": _employed(pop, registered, student, rng)}
+    lists |= _employee_schemes(pop, registered, lists["employment"], rng)
+    lists |= _resident_schemes(pop, registered, lists, rng)
+    _plant_duplicate_enrolment(lists, free & ~dead, protected, rng)
+    lists |= _other_lists(pop, registered, lists, rng)
+    _remove_the_deceased(lists, protected, rng)
+    _list_outsiders(lists, pop.outsider_kind, protected, rng)
+    pop.protected = protected
+    has_employer = lists["employment"] | lists["pension_employee"] | lists["medical_employee"]
+    employer, contract_start, death_date = _employers_and_dates(pop, has_employer, employers, as_of, rng)
     return _Latent(
-        lists=lists,
+        lists={key: lists[key] for key in _LIST_ORDER},
         employer=employer,
         contract_start=contract_start,
         death_date=death_date,
-        disability=rng.integers(0, len(_DISABILITIES), size=total),
-        college=rng.integers(0, len(_COLLEGES), size=total),
-        high_school=rng.integers(0, high_schools, size=total),
+        disability=rng.integers(0, len(_DISABILITIES), size=pop.total),
+        college=rng.integers(0, len(_COLLEGES), size=pop.total),
+        high_school=rng.integers(0, high_schools, size=pop.total),
     )
 
 
