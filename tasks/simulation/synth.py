@@ -1260,6 +1260,142 @@ def _other_required(source: Source) -> str | None:
     return others[0] if others else None
 
 
+def _checked_arguments(campaign: Campaign, formats: str) -> tuple[Comparison, str]:
+    """The comparison rules and the register's source key, or ValueError for what the generator cannot do."""
+    if formats not in ("mixed", "csv"):
+        raise ValueError('formats must be "mixed" or "csv"')
+    comparison = campaign.comparison
+    if comparison is None:
+        raise ValueError("the campaign has no [comparison] section")
+    return comparison, _register_key(campaign, comparison)
+
+
+@dataclass
+class _County:
+    """Everything drawn before the files are written."""
+
+    places: _Places
+    pop: _Population
+    latent: _Latent
+    employers: Any  # pa.StringArray of employer names, indexed by `latent.employer`
+    as_of: date
+
+
+@dataclass
+class _Layout:
+    """The files of every source and the rows that go into them."""
+
+    keys: list[str]
+    sources: list[Source]
+    register_index: int
+    specs: list[_FileSpec]
+    file_owner: list[int]  # per file: the index of its source
+    rows: _Rows
+
+
+@dataclass
+class _Books:
+    """What was written, per source key (the summary's bookkeeping)."""
+
+    files: dict[str, list[str]]
+    rows_written: dict[str, int]
+    rejects: dict[str, int]
+    duplicates: dict[str, int]
+
+
+def _lay_out(
+    campaign: Campaign,
+    register_key: str,
+    county: _County,
+    mixed: bool,
+    rng: np.random.Generator,
+    prng: random.Random,
+) -> _Layout:
+    """Each source's members, its files, and which file each of its rows goes into."""
+    keys = list(campaign.sources)
+    sources = [campaign.sources[k] for k in keys]
+    register_index = keys.index(register_key)
+    specs: list[_FileSpec] = []
+    file_owner: list[int] = []
+    pid_parts: list[Ints] = []
+    file_parts: list[Ints] = []
+    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
+        pids = _members(key, source, register_key, county.pop, county.latent, rng)
+        is_register = s == register_index
+        plan, file_of_row = _plan_files(key, source, is_register, pids, county.pop, county.places, mixed, prng)
+        pid_parts.append(pids)
+        file_parts.append(file_of_row + len(specs))
+        specs.extend(plan)
+        file_owner.extend([s] * len(plan))
+    lengths = np.array([len(p) for p in pid_parts], dtype=np.int64)
+    total_rows = int(lengths.sum())
+    rows = _Rows(
+        source=np.repeat(np.arange(len(keys)), lengths),
+        pid=np.concatenate(pid_parts) if pid_parts else np.zeros(0, dtype=np.int64),
+        file=np.concatenate(file_parts) if file_parts else np.zeros(0, dtype=np.int64),
+        kind=np.zeros(total_rows, dtype=np.int8),
+        duplicate=np.zeros(total_rows, dtype=bool),
+        starts=np.r_[0, np.cumsum(lengths)],
+    )
+    return _Layout(keys, sources, register_index, specs, file_owner, rows)
+
+
+def _blank_rows(layout: _Layout, mess: bool, rng: np.random.Generator) -> Ints:
+    """How many blank rows each file gets: none without mess, else at least one somewhere."""
+    file_rows = np.bincount(layout.rows.file, minlength=len(layout.specs))
+    if not mess:
+        return np.zeros(len(layout.specs), dtype=np.int64)
+    blanks = rng.binomial(file_rows, MESS_RATES["blank_row"])
+    if layout.specs and blanks.sum() == 0:
+        blanks[int(np.argmax(file_rows))] = 1
+    return blanks
+
+
+def _clear_folder(folder: Path) -> None:
+    """Remove the files of an earlier run, so that a rerun with fewer files leaves none of the old ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.is_file() and old.suffix in (".xlsx", ".xls", ".csv"):
+            old.unlink()
+
+
+def _write_sources(
+    layout: _Layout,
+    county: _County,
+    blanks: Ints,
+    rejected: Bools,
+    out: Path,
+    report: Progress,
+    prng: random.Random,
+) -> _Books:
+    """Every source's files, into `out/<source key>/`, reporting each file's data rows."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = layout.rows
+    books = _Books({key: [] for key in layout.keys}, {}, {}, {})
+    for s, key in enumerate(layout.keys):
+        _clear_folder(out / key)
+        a, b = int(rows.starts[s]), int(rows.starts[s + 1])
+        books.rows_written[key] = (b - a) + int(rows.duplicate[a:b].sum())
+        books.rejects[key] = int(rejected[a:b].sum())
+        books.duplicates[key] = int(rows.duplicate[a:b].sum())
+        for rel, count in _write_source(s, layout, blanks, county, out, prng):
+            books.files[key].append(rel)
+            report(rel, count)
+    return books
+
+
+def _save_truth(truth: Any, counts: dict[str, Any], books: _Books, out: Path) -> tuple[Path, Path]:
+    """`ground_truth.parquet` and `ground_truth.json` (the counts with the bookkeeping of the files)."""
+    truth_path = out / "ground_truth.parquet"
+    pq.write_table(truth, truth_path)
+    counts["expected_rejects"] = books.rejects
+    counts["expected_duplicates"] = books.duplicates
+    counts["rows_written"] = books.rows_written
+    counts_path = out / "ground_truth.json"
+    counts_path.write_text(json.dumps(counts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return truth_path, counts_path
+
+
 def generate_county(
     campaign: Campaign,
     persons: int,
@@ -1277,118 +1413,61 @@ def generate_county(
     whose register row an importer accepts. `progress(stage, n)` is called after each stage and each file.
     Existing .xlsx/.xls/.csv files directly inside `out/<source key>/` are removed first.
     """
-    if formats not in ("mixed", "csv"):
-        raise ValueError('formats must be "mixed" or "csv"')
-    comparison = campaign.comparison
-    if comparison is None:
-        raise ValueError("the campaign has no [comparison] section")
-    register_key = _register_key(campaign, comparison)
+    comparison, register_key = _checked_arguments(campaign, formats)
     report: Progress = progress or (lambda stage, n: None)
-    mixed = formats == "mixed"
+    # One seeded sequence for the vectorised draws, one for the cell-by-cell choices: their order is the county.
     rng = np.random.default_rng(seed)
     prng = random.Random(int(rng.integers(0, 2**63)))
     places = _places(campaign)
-
     pop = _population(places, persons, as_of, rng)
     report("population", pop.total)
     employer_names = _employer_names(places.local, prng)
     latent = _latent(pop, len(employer_names), len(places.local.high_schools()), as_of, rng)
     report("lists", int(sum(int(m.sum()) for m in latent.lists.values())))
+    county = _County(places, pop, latent, _string_array(employer_names), as_of)
 
-    keys = list(campaign.sources)
-    sources = [campaign.sources[k] for k in keys]
-    register_index = keys.index(register_key)
-    specs: list[_FileSpec] = []
-    file_owner: list[int] = []
-    pid_parts: list[Ints] = []
-    file_parts: list[Ints] = []
-    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
-        pids = _members(key, source, register_key, pop, latent, rng)
-        plan, file_of_row = _plan_files(key, source, s == register_index, pids, pop, places, mixed, prng)
-        pid_parts.append(pids)
-        file_parts.append(file_of_row + len(specs))
-        specs.extend(plan)
-        file_owner.extend([s] * len(plan))
-    lengths = np.array([len(p) for p in pid_parts], dtype=np.int64)
-    total_rows = int(lengths.sum())
-    rows = _Rows(
-        source=np.repeat(np.arange(len(keys)), lengths),
-        pid=np.concatenate(pid_parts) if pid_parts else np.zeros(0, dtype=np.int64),
-        file=np.concatenate(file_parts) if file_parts else np.zeros(0, dtype=np.int64),
-        kind=np.zeros(total_rows, dtype=np.int8),
-        duplicate=np.zeros(total_rows, dtype=bool),
-        starts=np.r_[0, np.cumsum(lengths)],
-    )
-    _assign_mess(rows, sources, register_index, [spec.fmt for spec in specs], pop, mess, rng)
+    layout = _lay_out(campaign, register_key, county, formats == "mixed", rng, prng)
+    file_formats = [spec.fmt for spec in layout.specs]
+    _assign_mess(layout.rows, layout.sources, layout.register_index, file_formats, pop, mess, rng)
+    blanks = _blank_rows(layout, mess, rng)
+    rejected = np.isin(layout.rows.kind, _REJECTED_KINDS)
+    books = _write_sources(layout, county, blanks, rejected, out, report, prng)
 
-    # blank rows per file
-    file_rows = np.bincount(rows.file, minlength=len(specs))
-    blanks = rng.binomial(file_rows, MESS_RATES["blank_row"]) if mess else np.zeros(len(specs), dtype=np.int64)
-    if mess and specs and blanks.sum() == 0:
-        blanks[int(np.argmax(file_rows))] = 1
-
-    out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, list[str]] = {key: [] for key in keys}
-    rows_written: dict[str, int] = {}
-    rejects: dict[str, int] = {}
-    duplicates: dict[str, int] = {}
-    rejected = np.isin(rows.kind, _REJECTED_KINDS)
-    employers = _string_array(employer_names)
-    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
-        folder = out / key
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            if old.is_file() and old.suffix in (".xlsx", ".xls", ".csv"):
-                old.unlink()
-        a, b = int(rows.starts[s]), int(rows.starts[s + 1])
-        rows_written[key] = (b - a) + int(rows.duplicate[a:b].sum())
-        rejects[key] = int(rejected[a:b].sum())
-        duplicates[key] = int(rows.duplicate[a:b].sum())
-        written = _write_source(
-            s, source, rows, specs, file_owner, blanks, pop, latent, places, employers, out, as_of, prng
-        )
-        for rel, count in written:
-            files[key].append(rel)
-            report(rel, count)
-
-    truth, counts = _truth(comparison, keys, sources, register_index, rows, rejected, pop, places, as_of)
-    truth_path = out / "ground_truth.parquet"
-    pq.write_table(truth, truth_path)
-    counts["expected_rejects"] = rejects
-    counts["expected_duplicates"] = duplicates
-    counts["rows_written"] = rows_written
-    counts_path = out / "ground_truth.json"
-    counts_path.write_text(json.dumps(counts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    truth, counts = _truth(comparison, layout, rejected, pop, places, as_of)
+    truth_path, counts_path = _save_truth(truth, counts, books, out)
     report("truth", truth.num_rows)
     return SynthSummary(
         persons=truth.num_rows,
-        files=files,
-        rows_written=rows_written,
-        expected_rejects=rejects,
-        expected_duplicates=duplicates,
+        files=books.files,
+        rows_written=books.rows_written,
+        expected_rejects=books.rejects,
+        expected_duplicates=books.duplicates,
         truth_path=truth_path,
         counts_path=counts_path,
     )
 
 
 def _write_source(
-    s: int,
-    source: Source,
-    rows: _Rows,
-    specs: list[_FileSpec],
-    file_owner: list[int],
-    blanks: Ints,
-    pop: _Population,
-    latent: _Latent,
-    places: _Places,
-    employers: Any,
-    out: Path,
-    as_of: date,
-    rng: random.Random,
+    s: int, layout: _Layout, blanks: Ints, county: _County, out: Path, rng: random.Random
 ) -> list[tuple[str, int]]:
+    """The files of source number `s`, each with its data-row count."""
+    rows = layout.rows
     a, b = int(rows.starts[s]), int(rows.starts[s + 1])
-    pids, kinds, doubled, file_of_row = rows.pid[a:b], rows.kind[a:b], rows.duplicate[a:b], rows.file[a:b]
-    # source-level columns with the messy cells put in
+    pids, kinds, file_of_row = rows.pid[a:b], rows.kind[a:b], rows.file[a:b]
+    values = _source_values(layout.sources[s], pids, kinds, county, rng)
+    written: list[tuple[str, int]] = []
+    for f in [i for i, owner in enumerate(layout.file_owner) if owner == s]:
+        position = np.flatnonzero(file_of_row == f)
+        file_rows = _file_rows(position, rows.duplicate[a:b], int(blanks[f]), rng)
+        written.append(_write_file(layout.specs[f], values, kinds, file_rows, out, county.as_of, rng))
+    return written
+
+
+def _source_values(
+    source: Source, pids: Ints, kinds: npt.NDArray[np.int8], county: _County, rng: random.Random
+) -> dict[str, Any]:
+    """The source's columns, one cell per row of `pids`, with the messy and contradicting cells put in."""
+    pop = county.pop
     values: dict[str, Any] = {}
     for field in source.columns:
         if field == "id_number":
@@ -1396,20 +1475,11 @@ def _write_source(
         elif field == "name":
             values[field] = _take(pop.name, pids)
         else:
-            values[field] = _field_values(field, source, pids, pop, latent, places, employers)
+            values[field] = _field_values(field, source, pids, pop, county.latent, county.places, county.employers)
     if "id_number" in values:
-        at = np.flatnonzero(np.isin(kinds, (*_ID_TEXT_KINDS, _EMPTY_ID)))
-        originals = _take(pop.id18, pids[at]).to_pylist()
-        texts = [
-            None if kinds[i] == _EMPTY_ID else _messy_id(int(kinds[i]), t, rng)
-            for i, t in zip(at, originals, strict=True)
-        ]
-        values["id_number"] = _replace(values["id_number"], at, texts, pa.string())
+        values["id_number"] = _messy_ids(values["id_number"], pids, kinds, pop, rng)
     if "name" in values:
-        at = np.flatnonzero(np.isin(kinds, (_NAME_VARIANT, _EMPTY_NAME)))
-        originals = _take(pop.name, pids[at]).to_pylist()
-        texts = [None if kinds[i] == _EMPTY_NAME else _variant_name(t, rng) for i, t in zip(at, originals, strict=True)]
-        values["name"] = _replace(values["name"], at, texts, pa.string())
+        values["name"] = _messy_names(values["name"], pids, kinds, pop, rng)
     other = _other_required(source)
     if other is not None and other in values:
         at = np.flatnonzero(kinds == _EMPTY_OTHER)
@@ -1418,51 +1488,99 @@ def _write_source(
         at = np.flatnonzero(kinds == _SEX_CONTRA)
         values["sex"] = _replace(values["sex"], at, ["女" if pop.male[p] else "男" for p in pids[at]], pa.string())
     if "birth_date" in values:
-        at = np.flatnonzero(kinds == _BIRTH_CONTRA)
-        shifted: list[date] = []
-        for p in pids[at]:
-            born = pop.birth[p].astype(object)
-            shift = timedelta(days=rng.choice([365, 366, 1, 2, 10, 31, 3650]))
-            shifted.append(born - shift if born + shift > as_of else born + shift)
-        values["birth_date"] = _replace(values["birth_date"], at, shifted, pa.date32())
+        values["birth_date"] = _contradicting_births(values["birth_date"], pids, kinds, county, rng)
+    return values
 
-    written: list[tuple[str, int]] = []
-    for f in [i for i, owner in enumerate(file_owner) if owner == s]:
-        spec = specs[f]
-        position = np.flatnonzero(file_of_row == f)
-        serial = np.arange(1, len(position) + 1, dtype=np.int64)
-        doubled_at = np.flatnonzero(doubled[position])
-        # half of the duplicates right after their original (a double paste), half anywhere in the file
-        near = doubled_at + 0.5
-        anywhere = np.array([rng.random() * len(position) for _ in doubled_at])
-        dup_keys = np.where(np.array([rng.random() < 0.5 for _ in doubled_at], dtype=bool), near, anywhere)
-        blank_keys = np.array([rng.random() * len(position) for _ in range(int(blanks[f]))])
-        order_keys = np.r_[np.arange(len(position), dtype=np.float64), dup_keys, blank_keys]
-        index = np.r_[position, position[doubled_at], np.full(len(blank_keys), -1)].astype(np.int64)
-        serials = np.r_[serial, serial[doubled_at], np.zeros(len(blank_keys), dtype=np.int64)]
-        order = np.argsort(order_keys, kind="stable")
-        index, serials = index[order], serials[order]
-        present = index >= 0
-        headers = [spec.headers[field] for field in spec.fields]
-        columns = [_take(values[field], index, present) for field in spec.fields]
-        date_columns = {i for i, field in enumerate(spec.fields) if field in _DATE_FIELDS}
-        id_column = spec.fields.index("id_number") if "id_number" in spec.fields else 0
-        if spec.serial:
-            headers.insert(0, "序号")
-            columns.insert(0, pa.array(serials, mask=~present))
-            date_columns = {i + 1 for i in date_columns}
-            id_column += 1
-        notes = _notes(spec, int(present.sum()), as_of, rng)
-        path = out / spec.rel
+
+def _messy_ids(column: Any, pids: Ints, kinds: npt.NDArray[np.int8], pop: _Population, rng: random.Random) -> Any:
+    """The ID column with the dirty, invalid and empty cells of the rows whose kind asks for them."""
+    at = np.flatnonzero(np.isin(kinds, (*_ID_TEXT_KINDS, _EMPTY_ID)))
+    originals = _take(pop.id18, pids[at]).to_pylist()
+    texts = [
+        None if kinds[i] == _EMPTY_ID else _messy_id(int(kinds[i]), t, rng) for i, t in zip(at, originals, strict=True)
+    ]
+    return _replace(column, at, texts, pa.string())
+
+
+def _messy_names(column: Any, pids: Ints, kinds: npt.NDArray[np.int8], pop: _Population, rng: random.Random) -> Any:
+    """The name column with the name variants and the empty names."""
+    at = np.flatnonzero(np.isin(kinds, (_NAME_VARIANT, _EMPTY_NAME)))
+    originals = _take(pop.name, pids[at]).to_pylist()
+    texts = [None if kinds[i] == _EMPTY_NAME else _variant_name(t, rng) for i, t in zip(at, originals, strict=True)]
+    return _replace(column, at, texts, pa.string())
+
+
+def _contradicting_births(
+    column: Any, pids: Ints, kinds: npt.NDArray[np.int8], county: _County, rng: random.Random
+) -> Any:
+    """The birth-date column with dates that contradict the ID, shifted backwards when forwards would pass as_of."""
+    at = np.flatnonzero(kinds == _BIRTH_CONTRA)
+    shifted: list[date] = []
+    for p in pids[at]:
+        born = county.pop.birth[p].astype(object)
+        shift = timedelta(days=rng.choice([365, 366, 1, 2, 10, 31, 3650]))
+        shifted.append(born - shift if born + shift > county.as_of else born + shift)
+    return _replace(column, at, shifted, pa.date32())
+
+
+@dataclass
+class _FileRows:
+    """A file's rows in file order: the source row each one shows (-1 for a blank row) and its 序号."""
+
+    index: Ints
+    serials: Ints
+
+    @property
+    def present(self) -> Bools:
+        return np.asarray(self.index >= 0, dtype=bool)
+
+
+def _file_rows(position: Ints, doubled: Bools, blanks: int, rng: random.Random) -> _FileRows:
+    """The order of a file's rows: its source rows at `position`, their duplicates (half of them right after the
+    original, a double paste; half anywhere) and `blanks` blank rows anywhere."""
+    serial = np.arange(1, len(position) + 1, dtype=np.int64)
+    doubled_at = np.flatnonzero(doubled[position])
+    near = doubled_at + 0.5
+    anywhere = np.array([rng.random() * len(position) for _ in doubled_at])
+    dup_keys = np.where(np.array([rng.random() < 0.5 for _ in doubled_at], dtype=bool), near, anywhere)
+    blank_keys = np.array([rng.random() * len(position) for _ in range(blanks)])
+    order_keys = np.r_[np.arange(len(position), dtype=np.float64), dup_keys, blank_keys]
+    index = np.r_[position, position[doubled_at], np.full(len(blank_keys), -1)].astype(np.int64)
+    serials = np.r_[serial, serial[doubled_at], np.zeros(len(blank_keys), dtype=np.int64)]
+    order = np.argsort(order_keys, kind="stable")
+    return _FileRows(index[order], serials[order])
+
+
+def _write_file(
+    spec: _FileSpec,
+    values: dict[str, Any],
+    kinds: npt.NDArray[np.int8],
+    file_rows: _FileRows,
+    out: Path,
+    as_of: date,
+    rng: random.Random,
+) -> tuple[str, int]:
+    """One file in its format, with its optional 序号 column and notes; its path and data-row count."""
+    index, present = file_rows.index, file_rows.present
+    headers = [spec.headers[field] for field in spec.fields]
+    columns = [_take(values[field], index, present) for field in spec.fields]
+    date_columns = {i for i, field in enumerate(spec.fields) if field in _DATE_FIELDS}
+    id_column = spec.fields.index("id_number") if "id_number" in spec.fields else 0
+    if spec.serial:
+        headers.insert(0, "序号")
+        columns.insert(0, pa.array(file_rows.serials, mask=~present))
+        date_columns = {i + 1 for i in date_columns}
+        id_column += 1
+    notes = _notes(spec, int(present.sum()), as_of, rng)
+    path = out / spec.rel
+    if spec.fmt == "csv":
+        _write_csv(path, spec, headers, columns, date_columns, notes)
+    elif spec.fmt == "xls":
+        _write_xls(path, spec, headers, columns, date_columns, notes, rng)
+    else:
         numeric_id = present & (kinds[np.maximum(index, 0)] == _EXCEL_NUMBER)
-        if spec.fmt == "csv":
-            _write_csv(path, spec, headers, columns, date_columns, notes)
-        elif spec.fmt == "xls":
-            _write_xls(path, spec, headers, columns, date_columns, notes, rng)
-        else:
-            _write_xlsx(path, spec, headers, columns, date_columns, numeric_id, id_column, notes, rng)
-        written.append((spec.rel, int(present.sum())))
-    return written
+        _write_xlsx(path, spec, headers, columns, date_columns, numeric_id, id_column, notes, rng)
+    return spec.rel, int(present.sum())
 
 
 def _replace(array: Any, at: Ints, values: list[Any], kind: Any) -> Any:
@@ -1494,37 +1612,36 @@ def _any(on: dict[str, Bools], keys: Sequence[str], size: int) -> Bools:
     return result
 
 
-def _truth(
-    comparison: Comparison,
-    keys: list[str],
-    sources: list[Source],
-    register_index: int,
-    rows: _Rows,
-    rejected: Bools,
-    pop: _Population,
-    places: _Places,
-    as_of: date,
-) -> tuple[Any, dict[str, Any]]:
-    on_all = _membership(keys, rows, rejected, pop.total)
-    valid = on_all[keys[register_index]]
-    elsewhere_keys = [key for s, key in enumerate(keys) if s != register_index]
-    persons = np.flatnonzero(valid)
-    persons = persons[np.asarray(pc.sort_indices(_take(pop.id18, persons)))]  # the truth is ordered by ID
-    on = {key: member[persons] for key, member in on_all.items()}
-    n = len(persons)
-    age = pop.age[persons]
-    male = pop.male[persons]
-    dead = _any(on, [comparison.deaths], n)
-    living = ~dead
-    student = _any(on, [k for k, s in zip(keys, sources, strict=True) if s.role == "students"], n)
-    employed = _any(on, [comparison.employment], n)
+@dataclass
+class _Verdicts:
+    """Per person of the truth (in ID order): what a correct comparison finds."""
 
-    status_codes: dict[str, npt.NDArray[np.int8]] = {}
+    persons: Ints  # person indices into the population
+    age: Ints
+    male: Bools
+    dead: Bools
+    student: Bools
+    employed: Bools
+    statuses: dict[str, npt.NDArray[np.int8]]  # per insurance: index into _STATUSES
+    category: npt.NDArray[np.int8]  # index into _CATEGORIES
+    employment_status: npt.NDArray[np.int8]  # index into _EMPLOYMENT
+    duplicate: Bools
+    deceased_enrolled: Bools
+    inconsistent: Bools
+    subsidised: Bools
+
+
+def _insurance_statuses(
+    comparison: Comparison, on: dict[str, Bools], living: Bools, age: Ints
+) -> tuple[dict[str, npt.NDArray[np.int8]], npt.NDArray[np.int8]]:
+    """Each insurance's status (not applicable, insured, missing) and the category they add up to."""
+    n = len(age)
+    statuses: dict[str, npt.NDArray[np.int8]] = {}
     applicable_count = np.zeros(n, dtype=np.int64)
     insured_count = np.zeros(n, dtype=np.int64)
     for insurance in INSURANCES:
         rule = comparison.insurances.get(insurance)
-        code = np.zeros(n, dtype=np.int8)  # index into _STATUSES
+        code = np.zeros(n, dtype=np.int8)
         if rule is not None:
             applies = living & (age >= rule.min_age)
             if rule.requires:
@@ -1536,14 +1653,19 @@ def _truth(
             code[applies & ~insured] = 2
             applicable_count += applies
             insured_count += applies & insured
-        status_codes[insurance] = code
-    category = np.select(  # index into _CATEGORIES
-        [dead, insured_count == applicable_count, insured_count == 0], [3, 0, 2], 1
-    ).astype(np.int8)
+        statuses[insurance] = code
+    category = np.select([~living, insured_count == applicable_count, insured_count == 0], [3, 0, 2], 1)
+    return statuses, category.astype(np.int8)
+
+
+def _employment_statuses(
+    comparison: Comparison, on: dict[str, Bools], living: Bools, employed: Bools, student: Bools, age: Ints, male: Bools
+) -> npt.NDArray[np.int8]:
+    """Employed with or without a pension listed, or of working age without work (not a student)."""
     pension_rule = comparison.insurances.get("pension")
-    pension_listed = _any(on, pension_rule.covered_by if pension_rule else [], n)
+    pension_listed = _any(on, pension_rule.covered_by if pension_rule else [], len(age))
     upper = np.where(male, comparison.working_age_max_male, comparison.working_age_max_female)
-    employment_status = np.select(  # index into _EMPLOYMENT
+    employment_status = np.select(
         [
             living & employed & pension_listed,
             living & employed & ~pension_listed,
@@ -1551,71 +1673,126 @@ def _truth(
         ],
         [1, 2, 3],
         0,
-    ).astype(np.int8)
+    )
+    return employment_status.astype(np.int8)
+
+
+def _inconsistent_identity(rows: _Rows, rejected: Bools, total: int) -> Bools:
+    """Per person of the population: an accepted row naming their ID differently, or a register row whose sex or
+    birth date contradicts it."""
+    inconsistent = np.zeros(total, dtype=bool)
+    odd = np.isin(rows.kind, (_NAME_VARIANT, _SEX_CONTRA, _BIRTH_CONTRA)) & ~rejected
+    inconsistent[rows.pid[odd]] = True
+    return inconsistent
+
+
+def _verdicts(
+    comparison: Comparison, layout: _Layout, rejected: Bools, on_all: dict[str, Bools], pop: _Population
+) -> _Verdicts:
+    """The comparison's findings for every person of the valid register."""
+    keys, sources = layout.keys, layout.sources
+    persons = np.flatnonzero(on_all[keys[layout.register_index]])
+    persons = persons[np.asarray(pc.sort_indices(_take(pop.id18, persons)))]  # the truth is ordered by ID
+    on = {key: member[persons] for key, member in on_all.items()}
+    n = len(persons)
+    age, male = pop.age[persons], pop.male[persons]
+    dead = _any(on, [comparison.deaths], n)
+    living = ~dead
+    student = _any(on, [k for k, s in zip(keys, sources, strict=True) if s.role == "students"], n)
+    employed = _any(on, [comparison.employment], n)
+    statuses, category = _insurance_statuses(comparison, on, living, age)
     duplicate = np.zeros(n, dtype=bool)
     for first, second in comparison.duplicate_pairs:
         duplicate |= _any(on, [first], n) & _any(on, [second], n)
     enrolment_keys = [k for k, s in zip(keys, sources, strict=True) if s.role == "enrolment"]
-    deceased_enrolled = dead & _any(on, enrolment_keys, n)
-    # identity: an accepted row naming this ID differently, or a register row whose sex/birth contradicts it
-    inconsistent_all = np.zeros(pop.total, dtype=bool)
-    odd = np.isin(rows.kind, (_NAME_VARIANT, _SEX_CONTRA, _BIRTH_CONTRA)) & ~rejected
-    inconsistent_all[rows.pid[odd]] = True
-    inconsistent = inconsistent_all[persons]
-    subsidised = _any(on, comparison.subsidised, n)
+    return _Verdicts(
+        persons=persons,
+        age=age,
+        male=male,
+        dead=dead,
+        student=student,
+        employed=employed,
+        statuses=statuses,
+        category=category,
+        employment_status=_employment_statuses(comparison, on, living, employed, student, age, male),
+        duplicate=duplicate,
+        deceased_enrolled=dead & _any(on, enrolment_keys, n),
+        inconsistent=_inconsistent_identity(layout.rows, rejected, pop.total)[persons],
+        subsidised=_any(on, comparison.subsidised, n),
+    )
 
-    township = pop.township[persons]
-    table = pa.table(
+
+def _truth_table(v: _Verdicts, pop: _Population, places: _Places) -> Any:
+    persons = v.persons
+    return pa.table(
         {
             "id_number": _take(pop.id18, persons),
-            "township_code": _take(_string_array(places.township_codes), township),
+            "township_code": _take(_string_array(places.township_codes), pop.township[persons]),
             "village_code": _take(_string_array(places.village_codes), pop.village[persons]),
             "household": _take(pop.household, persons),
             "name": _take(pop.name, persons),
-            "sex": _take(_string_array(["女", "男"]), male.astype(np.int64)),
+            "sex": _take(_string_array(["女", "男"]), v.male.astype(np.int64)),
             "birth_date": pa.array(pop.birth[persons]),
-            "deceased": pa.array(dead),
-            "age": pa.array(age.astype(np.int32)),
-            "student": pa.array(student),
-            "employed": pa.array(employed),
-            **{i: _take(_string_array(_STATUSES), status_codes[i]) for i in INSURANCES},
-            "category": _take(_string_array(_CATEGORIES), category),
-            "duplicate_enrolment": pa.array(duplicate),
-            "deceased_enrolled": pa.array(deceased_enrolled),
-            "inconsistent_identity": pa.array(inconsistent),
-            "employment_status": _take(_string_array(_EMPLOYMENT), employment_status),
-            "subsidised": pa.array(subsidised),
+            "deceased": pa.array(v.dead),
+            "age": pa.array(v.age.astype(np.int32)),
+            "student": pa.array(v.student),
+            "employed": pa.array(v.employed),
+            **{i: _take(_string_array(_STATUSES), v.statuses[i]) for i in INSURANCES},
+            "category": _take(_string_array(_CATEGORIES), v.category),
+            "duplicate_enrolment": pa.array(v.duplicate),
+            "deceased_enrolled": pa.array(v.deceased_enrolled),
+            "inconsistent_identity": pa.array(v.inconsistent),
+            "employment_status": _take(_string_array(_EMPLOYMENT), v.employment_status),
+            "subsidised": pa.array(v.subsidised),
         }
     )
+
+
+def _by_township(v: _Verdicts, pop: _Population, places: _Places) -> list[dict[str, Any]]:
+    """Persons, uninsured and partially insured per township, in the campaign's order."""
+    township = pop.township[v.persons]
     n_townships = len(places.township_codes)
-    by_category = np.bincount(category, minlength=4)
-    by_employment = np.bincount(employment_status, minlength=4)
-    counts: dict[str, Any] = {
+    return [
+        {"code": code, "persons": int(persons_here), "uninsured": int(uninsured_here), "partial": int(partial_here)}
+        for code, persons_here, uninsured_here, partial_here in zip(
+            places.township_codes,
+            np.bincount(township, minlength=n_townships),
+            np.bincount(township, weights=v.category == 2, minlength=n_townships),
+            np.bincount(township, weights=v.category == 1, minlength=n_townships),
+            strict=True,
+        )
+    ]
+
+
+def _truth_counts(
+    v: _Verdicts, outside_register: int, pop: _Population, places: _Places, as_of: date
+) -> dict[str, Any]:
+    """The counts of `ground_truth.json` (without the files' bookkeeping, added when it is saved)."""
+    by_category = np.bincount(v.category, minlength=4)
+    by_employment = np.bincount(v.employment_status, minlength=4)
+    return {
         "as_of": as_of.isoformat(),
-        "persons": n,
+        "persons": len(v.persons),
         "categories": {c: int(by_category[i]) for i, c in enumerate(_CATEGORIES)},
-        "missing_by_insurance": {i: int((status_codes[i] == 2).sum()) for i in INSURANCES},
+        "missing_by_insurance": {i: int((v.statuses[i] == 2).sum()) for i in INSURANCES},
         "anomalies": {
-            "duplicate_enrolment": int(duplicate.sum()),
-            "deceased_enrolled": int(deceased_enrolled.sum()),
-            "inconsistent_identity": int(inconsistent.sum()),
-            "outside_register": int((_any(on_all, elsewhere_keys, pop.total) & ~valid).sum()),
+            "duplicate_enrolment": int(v.duplicate.sum()),
+            "deceased_enrolled": int(v.deceased_enrolled.sum()),
+            "inconsistent_identity": int(v.inconsistent.sum()),
+            "outside_register": outside_register,
         },
         "employment": {e: int(by_employment[i]) for i, e in enumerate(_EMPLOYMENT) if e},
-        "by_township": [
-            {
-                "code": code,
-                "persons": int(persons_here),
-                "uninsured": int(uninsured_here),
-                "partial": int(partial_here),
-            }
-            for code, persons_here, uninsured_here, partial_here in zip(
-                places.township_codes,
-                np.bincount(township, minlength=n_townships),
-                np.bincount(township, weights=category == 2, minlength=n_townships),
-                np.bincount(township, weights=category == 1, minlength=n_townships),
-                strict=True,
-            )
-        ],
+        "by_township": _by_township(v, pop, places),
     }
-    return table, counts
+
+
+def _truth(
+    comparison: Comparison, layout: _Layout, rejected: Bools, pop: _Population, places: _Places, as_of: date
+) -> tuple[Any, dict[str, Any]]:
+    """The truth table and its counts, from the rows an importer accepts."""
+    on_all = _membership(layout.keys, layout.rows, rejected, pop.total)
+    valid = on_all[layout.keys[layout.register_index]]
+    elsewhere_keys = [key for s, key in enumerate(layout.keys) if s != layout.register_index]
+    outside_register = int((_any(on_all, elsewhere_keys, pop.total) & ~valid).sum())
+    verdicts = _verdicts(comparison, layout, rejected, on_all, pop)
+    return _truth_table(verdicts, pop, places), _truth_counts(verdicts, outside_register, pop, places, as_of)
