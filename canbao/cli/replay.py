@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
@@ -20,13 +22,32 @@ def replay(
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
         fail("--end 早于 --start")
-    from flows.replay import replay_campaign, summary_path
-    from tasks.simulation.owners import PROFILE_NAMES
+    from flows.replay import replay_campaign
 
     summary = run_flow(replay_campaign, start=first, end=last, seed=seed, persons=persons)
     if as_json:
         emit_json(summary)
         return
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    """The replay's outcome as tables and lines: townships, data, survey, scores, analysis, messages."""
+    out.print(_townships_table(summary))
+    if summary["data"].get("compared_on"):
+        out.print(_data_line(summary["data"]), highlight=False)
+    survey = summary.get("survey")
+    if survey:
+        out.print(_survey_table(survey))
+    scores = summary.get("scores")
+    if scores:
+        out.print(_scores_table(scores))
+    for line in _analysis_lines(summary):
+        out.print(line, highlight=False)
+    out.print(_closing_line(summary), highlight=False)
+
+
+def _townships_table(summary: dict[str, Any]) -> Table:
     table = Table(
         "名次",
         "乡镇",
@@ -49,56 +70,69 @@ def replay(
             str(t["reminders_received"]),
             f"{t['score']:.1f}",
         )
-    out.print(table)
-    data = summary["data"]
-    if data.get("compared_on"):
-        out.print(
-            f"模拟县 {data['persons']} 人，{data['compared_on']} 完成数据比对："
-            f"未参保 {data['categories']['uninsured']} 人，未参全 {data['categories']['partial']} 人；"
-            f"入户调查名单 {data['to_visit']} 人：{data['worklists']}",
-            highlight=False,
+    return table
+
+
+def _data_line(data: dict[str, Any]) -> str:
+    return (
+        f"模拟县 {data['persons']} 人，{data['compared_on']} 完成数据比对："
+        f"未参保 {data['categories']['uninsured']} 人，未参全 {data['categories']['partial']} 人；"
+        f"入户调查名单 {data['to_visit']} 人：{data['worklists']}"
+    )
+
+
+def _survey_table(survey: dict[str, Any]) -> Table:
+    from tasks.simulation.owners import PROFILE_NAMES
+
+    table = Table("乡镇", "模拟类型", "登记方式", "应访", "截止时完成率", "期末完成率", "进度提醒", "结果",
+                  title=f"入户调查（截止 {survey['deadline']}）")  # fmt: skip
+    for t in survey["townships"]:
+        verdict = "未按期完成" if t["missed_deadline"] else ("提醒后赶上" if t["recovered"] else "按期完成")
+        table.add_row(
+            t["name"],
+            PROFILE_NAMES.get(t["profile"] or "", ""),
+            "网页" if t["channel"] == "web" else "纸质名单",
+            str(t["to_visit"]),
+            f"{t['rate_at_deadline']:.0%}",
+            f"{t['rate_at_end']:.0%}",
+            str(t["survey_reminders"]),
+            verdict,
         )
-    survey = summary.get("survey")
-    if survey:
-        table = Table("乡镇", "模拟类型", "登记方式", "应访", "截止时完成率", "期末完成率", "进度提醒", "结果",
-                      title=f"入户调查（截止 {survey['deadline']}）")  # fmt: skip
-        for t in survey["townships"]:
-            verdict = "未按期完成" if t["missed_deadline"] else ("提醒后赶上" if t["recovered"] else "按期完成")
-            table.add_row(
-                t["name"],
-                PROFILE_NAMES.get(t["profile"] or "", ""),
-                "网页" if t["channel"] == "web" else "纸质名单",
-                str(t["to_visit"]),
-                f"{t['rate_at_deadline']:.0%}",
-                f"{t['rate_at_end']:.0%}",
-                str(t["survey_reminders"]),
-                verdict,
-            )
-        out.print(table)
-    scores = summary.get("scores")
-    if scores:
-        kind = "最终" if scores["final"] else "暂定"
-        table = Table("名次", "乡镇", "截止时完成率", "得分", "经费补助（元）", "通报批评",
-                      title=f"乡镇绩效评分（{kind}，{scores['as_of']}）")  # fmt: skip
-        for t in scores["townships"]:
-            table.add_row(str(t["rank"]), t["name"], f"{t['rate']:.0%}", f"{t['score']:.2f}", f"{t['subsidy']:,.0f}",
-                          "；".join(t["reasons"]))  # fmt: skip
-        out.print(table)
+    return table
+
+
+def _scores_table(scores: dict[str, Any]) -> Table:
+    kind = "最终" if scores["final"] else "暂定"
+    table = Table("名次", "乡镇", "截止时完成率", "得分", "经费补助（元）", "通报批评",
+                  title=f"乡镇绩效评分（{kind}，{scores['as_of']}）")  # fmt: skip
+    for t in scores["townships"]:
+        table.add_row(str(t["rank"]), t["name"], f"{t['rate']:.0%}", f"{t['score']:.2f}", f"{t['subsidy']:,.0f}",
+                      "；".join(t["reasons"]))  # fmt: skip
+    return table
+
+
+def _analysis_lines(summary: dict[str, Any]) -> list[str]:
+    """The data exchange, the supervisors' report and the closing report, those the replay got to."""
     analysis = summary.get("analysis", {})
+    lines = []
     if "exchange" in analysis:
         changes = analysis["exchange"]["changes"]
-        out.print(
+        lines.append(
             f"{analysis['exchange']['on']} 数据交换：新增死亡 {changes['deaths']} 人，"
             f"新增参保 {changes['enrolments']} 人次，新增应保未保 {changes['new_gaps']} 人次；"
-            f"报告：{analysis['exchange']['report']}",
-            highlight=False,
+            f"报告：{analysis['exchange']['report']}"
         )
     if "report" in summary:
-        out.print(f"督查报告：{summary['report']['html']}（及 .xlsx）", highlight=False)
+        lines.append(f"督查报告：{summary['report']['html']}（及 .xlsx）")
     if "closing" in analysis:
-        out.print(f"工作总结：{analysis['closing']['files'][0]}", highlight=False)
-    out.print(
+        lines.append(f"工作总结：{analysis['closing']['files'][0]}")
+    return lines
+
+
+def _closing_line(summary: dict[str, Any]) -> str:
+    from flows.replay import summary_path
+
+    return (
         f"共发送消息 {summary['messages_sent']} 条，排名通报 {summary['ranking_notices']} 期。"
-        f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}",
-        highlight=False,
+        f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}"
     )

@@ -113,32 +113,9 @@ def person_context(
 ) -> dict[str, Any]:
     """The person's page: who they are, their insurance statuses and visits, and the visit form as `form` has it."""
     campaign = worker.campaign
-    survey = campaign.survey
     outcomes = outcome_names(worker)
     if CORRECTED not in outcomes:
         outcomes[CORRECTED] = "信息更正"
-    insurance_names = dict(INSURANCE_NAMES)
-    if campaign.comparison is not None:
-        insurance_names.update({k: v.name for k, v in campaign.comparison.insurances.items()})
-    current = {
-        "name": mask_text(person.name),
-        "sex": person.sex,
-        "birth_date": f"{person.age}岁" if person.age is not None else "",  # the birth date is the ID's hidden part
-        "household_type": person.household_type,
-        "address": mask_text(person.address),
-        "phone": mask_phone(person.phone) if person.phone else "",
-        "employer": mask_text(person.employer),
-    }
-    fields = [
-        {
-            "name": name,
-            "label": item.label,
-            "current": current.get(name, ""),
-            "value": form.corrections.get(name, ""),
-            "kind": {"sex": "sex", "birth_date": "date", "phone": "tel"}.get(name, "text"),
-        }
-        for name, item in survey.corrections.items()
-    ]
     return {
         "base": base,
         "village": village_name(worker),
@@ -148,25 +125,58 @@ def person_context(
         "household_type": person.household_type,
         "address": mask_text(person.address),
         "employer": mask_text(person.employer),
-        "statuses": [
-            (insurance_names.get(k, k), STATUS_NAMES.get(v, v), v)
-            for k, v in person.statuses.items()
-            if v != "not_applicable"
-        ],
-        "visits": [
-            {
-                "outcome": outcomes.get(v["outcome"], v["outcome"]),
-                "visited_on": v["visited_on"].isoformat(),
-                "visitor": mask_text(v["visitor"]),
-                "channel": "网页" if v["channel"] == CHANNEL else "名单",
-            }
-            for v in visits
-        ],
+        "statuses": status_rows(worker, person),
+        "visits": [visit_row(v, outcomes) for v in visits],
         "outcomes": list(outcomes.items()),
-        "fields": fields,
+        "fields": correction_fields(worker, person, form),
         "sexes": SEXES,
         "form": form,
         "reasons": reasons,
         "today": today.isoformat(),
         "start": campaign.survey_window()[0].isoformat(),
     }
+
+
+def status_rows(worker: Worker, person: ListedPerson) -> list[tuple[str, str, str]]:
+    """(insurance, status, status code) of the insurances that apply to the person, named as the campaign names
+    them."""
+    insurance_names = dict(INSURANCE_NAMES)
+    if worker.campaign.comparison is not None:
+        insurance_names.update({k: v.name for k, v in worker.campaign.comparison.insurances.items()})
+    return [
+        (insurance_names.get(k, k), STATUS_NAMES.get(v, v), v)
+        for k, v in person.statuses.items()
+        if v != "not_applicable"
+    ]
+
+
+def visit_row(visit: Mapping[str, Any], outcomes: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "outcome": outcomes.get(visit["outcome"], visit["outcome"]),
+        "visited_on": visit["visited_on"].isoformat(),
+        "visitor": mask_text(visit["visitor"]),
+        "channel": "网页" if visit["channel"] == CHANNEL else "名单",
+    }
+
+
+def correction_fields(worker: Worker, person: ListedPerson, form: VisitForm) -> list[dict[str, Any]]:
+    """The correctable fields of the visit form: label, the person's current value (masked) and the form's."""
+    current = {
+        "name": mask_text(person.name),
+        "sex": person.sex,
+        "birth_date": f"{person.age}岁" if person.age is not None else "",  # the birth date is the ID's hidden part
+        "household_type": person.household_type,
+        "address": mask_text(person.address),
+        "phone": mask_phone(person.phone) if person.phone else "",
+        "employer": mask_text(person.employer),
+    }
+    return [
+        {
+            "name": name,
+            "label": item.label,
+            "current": current.get(name, ""),
+            "value": form.corrections.get(name, ""),
+            "kind": {"sex": "sex", "birth_date": "date", "phone": "tel"}.get(name, "text"),
+        }
+        for name, item in worker.campaign.survey.corrections.items()
+    ]

@@ -8,7 +8,7 @@ The townships at the bottom are named; a tie with the last of them widens the li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -100,14 +100,39 @@ def ranking_document(
     """The ranking notice as an official document (GB/T 9704): reason, findings, ranking tables, the townships
     at the bottom, requirements; the same figures as the text message."""
     c = ranking_context(campaign, standings, as_of, survey)
-    issuer = campaign.notices.issuer
     sections = [Section(None, [f"为掌握全民参保登记工作进度，现将截至{cn_date(as_of)}各乡镇工作进展情况通报如下。"])]
+    nodes, nodes_table = _nodes_summary(c), _nodes_table(c)
+    if "survey" in c:
+        sections.append(_survey_section(c))
+        sections.append(Section("工作节点完成情况", [nodes], nodes_table))
+    else:
+        sections.append(Section("总体情况", [nodes]))
+        sections.append(Section("各乡镇排名", [], nodes_table))
+    if c["bottom"]:
+        sections.append(_bottom_section(c["bottom"]))
+    sections.append(_requirements_section(c["phase"]))
+    return OfficialDocument.issued(
+        campaign.notices.issuer,
+        doc_number=c["doc_number"],
+        title=RANKING_TITLE,
+        recipients=RANKING_RECIPIENTS,
+        sections=sections,
+        signed_on=as_of,
+        keywords=("全民参保登记", "通报", f"第{c['serial']}期"),
+    )
+
+
+def _nodes_summary(c: Mapping[str, Any]) -> str:
+    """The county's milestones in one sentence: due, on time, late, overdue."""
     totals = c["totals"]
-    nodes = (
+    return (
         f"全县{len(c['standings'])}个乡镇应完成工作节点{totals['considered']}项，已按时完成{totals['on_time']}项，"
         f"逾期完成{totals['late']}项，逾期未完成{totals['overdue']}项。"
     )
-    nodes_table = Table(
+
+
+def _nodes_table(c: Mapping[str, Any]) -> Table:
+    return Table(
         columns=["名次", "乡镇", "应完成", "按时完成", "逾期完成", "未完成", "得分"],
         rows=[
             [
@@ -123,74 +148,63 @@ def ranking_document(
         ],
         caption="各乡镇工作节点完成情况排名",
     )
-    if "survey" in c:
-        t = c["survey_totals"]
-        done = 100 * t["visited"] / t["to_visit"] if t["to_visit"] else 100.0
-        survey_table = Table(
-            columns=["名次", "乡镇", "应访人数", "已访人数", "完成率", "预计完成"],
-            rows=[
-                [
-                    str(s["rank"]),
-                    s["name"],
-                    str(s["to_visit"]),
-                    str(s["visited"]),
-                    f"{s['rate'] * 100:.1f}%",
-                    _month_day(s["projected_done"]) + ("（滞后）" if s["behind"] else ""),
-                ]
-                for s in c["survey"]
-            ],
-            caption="各乡镇入户调查进度排名",
-        )
-        closing = []
-        if c["survey_bottom"]:
-            names = "、".join(s["name"] for s in c["survey_bottom"])
-            closing.append(f"{names}入户调查完成率排名靠后，予以通报。")
-        sections.append(
-            Section(
-                "入户调查进度",
-                [
-                    f"全县应入户调查{t['to_visit']}人，已走访{t['visited']}人，完成率{done:.1f}%，"
-                    f"应达进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
-                    f"{t['behind']}个乡镇进度滞后。"
-                ],
-                survey_table,
-                closing=closing,
-            )
-        )
-        sections.append(Section("工作节点完成情况", [nodes], nodes_table))
-    else:
-        sections.append(Section("总体情况", [nodes]))
-        sections.append(Section("各乡镇排名", [], nodes_table))
-    if c["bottom"]:
-        names = "、".join(s["name"] for s in c["bottom"])
-        sections.append(
-            Section(
-                "进度靠后乡镇",
-                [
-                    f"{names}等{len(c['bottom'])}个乡镇工作进度靠后，予以通报。"
-                    "请上述乡镇认真查找原因，制定整改措施，加快工作进度。"
-                ],
-            )
-        )
-    phase = c["phase"]
-    deadline = f"{phase['name']}工作必须于{cn_date(phase['end'])}前全面完成。" if phase else ""
-    sections.append(
-        Section(
-            "工作要求",
+
+
+def _survey_table(c: Mapping[str, Any]) -> Table:
+    return Table(
+        columns=["名次", "乡镇", "应访人数", "已访人数", "完成率", "预计完成"],
+        rows=[
             [
-                f"各乡镇要对照工作方案时间安排，集中精力、集中时间，扎实抓好落实。{deadline}"
-                "对按时完成任务的乡镇，按工作落实情况兑现经费补助；对工作后进的乡镇，给予通报批评，并纳入年度绩效考核。"
-            ],
-        )
+                str(s["rank"]),
+                s["name"],
+                str(s["to_visit"]),
+                str(s["visited"]),
+                f"{s['rate'] * 100:.1f}%",
+                _month_day(s["projected_done"]) + ("（滞后）" if s["behind"] else ""),
+            ]
+            for s in c["survey"]
+        ],
+        caption="各乡镇入户调查进度排名",
     )
-    return OfficialDocument.issued(
-        issuer,
-        doc_number=c["doc_number"],
-        title=RANKING_TITLE,
-        recipients=RANKING_RECIPIENTS,
-        sections=sections,
-        signed_on=as_of,
-        keywords=("全民参保登记", "通报", f"第{c['serial']}期"),
+
+
+def _survey_section(c: Mapping[str, Any]) -> Section:
+    """The household survey's progress: the county's figures, the ranking, the townships at the bottom."""
+    t = c["survey_totals"]
+    done = 100 * t["visited"] / t["to_visit"] if t["to_visit"] else 100.0
+    closing = []
+    if c["survey_bottom"]:
+        names = "、".join(s["name"] for s in c["survey_bottom"])
+        closing.append(f"{names}入户调查完成率排名靠后，予以通报。")
+    return Section(
+        "入户调查进度",
+        [
+            f"全县应入户调查{t['to_visit']}人，已走访{t['visited']}人，完成率{done:.1f}%，"
+            f"应达进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
+            f"{t['behind']}个乡镇进度滞后。"
+        ],
+        _survey_table(c),
+        closing=closing,
+    )
+
+
+def _bottom_section(bottom: Sequence[Mapping[str, Any]]) -> Section:
+    names = "、".join(s["name"] for s in bottom)
+    return Section(
+        "进度靠后乡镇",
+        [f"{names}等{len(bottom)}个乡镇工作进度靠后，予以通报。请上述乡镇认真查找原因，制定整改措施，加快工作进度。"],
+    )
+
+
+def _requirements_section(phase: Mapping[str, Any] | None) -> Section:
+    """What the townships must do, with the current phase's deadline."""
+    deadline = f"{phase['name']}工作必须于{cn_date(phase['end'])}前全面完成。" if phase else ""
+    return Section(
+        "工作要求",
+        [
+            f"各乡镇要对照工作方案时间安排，集中精力、集中时间，扎实抓好落实。{deadline}"
+            "对按时完成任务的乡镇，按工作落实情况兑现经费补助；对工作后进的乡镇，给予通报批评，并纳入年度绩效考核。"
+        ],
     )
 
 

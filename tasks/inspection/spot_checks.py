@@ -39,7 +39,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -175,6 +175,179 @@ class _Member:
     village_code: str
 
 
+@dataclass(frozen=True)
+class _Samples:
+    """The drawn visits by person (newest sample first), and the numbers of all samples."""
+
+    by_person: dict[str, list[_Member]]
+    numbers: set[int]
+
+    @classmethod
+    def of(cls, members: pd.DataFrame) -> _Samples:
+        by_person: dict[str, list[_Member]] = {}
+        for row in members.itertuples(index=False):
+            item = _Member(int(row.sample_id), _as_date(row.as_of), str(row.visit_key), str(row.township_code),
+                           str(row.village_code))  # fmt: skip
+            by_person.setdefault(str(row.id_number), []).append(item)
+        for found in by_person.values():
+            found.sort(key=lambda m: m.sample_id, reverse=True)
+        numbers = {int(s) for s in members["sample_id"]} if len(members) else set()
+        return cls(by_person, numbers)
+
+
+# (sample_id, visit_key) → (result code, where it came from); grows with the results of the import being read
+_Results = dict[tuple[int, str], tuple[str, str]]
+
+
+def _recorded_results(recorded: pd.DataFrame) -> _Results:
+    return {
+        (int(r.sample_id), str(r.visit_key)): (
+            str(r.result),
+            f"此前导入自 {r.source_file} 第 {int(r.source_row)} 行",
+        )
+        for r in recorded.itertuples(index=False)
+    }
+
+
+@dataclass(frozen=True)
+class _ReturnedRow:
+    """One accepted row of a returned workbook: its cells as text, `checked_on` as the importer parsed it."""
+
+    id_number: Any
+    result: str
+    note: str
+    inspector: str
+    checked_on: Any
+    issues: str
+    sample: str
+    name: str
+    file: Any
+    sheet: Any
+    row: Any
+
+
+def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
+    """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
+    n = len(accepted)
+    names = [field.name for field in fields(_ReturnedRow)]
+    columns = {name: accepted[name].tolist() if name in accepted.columns else [""] * n for name in names}
+    for name in ("result", "note", "inspector", "issues", "sample", "name"):
+        columns[name] = [_text(value) for value in columns[name]]
+    return [_ReturnedRow(**dict(zip(names, cells, strict=True))) for cells in zip(*columns.values(), strict=True)]
+
+
+@dataclass
+class _Judgement:
+    """What a row with a result says, and what is wrong with it (`reasons`, in the order they are reported)."""
+
+    code: str | None
+    member: _Member | None
+    checked_on: date | None
+    checked_text: str  # the 核查日期 as read, "" when blank or unreadable
+    reasons: list[str]
+
+
+def _check_date(row: _ReturnedRow, received_on: date) -> tuple[str, date | None, list[str]]:
+    """The 核查日期 as text and as a day (blank: the day the results came back; None: unreadable)."""
+    checked = row.checked_on
+    # A workbook without the 核查日期 column gives "" here, which pd.Timestamp would turn into NaT.
+    stamp = pd.NaT if checked is None or checked == "" or pd.isna(checked) else pd.Timestamp(checked)
+    checked_text = "" if pd.isna(stamp) else stamp.date().isoformat()
+    checked_on: date | None = date.fromisoformat(checked_text) if checked_text else received_on
+    if not checked_text and "日期无法识别" in row.issues:
+        return checked_text, None, [_date_issue(row.issues)]
+    return checked_text, checked_on, []
+
+
+def _date_out_of_order(checked_on: date | None, member: _Member | None, received_on: date) -> list[str]:
+    """A check cannot be later than the day its result came back, nor earlier than its sample."""
+    if checked_on is None:
+        return []
+    if checked_on > received_on:
+        return [f"核查日期 {checked_on.isoformat()} 晚于收到日期 {received_on.isoformat()}"]
+    if member is not None and checked_on < member.as_of:
+        return [f"核查日期 {checked_on.isoformat()} 早于抽样日期 {member.as_of.isoformat()}"]
+    return []
+
+
+def _judge(
+    row: _ReturnedRow,
+    inspection: Inspection,
+    lookup: Mapping[str, str],
+    samples: _Samples,
+    results: _Results,
+    received_on: date,
+) -> _Judgement:
+    reasons: list[str] = []
+    code = lookup.get(_key(row.result))
+    if code is None:
+        names = "、".join(r.name for r in inspection.results.values())
+        reasons.append(f"核查结果无法识别：{row.result}（可填：{names}）")
+    checked_text, checked_on, date_problems = _check_date(row, received_on)
+    reasons += date_problems
+    found = samples.by_person.get(str(row.id_number), [])
+    member, problem = _member_of(found, row.sample, samples.numbers, results)
+    if problem:
+        reasons.append(problem)
+    reasons += _date_out_of_order(checked_on, member, received_on)
+    return _Judgement(code, member, checked_on, checked_text, reasons)
+
+
+def _repeats_earlier(judgement: _Judgement, inspection: Inspection, results: _Results) -> bool:
+    """Whether a sound row repeats the result already known for its drawn visit; a different known result is
+    added to the row's reasons instead (the first result stands)."""
+    member, code = judgement.member, judgement.code
+    if member is None or code is None or judgement.reasons:
+        return False
+    earlier = results.get((member.sample_id, member.visit_key))
+    if earlier is None:
+        return False
+    if earlier[0] == code:
+        return True
+    was = inspection.results[earlier[0]].name if earlier[0] in inspection.results else earlier[0]
+    judgement.reasons.append(
+        f"第 {member.sample_id} 批抽查已有该人员的核查结果“{was}”（{earlier[1]}），与本行不同，未覆盖"
+    )
+    return False
+
+
+def _rejected_record(row: _ReturnedRow, judgement: _Judgement) -> dict[str, Any]:
+    return {
+        "file": row.file,
+        "sheet": row.sheet,
+        "row": int(row.row),
+        "reason": "；".join(judgement.reasons),
+        "id_number": row.id_number,
+        "name": row.name,
+        "result": row.result,
+        "note": row.note,
+        "inspector": row.inspector,
+        "checked_on": judgement.checked_text,
+        "sample": row.sample,
+    }
+
+
+def _check_record(
+    row: _ReturnedRow, member: _Member, code: str, checked_on: date, inspection: Inspection, received_on: date
+) -> dict[str, Any]:
+    return {
+        "sample_id": member.sample_id,
+        "visit_key": member.visit_key,
+        "id_number": str(row.id_number),
+        "township_code": member.township_code,
+        "village_code": member.village_code,
+        "result": code,
+        "error": inspection.results[code].error,
+        "note": row.note,
+        "inspector": row.inspector,
+        "checked_on": checked_on,
+        "received_on": received_on,
+        "file": str(row.file),
+        "sheet": str(row.sheet),
+        "row": int(row.row),
+    }
+
+
 def check_results(
     accepted: pd.DataFrame,
     inspection: Inspection,
@@ -190,105 +363,26 @@ def check_results(
     (NaT when blank or unreadable) and the importer's `issues`.
     """
     lookup = result_lookup(inspection)
-    names = "、".join(r.name for r in inspection.results.values())
-    by_person: dict[str, list[_Member]] = {}
-    for row in members.itertuples(index=False):
-        item = _Member(int(row.sample_id), _as_date(row.as_of), str(row.visit_key), str(row.township_code),
-                       str(row.village_code))  # fmt: skip
-        by_person.setdefault(str(row.id_number), []).append(item)
-    for found in by_person.values():
-        found.sort(key=lambda m: m.sample_id, reverse=True)  # newest sample first
-    samples = {int(s) for s in members["sample_id"]} if len(members) else set()
-    results: dict[tuple[int, str], tuple[str, str]] = {
-        (int(r.sample_id), str(r.visit_key)): (
-            str(r.result),
-            f"此前导入自 {r.source_file} 第 {int(r.source_row)} 行",
-        )
-        for r in recorded.itertuples(index=False)
-    }
-    n = len(accepted)
-
-    def column(name: str) -> list[Any]:
-        return accepted[name].tolist() if name in accepted.columns else [""] * n
-
-    ids, texts, notes, inspectors = column("id_number"), column("result"), column("note"), column("inspector")
-    dates, issues, numbers, person_names = column("checked_on"), column("issues"), column("sample"), column("name")
-    files, sheets, rows = column("file"), column("sheet"), column("row")
+    samples = _Samples.of(members)
+    results = _recorded_results(recorded)
     checks: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     pending = duplicates = 0
-    for i in range(n):
-        text = _text(texts[i])
-        if not text:
+    for row in _returned_rows(accepted):
+        if not row.result:
             pending += 1
             continue
-        reasons: list[str] = []
-        code = lookup.get(_key(text))
-        if code is None:
-            reasons.append(f"核查结果无法识别：{text}（可填：{names}）")
-        checked = dates[i]
-        # A workbook without the 核查日期 column gives "" here, which pd.Timestamp would turn into NaT.
-        stamp = pd.NaT if checked is None or checked == "" or pd.isna(checked) else pd.Timestamp(checked)
-        checked_text = "" if pd.isna(stamp) else stamp.date().isoformat()
-        checked_on: date | None = date.fromisoformat(checked_text) if checked_text else received_on
-        if not checked_text and "日期无法识别" in _text(issues[i]):
-            reasons.append(_date_issue(_text(issues[i])))
-            checked_on = None
-        member, problem = _member_of(by_person.get(str(ids[i]), []), _text(numbers[i]), samples, results)
-        if problem:
-            reasons.append(problem)
-        if checked_on is not None:
-            if checked_on > received_on:
-                reasons.append(f"核查日期 {checked_on.isoformat()} 晚于收到日期 {received_on.isoformat()}")
-            elif member is not None and checked_on < member.as_of:
-                reasons.append(f"核查日期 {checked_on.isoformat()} 早于抽样日期 {member.as_of.isoformat()}")
-        origin = f"本次导入的 {files[i]} 第 {int(rows[i])} 行"
-        if member is not None and code is not None and not reasons:
-            earlier = results.get((member.sample_id, member.visit_key))
-            if earlier is not None and earlier[0] == code:
-                duplicates += 1
-                continue
-            if earlier is not None:
-                was = inspection.results[earlier[0]].name if earlier[0] in inspection.results else earlier[0]
-                reasons.append(
-                    f"第 {member.sample_id} 批抽查已有该人员的核查结果“{was}”（{earlier[1]}），与本行不同，未覆盖"
-                )
-        if reasons or code is None or checked_on is None or member is None:
-            rejected.append(
-                {
-                    "file": files[i],
-                    "sheet": sheets[i],
-                    "row": int(rows[i]),
-                    "reason": "；".join(reasons),
-                    "id_number": ids[i],
-                    "name": _text(person_names[i]),
-                    "result": text,
-                    "note": _text(notes[i]),
-                    "inspector": _text(inspectors[i]),
-                    "checked_on": checked_text,
-                    "sample": _text(numbers[i]),
-                }
-            )
+        judgement = _judge(row, inspection, lookup, samples, results, received_on)
+        origin = f"本次导入的 {row.file} 第 {int(row.row)} 行"
+        if _repeats_earlier(judgement, inspection, results):
+            duplicates += 1
+            continue
+        member, code, checked_on = judgement.member, judgement.code, judgement.checked_on
+        if judgement.reasons or code is None or checked_on is None or member is None:
+            rejected.append(_rejected_record(row, judgement))
             continue
         results[(member.sample_id, member.visit_key)] = (code, origin)
-        checks.append(
-            {
-                "sample_id": member.sample_id,
-                "visit_key": member.visit_key,
-                "id_number": str(ids[i]),
-                "township_code": member.township_code,
-                "village_code": member.village_code,
-                "result": code,
-                "error": inspection.results[code].error,
-                "note": _text(notes[i]),
-                "inspector": _text(inspectors[i]),
-                "checked_on": checked_on,
-                "received_on": received_on,
-                "file": str(files[i]),
-                "sheet": str(sheets[i]),
-                "row": int(rows[i]),
-            }
-        )
+        checks.append(_check_record(row, member, code, checked_on, inspection, received_on))
     return CheckedRows(
         checks=pd.DataFrame(checks, columns=list(CHECK_FIELDS)),
         rejected=pd.DataFrame(rejected, columns=REJECT_FIELDS),

@@ -419,6 +419,25 @@ def _parse_body(
     """
     if _CONTENT.search(data, start) is None:
         return {j: pa.array([], type=pa.large_string()) for j in range(width)}, np.zeros(0, dtype=np.int64)
+    parsed = _parse_body_arrow(data, start, width, delimiter)
+    if parsed is None:
+        return _parse_body_python(data[start:], first_line, width, delimiter)
+    columns, n, skipped = parsed
+    quoted = data.find(b'"', start) >= 0
+    if not quoted and not skipped:
+        # Without quotes and skipped rows every non-blank line is one record, so as many records as lines means
+        # there is no blank line either: the usual export, numbered without looking at the lines.
+        lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
+        if lines == n:
+            return columns, np.arange(first_line, first_line + n, dtype=np.int64)
+    return _number_records(data, start, first_line, width, delimiter, columns, n, quoted=quoted, skipped=skipped)
+
+
+def _parse_body_arrow(
+    data: bytes, start: int, width: int, delimiter: str
+) -> tuple[dict[int, pa.Array], int, bool] | None:
+    """pyarrow's reading of the body: text columns, the number of records, whether rows of another width were
+    skipped. None when pyarrow cannot read it (Python's csv module will)."""
     names = [f"c{j}" for j in range(width)]
     skipped: list[int] = []
 
@@ -440,51 +459,92 @@ def _parse_body(
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise _NotUtf8 from exc
-        return _parse_body_python(data[start:], first_line, width, delimiter)
-    columns = {j: table.column(j).combine_chunks() for j in range(width)}
-    n = table.num_rows
-    quoted = data.find(b'"', start) >= 0
-    if not quoted and not skipped:
-        # Without quotes and skipped rows every non-blank line is one record, so as many records as lines means
-        # there is no blank line either: the usual export, numbered without looking at the lines.
-        lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
-        if lines == n:
-            return columns, np.arange(first_line, first_line + n, dtype=np.int64)
+        return None
+    return {j: table.column(j).combine_chunks() for j in range(width)}, table.num_rows, bool(skipped)
 
-    buffer = np.frombuffer(data, dtype=np.uint8, offset=start)
-    newlines = np.flatnonzero(buffer == ord("\n"))
-    starts = np.concatenate(([0], newlines + 1))
-    ends = np.concatenate((newlines, [len(buffer)]))
-    carriage = (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == ord("\r"))
-    ends = ends - carriage
-    filled = ends > starts
-    numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)
 
-    def per_line(byte: str) -> npt.NDArray[np.int64]:
-        positions = np.flatnonzero(buffer == ord(byte))
-        return np.bincount(np.searchsorted(newlines, positions), minlength=len(starts))
+@dataclass
+class _Lines:
+    """The lines of data[offset:], found by numpy: where each starts and ends (without \\r\\n) and its number."""
 
+    buffer: npt.NDArray[np.uint8]
+    newlines: npt.NDArray[np.intp]
+    starts: npt.NDArray[np.intp]
+    ends: npt.NDArray[np.intp]
+    filled: Mask  # not empty
+    numbers: Rows
+
+    @classmethod
+    def of(cls, data: bytes, offset: int, first_line: int) -> _Lines:
+        buffer = np.frombuffer(data, dtype=np.uint8, offset=offset)
+        newlines = np.flatnonzero(buffer == ord("\n"))
+        starts = np.concatenate(([0], newlines + 1))
+        ends = np.concatenate((newlines, [len(buffer)]))
+        carriage = (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == ord("\r"))
+        ends = ends - carriage
+        numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)
+        return cls(buffer, newlines, starts, ends, ends > starts, numbers)
+
+    def count(self, byte: str) -> npt.NDArray[np.int64]:
+        """How often `byte` occurs on each line."""
+        positions = np.flatnonzero(self.buffer == ord(byte))
+        return np.bincount(np.searchsorted(self.newlines, positions), minlength=len(self.starts))
+
+
+def _number_records(
+    data: bytes,
+    start: int,
+    first_line: int,
+    width: int,
+    delimiter: str,
+    columns: dict[int, pa.Array],
+    n: int,
+    *,
+    quoted: bool,
+    skipped: bool,
+) -> tuple[dict[int, pa.Array], Rows]:
+    """The line number of each of pyarrow's `n` records, with the ragged lines it skipped put back; Python's csv
+    module reads the body instead when the lines and the records cannot be matched."""
+    lines = _Lines.of(data, start, first_line)
     if quoted:
-        if skipped or (per_line('"') % 2).any() or int(filled.sum()) != n:
+        if skipped or (lines.count('"') % 2).any() or int(lines.filled.sum()) != n:
             return _parse_body_python(data[start:], first_line, width, delimiter)
-        return columns, numbers[filled]
-    fits = filled & (per_line(delimiter) + 1 == width)
+        return columns, lines.numbers[lines.filled]
+    fits = lines.filled & (lines.count(delimiter) + 1 == width)
     if int(fits.sum()) != n:
         return _parse_body_python(data[start:], first_line, width, delimiter)
-    odd = np.flatnonzero(filled & ~fits)
+    odd = np.flatnonzero(lines.filled & ~fits)
     if odd.size == 0:
-        return columns, numbers[fits]
-    # Ragged lines: a note, or a row with a missing or an extra trailing cell.
+        return columns, lines.numbers[fits]
+    return _put_back_ragged(data, start, lines, fits, odd, columns, width, delimiter)
+
+
+def _put_back_ragged(
+    data: bytes,
+    start: int,
+    lines: _Lines,
+    fits: Mask,
+    odd: npt.NDArray[np.intp],
+    columns: dict[int, pa.Array],
+    width: int,
+    delimiter: str,
+) -> tuple[dict[int, pa.Array], Rows]:
+    """The records with the ragged lines `odd` (a note, or a row with a missing or an extra trailing cell) cut
+    or padded to `width` cells and merged in line order."""
     try:
-        extra = [_fit(data[start + starts[i] : start + ends[i]].decode("utf-8").split(delimiter), width) for i in odd]
+        extra = [
+            _fit(data[start + lines.starts[i] : start + lines.ends[i]].decode("utf-8").split(delimiter), width)
+            for i in odd
+        ]
     except UnicodeDecodeError as exc:
         raise _NotUtf8 from exc
-    order = pa.array(np.argsort(np.concatenate((numbers[fits], numbers[odd])), kind="stable"))
+    numbers = np.concatenate((lines.numbers[fits], lines.numbers[odd]))
+    order = pa.array(np.argsort(numbers, kind="stable"))
     merged = {
         j: pa.concat_arrays([columns[j], pa.array([cells[j] for cells in extra], type=pa.large_string())]).take(order)
         for j in range(width)
     }
-    return merged, np.concatenate((numbers[fits], numbers[odd]))[order.to_numpy()]
+    return merged, numbers[order.to_numpy()]
 
 
 def _fit(cells: list[str], width: int) -> list[str]:
@@ -937,45 +997,75 @@ def read_source(
     return result
 
 
-def _assemble(
-    source: Source, campaign: Campaign, headers: _Headers, blocks: list[_Block], as_of: date, files: list[str]
-) -> IngestResult:
-    present = [name for name in source.columns if name != "id_number" and any(name in b.text for b in blocks)]
-    n = sum(len(b.rows) for b in blocks)
+@dataclass
+class _Gathered:
+    """The rows of every block together: each field's raw text, where each row came from, its ID as validated."""
 
-    def gather(parts: list[pa.Array]) -> pa.Array:
+    raw: dict[str, pa.Array]  # "id_number" and the present fields
+    file: pa.Array
+    sheet: pa.Array
+    row: Rows
+    ids: pa.Array  # canonical 18-character IDs, "" when rejected
+    id_reason: Any  # per row: why the ID is rejected, "" when it is not
+
+
+def _gather(blocks: list[_Block], present: list[str]) -> _Gathered:
+    def concatenated(parts: list[pa.Array]) -> pa.Array:
         if len(parts) == 1:
             return parts[0]
         return pa.chunked_array(parts, type=pa.large_string()).combine_chunks() if parts else _arrow_strings([])
 
     raw = {
-        name: gather([b.text.get(name, _repeat("", len(b.rows))) for b in blocks]) for name in ["id_number", *present]
+        name: concatenated([b.text.get(name, _repeat("", len(b.rows))) for b in blocks])
+        for name in ["id_number", *present]
     }
-    file_col = gather([_repeat(b.file, len(b.rows)) for b in blocks])
-    sheet_col = gather([_repeat(b.sheet, len(b.rows)) for b in blocks])
-    row_col = np.concatenate([b.rows for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
-    ids = gather([pa.array(b.ids["id"].array, type=pa.large_string()) for b in blocks])
-    id_reason: Any = np.concatenate([b.ids["reason"].to_numpy(dtype=object) for b in blocks]) if blocks else []
+    return _Gathered(
+        raw=raw,
+        file=concatenated([_repeat(b.file, len(b.rows)) for b in blocks]),
+        sheet=concatenated([_repeat(b.sheet, len(b.rows)) for b in blocks]),
+        row=np.concatenate([b.rows for b in blocks]) if blocks else np.zeros(0, dtype=np.int64),
+        ids=concatenated([pa.array(b.ids["id"].array, type=pa.large_string()) for b in blocks]),
+        id_reason=np.concatenate([b.ids["reason"].to_numpy(dtype=object) for b in blocks]) if blocks else [],
+    )
 
-    norm = {name: _normalised(name, raw[name]) for name in present}
-    reasons: list[pa.Array] = [_arrow_strings(id_reason)]
-    issues: list[pa.Array] = []
-    for name in headers.required:
-        if name != "id_number" and name in norm:
-            reasons.append(_message(_lengths(norm[name]) == 0, f"缺少必填项：{headers.labels[name]}"))
 
-    births, odd, id_key = _id_parts(ids)
-    valid = _lengths(ids) == 18
-    id_sex = pc.if_else(pa.array(odd), pa.scalar("男", pa.large_string()), pa.scalar("女", pa.large_string()))
+@dataclass
+class _IdFacts:
+    """What the valid IDs say: birth date, sex, and the 17-digit key that identifies them."""
+
+    valid: Mask
+    births: npt.NDArray[np.datetime64]
+    sex: pa.Array  # 男/女 (女 for rejected IDs, which are never compared)
+    key: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, ids: pa.Array) -> _IdFacts:
+        births, odd, key = _id_parts(ids)
+        sex = pc.if_else(pa.array(odd), pa.scalar("男", pa.large_string()), pa.scalar("女", pa.large_string()))
+        return cls(_lengths(ids) == 18, births, sex, key)
+
+
+def _check_dates(
+    present: list[str],
+    norm: dict[str, pa.Array],
+    raw: dict[str, pa.Array],
+    labels: dict[str, str],
+    id_facts: _IdFacts,
+    as_of: date,
+) -> tuple[dict[str, npt.NDArray[np.datetime64]], list[pa.Array]]:
+    """The date fields parsed, and their issues: unreadable, a birth date contradicting the ID, a death date
+    after `as_of` or before the birth."""
     dates: dict[str, npt.NDArray[np.datetime64]] = {}
+    issues: list[pa.Array] = []
+    births = id_facts.births
     for name in present:
         if not is_date_field(name):
             continue
         parsed = _parse_dates(norm[name])
         dates[name] = parsed.days
         if parsed.bad.any():
-            issues.append(_message(parsed.bad, "日期无法识别：", raw[name], "（", headers.labels[name], "）"))
-        known = valid & ~np.isnat(parsed.days)
+            issues.append(_message(parsed.bad, "日期无法识别：", raw[name], "（", labels[name], "）"))
+        known = id_facts.valid & ~np.isnat(parsed.days)
         if name == "birth_date":
             same_month = parsed.days.astype("datetime64[M]") == births.astype("datetime64[M]")
             differ = known & np.where(parsed.month_only, ~same_month, parsed.days != births)
@@ -984,61 +1074,110 @@ def _assemble(
             late = ~np.isnat(parsed.days) & (parsed.days > np.datetime64(as_of, "D"))
             issues.append(_message(late, f"死亡日期晚于{as_of.year}年{as_of.month}月{as_of.day}日"))
             issues.append(_message(known & (parsed.days < births), "死亡日期早于出生日期"))
-    if "sex" in norm:
-        canonical = _by_value(norm["sex"], _sex_values)  # null when not recognised
-        unknown = _to_numpy_bool(pc.and_(pc.is_null(canonical), pc.greater(pc.binary_length(norm["sex"]), 0)))
-        issues.append(_message(unknown, "性别无法识别：", norm["sex"]))
-        differ = _to_numpy_bool(pc.not_equal(canonical, id_sex))
-        issues.append(_message(valid & differ, "性别与身份证号不符"))
-        norm["sex"] = pc.coalesce(canonical, norm["sex"])
-    if "phone" in norm:
-        issues.append(_phone_issue(norm["phone"], raw["phone"], headers.labels["phone"]))
+    return dates, issues
 
-    places: tuple[pa.Array, pa.Array] | None = None
-    if source.role == "register":
-        if "village" in norm:
-            township_code, village_code, reason, issue = _resolve_places(
-                campaign, norm.get("township"), norm["village"]
-            )
-            reasons.append(reason)
-            issues.append(issue)
-            places = (township_code, village_code)
-        else:
-            places = (_repeat("", n), _repeat("", n))
 
-    reason = _join(reasons, n)
-    rejected_mask = _lengths(reason) > 0
-    accepted = pd.DataFrame({"id_number": pd.array(ids, dtype="str")})
+def _check_sex(norm: dict[str, pa.Array], id_facts: _IdFacts) -> list[pa.Array]:
+    """Issues of the sex column (unreadable, contradicting the ID); its recognised values become 男/女."""
+    canonical = _by_value(norm["sex"], _sex_values)  # null when not recognised
+    unknown = _to_numpy_bool(pc.and_(pc.is_null(canonical), pc.greater(pc.binary_length(norm["sex"]), 0)))
+    differ = _to_numpy_bool(pc.not_equal(canonical, id_facts.sex))
+    issues = [_message(unknown, "性别无法识别：", norm["sex"]), _message(id_facts.valid & differ, "性别与身份证号不符")]
+    norm["sex"] = pc.coalesce(canonical, norm["sex"])
+    return issues
+
+
+@dataclass
+class _RegisterPlaces:
+    """The register's township and village codes, with the reasons and issues their names give."""
+
+    township_code: pa.Array
+    village_code: pa.Array
+    reasons: list[pa.Array]
+    issues: list[pa.Array]
+
+
+def _register_places(campaign: Campaign, norm: dict[str, pa.Array], n: int) -> _RegisterPlaces:
+    if "village" not in norm:
+        return _RegisterPlaces(_repeat("", n), _repeat("", n), [], [])
+    township_code, village_code, reason, issue = _resolve_places(campaign, norm.get("township"), norm["village"])
+    return _RegisterPlaces(township_code, village_code, [reason], [issue])
+
+
+def _accepted_frame(
+    gathered: _Gathered,
+    present: list[str],
+    norm: dict[str, pa.Array],
+    dates: dict[str, npt.NDArray[np.datetime64]],
+    issues: pa.Array,
+    id_facts: _IdFacts,
+    places: _RegisterPlaces | None,
+) -> pd.DataFrame:
+    """Every row as it would be accepted: normalised fields, issues, what the ID says and where it came from."""
+    accepted = pd.DataFrame({"id_number": pd.array(gathered.ids, dtype="str")})
     for name in present:
         if name in dates:
             accepted[name] = dates[name].astype("datetime64[s]")
         else:
             accepted[name] = pd.array(norm[name], dtype="str")
-    accepted["issues"] = pd.array(_join(issues, n), dtype="str")
-    accepted["id_birth_date"] = births.astype("datetime64[s]")
-    accepted["id_sex"] = pd.array(id_sex, dtype="str")
-    accepted["file"] = pd.array(file_col, dtype="str")
-    accepted["sheet"] = pd.array(sheet_col, dtype="str")
-    accepted["row"] = row_col.astype(np.int64)
+    accepted["issues"] = pd.array(issues, dtype="str")
+    accepted["id_birth_date"] = id_facts.births.astype("datetime64[s]")
+    accepted["id_sex"] = pd.array(id_facts.sex, dtype="str")
+    accepted["file"] = pd.array(gathered.file, dtype="str")
+    accepted["sheet"] = pd.array(gathered.sheet, dtype="str")
+    accepted["row"] = gathered.row.astype(np.int64)
     if places is not None:
-        accepted["township_code"] = pd.array(places[0], dtype="str")
-        accepted["village_code"] = pd.array(places[1], dtype="str")
+        accepted["township_code"] = pd.array(places.township_code, dtype="str")
+        accepted["village_code"] = pd.array(places.village_code, dtype="str")
+    return accepted
 
+
+def _rejected_frame(gathered: _Gathered, present: list[str], reason: pa.Array, rejected_mask: Mask) -> pd.DataFrame:
+    """The rejected rows: where they came from, why, and their cells as received."""
     chosen = pa.array(rejected_mask)
     rejected = pd.DataFrame(
         {
-            "file": pd.array(file_col.filter(chosen), dtype="str"),
-            "sheet": pd.array(sheet_col.filter(chosen), dtype="str"),
-            "row": row_col[rejected_mask],
+            "file": pd.array(gathered.file.filter(chosen), dtype="str"),
+            "sheet": pd.array(gathered.sheet.filter(chosen), dtype="str"),
+            "row": gathered.row[rejected_mask],
             "reason": pd.array(reason.filter(chosen), dtype="str"),
         }
     )
     for name in ["id_number", *present]:
-        rejected[name] = pd.array(raw[name].filter(chosen), dtype="str")
+        rejected[name] = pd.array(gathered.raw[name].filter(chosen), dtype="str")
+    return rejected
 
+
+def _assemble(
+    source: Source, campaign: Campaign, headers: _Headers, blocks: list[_Block], as_of: date, files: list[str]
+) -> IngestResult:
+    """All blocks of a source checked together: the accepted rows (exact duplicates collapsed) and the rejected."""
+    present = [name for name in source.columns if name != "id_number" and any(name in b.text for b in blocks)]
+    n = sum(len(b.rows) for b in blocks)
+    gathered = _gather(blocks, present)
+    norm = {name: _normalised(name, gathered.raw[name]) for name in present}
+    reasons: list[pa.Array] = [_arrow_strings(gathered.id_reason)]
+    for name in headers.required:
+        if name != "id_number" and name in norm:
+            reasons.append(_message(_lengths(norm[name]) == 0, f"缺少必填项：{headers.labels[name]}"))
+    id_facts = _IdFacts.of(gathered.ids)
+    dates, issues = _check_dates(present, norm, gathered.raw, headers.labels, id_facts, as_of)
+    if "sex" in norm:
+        issues += _check_sex(norm, id_facts)
+    if "phone" in norm:
+        issues.append(_phone_issue(norm["phone"], gathered.raw["phone"], headers.labels["phone"]))
+    places = _register_places(campaign, norm, n) if source.role == "register" else None
+    if places is not None:
+        reasons += places.reasons
+        issues += places.issues
+
+    reason = _join(reasons, n)
+    rejected_mask = _lengths(reason) > 0
+    accepted = _accepted_frame(gathered, present, norm, dates, _join(issues, n), id_facts, places)
+    rejected = _rejected_frame(gathered, present, reason, rejected_mask)
     if rejected_mask.any():
         accepted = accepted[~rejected_mask].reset_index(drop=True)
-    duplicated = _exact_duplicates(accepted, id_key[~rejected_mask], ["id_number", *present, "issues"])
+    duplicated = _exact_duplicates(accepted, id_facts.key[~rejected_mask], ["id_number", *present, "issues"])
     duplicates = int(duplicated.sum())
     if duplicates:
         accepted = accepted[~duplicated].reset_index(drop=True)

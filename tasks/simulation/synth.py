@@ -348,7 +348,19 @@ def _build_ids(
     return ids, check_bytes == ord("X")
 
 
-def _population(places: _Places, persons: int, as_of: date, rng: np.random.Generator) -> _Population:
+@dataclass
+class _Households:
+    """Where the registered persons live, in register order (by village, then household)."""
+
+    village: Ints  # per person
+    index: Ints  # per person: the household, numbered from 0 across the county
+    in_village: Ints  # per person: the household's number within its village, from 1
+    village_of: Ints  # per household: its village
+    community: Bools  # per village: a 社区 (more people, more urban households) rather than a 村
+
+
+def _villages(places: _Places, persons: int, rng: np.random.Generator) -> tuple[Ints, Bools]:
+    """Each registered person's village (in village order), and which villages are communities."""
     n_villages = len(places.village_codes)
     if persons < max(2, n_villages):
         raise ValueError(f"persons must be at least the number of villages ({n_villages})")
@@ -356,56 +368,72 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
     weights = rng.lognormal(0.0, 0.55, n_villages) * np.where(community, 2.5, 1.0)
     base = min(3, persons // n_villages)
     counts = base + rng.multinomial(persons - base * n_villages, weights / weights.sum())
-    village = np.repeat(np.arange(n_villages), counts)
-    n = persons
+    return np.repeat(np.arange(n_villages), counts), community
 
-    # households of 1-6 persons, never across a village boundary
-    sizes = rng.choice(np.arange(1, 7), size=n, p=_HOUSEHOLD_SIZES)
-    raw = np.searchsorted(np.cumsum(sizes), np.arange(n), side="right")
+
+def _households(places: _Places, persons: int, rng: np.random.Generator) -> _Households:
+    """Households of 1-6 persons, never across a village boundary."""
+    village, community = _villages(places, persons, rng)
+    sizes = rng.choice(np.arange(1, 7), size=persons, p=_HOUSEHOLD_SIZES)
+    raw = np.searchsorted(np.cumsum(sizes), np.arange(persons), side="right")
     new = np.r_[True, (village[1:] != village[:-1]) | (raw[1:] != raw[:-1])]
-    household_index = np.cumsum(new) - 1
-    village_start = np.r_[0, np.cumsum(counts)[:-1]]
-    household_in_village = household_index - household_index[village_start][village] + 1
-    n_households = int(household_index[-1]) + 1
-    household_village = village[new]
+    index = np.cumsum(new) - 1
+    first_of_village = np.searchsorted(village, village, side="left")
+    in_village = index - index[first_of_village] + 1
+    return _Households(village, index, in_village, village[new], community)
 
-    # outsiders: registered elsewhere, on some county list
+
+def _outsider_kinds(persons: int, rng: np.random.Generator) -> Ints:
+    """Per person: -1 for the registered, else what brings someone registered elsewhere onto a county list
+    (0 worker, 1 resident, 2 student, 3 deceased); at least five outsiders, the first a worker."""
     n_out = max(5, round(POPULATION_RATES["outside_register"] * persons))
-    total = n + n_out
-    kind = np.full(total, -1, dtype=np.int64)
-    kind[n:] = rng.choice(4, size=n_out, p=[0.55, 0.25, 0.12, 0.08])
-    kind[n] = 0  # at least one worker
+    kind = np.full(persons + n_out, -1, dtype=np.int64)
+    kind[persons:] = rng.choice(4, size=n_out, p=[0.55, 0.25, 0.12, 0.08])
+    kind[persons] = 0
+    return kind
+
+
+def _birth_dates(kind: Ints, persons: int, as_of: date, rng: np.random.Generator) -> npt.NDArray[np.datetime64]:
+    """Ages from the pyramid for the registered and by kind for outsiders, none over 100; persons 0 and 1 are the
+    planted boundary persons: 16 today, and 16 tomorrow."""
+    total = len(kind)
     low = np.array([20, 16, 15, 60])
     high = np.array([55, 80, 20, 95])
-
     pyramid = np.r_[np.repeat(np.array(_PYRAMID_BANDS), 5), 0.01]
     age_draw = np.empty(total, dtype=np.int64)
-    age_draw[:n] = rng.choice(101, size=n, p=pyramid / pyramid.sum())
-    out_kind = kind[n:]
-    age_draw[n:] = rng.integers(low[out_kind], high[out_kind] + 1)
+    age_draw[:persons] = rng.choice(101, size=persons, p=pyramid / pyramid.sum())
+    out_kind = kind[persons:]
+    age_draw[persons:] = rng.integers(low[out_kind], high[out_kind] + 1)
     days_back = np.maximum(1, np.floor((age_draw + rng.random(total)) * 365.2425).astype(np.int64))
-    as_of64 = np.datetime64(as_of, "D")
-    birth = as_of64 - days_back.astype("timedelta64[D]")
+    birth = np.datetime64(as_of, "D") - days_back.astype("timedelta64[D]")
     birth = np.where(_ages(birth, as_of) > 100, birth + np.timedelta64(366, "D"), birth)
-    # the planted boundary persons: 16 today, and 16 tomorrow
     sixteen = np.datetime64(_sixteenth_birthday(as_of), "D")
     birth[0] = sixteen
     birth[1] = sixteen + np.timedelta64(1, "D")
-    age = _ages(birth, as_of)
-    male = rng.random(total) < POPULATION_RATES["male"]
+    return birth
 
+
+def _id_numbers(
+    places: _Places, persons: int, birth: npt.NDArray[np.datetime64], male: Bools, rng: np.random.Generator
+) -> tuple[Any, Bools]:
+    """The county's address code for the registered and 40% of outsiders, another county's for the rest."""
+    n_out = len(birth) - persons
     codes = (places.local.code, *(code for code in _OTHER_CODES if code != places.local.code))
-    code_index = np.zeros(total, dtype=np.int64)
+    code_index = np.zeros(len(birth), dtype=np.int64)
     elsewhere = rng.random(n_out) >= 0.4
-    code_index[n:] = np.where(elsewhere, rng.integers(1, len(codes), size=n_out), 0)
-    ids, ends_x = _build_ids(code_index, codes, birth, male, rng)
+    code_index[persons:] = np.where(elsewhere, rng.integers(1, len(codes), size=n_out), 0)
+    return _build_ids(code_index, codes, birth, male, rng)
 
-    # names: one surname per household, a third of its members with another (spouses, in-laws)
+
+def _names(homes: _Households, male: Bools, rng: np.random.Generator) -> Any:
+    """One surname per household, a third of its members with another (spouses, in-laws); one or two given
+    characters by sex."""
+    total, persons = len(male), len(homes.index)
     surname_p = _SURNAME_WEIGHTS / _SURNAME_WEIGHTS.sum()
-    surname_household = rng.choice(len(_SURNAMES), size=n_households, p=surname_p)
+    surname_household = rng.choice(len(_SURNAMES), size=len(homes.village_of), p=surname_p)
     surname = rng.choice(len(_SURNAMES), size=total, p=surname_p)
-    keep = rng.random(n) < 0.65
-    surname[:n] = np.where(keep, surname_household[household_index], surname[:n])
+    keep = rng.random(persons) < 0.65
+    surname[:persons] = np.where(keep, surname_household[homes.index], surname[:persons])
     male_pool = _string_array(list(_GIVEN_MALE + _GIVEN_COMMON))
     female_pool = _string_array(list(_GIVEN_FEMALE + _GIVEN_COMMON))
     male_arrow = pa.array(male)
@@ -419,23 +447,37 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
 
     second = given()
     second = pc.if_else(pa.array(rng.random(total) < 0.75), second, pa.scalar("", pa.string()))
-    name = pc.binary_join_element_wise(_take(_string_array(list(_SURNAMES)), surname), given(), second, "")
+    return pc.binary_join_element_wise(_take(_string_array(list(_SURNAMES)), surname), given(), second, "")
 
-    village_all = np.r_[village, np.full(n_out, -1)]
+
+def _household_numbers(places: _Places, homes: _Households, village_all: Ints, n_out: int) -> Any:
+    """The village code's last digits and the household's number in the village; outsiders have none."""
     registered = village_all >= 0
-    township_all = np.where(registered, places.village_township[np.maximum(village_all, 0)], -1)
     village_suffix = _string_array([code[6:] for code in places.village_codes])
-    household_number = pc.binary_join_element_wise(
+    return pc.binary_join_element_wise(
         _take(village_suffix, village_all, registered),
-        pc.utf8_lpad(pa.array(np.r_[household_in_village, np.zeros(n_out, dtype=np.int64)]).cast(pa.string()), 4, "0"),
+        pc.utf8_lpad(pa.array(np.r_[homes.in_village, np.zeros(n_out, dtype=np.int64)]).cast(pa.string()), 4, "0"),
         "",
     )
-    household_urban = rng.random(n_households) < np.where(community[household_village], 0.75, 0.12)
-    urban = np.r_[household_urban[household_index], np.zeros(n_out, dtype=bool)]
+
+
+def _household_types(homes: _Households, n_out: int, rng: np.random.Generator) -> Any:
+    """非农业 for most households of a community and some of a village, 农业 for the others; none for outsiders."""
+    household_urban = rng.random(len(homes.village_of)) < np.where(homes.community[homes.village_of], 0.75, 0.12)
+    urban = np.r_[household_urban[homes.index], np.zeros(n_out, dtype=bool)]
+    registered = np.r_[np.ones(len(homes.index), dtype=bool), np.zeros(n_out, dtype=bool)]
     household_type = pc.if_else(pa.array(urban), "非农业", "农业")
-    household_type = pc.if_else(pa.array(registered), household_type, pa.scalar(None, pa.string()))
-    house_number = rng.integers(1, 400, size=n_households)[household_index]
-    address = pc.binary_join_element_wise(
+    return pc.if_else(pa.array(registered), household_type, pa.scalar(None, pa.string()))
+
+
+def _addresses(
+    places: _Places, homes: _Households, village_all: Ints, township_all: Ints, rng: np.random.Generator
+) -> Any:
+    """County, township, village and house number, shared by a household; none for outsiders."""
+    n_out = len(village_all) - len(homes.index)
+    registered = village_all >= 0
+    house_number = rng.integers(1, 400, size=len(homes.village_of))[homes.index]
+    return pc.binary_join_element_wise(
         places.local.address_prefix,
         _take(_string_array(places.township_names), township_all, registered),
         _take(_string_array(places.village_names), village_all, registered),
@@ -443,16 +485,39 @@ def _population(places: _Places, persons: int, as_of: date, rng: np.random.Gener
         "号",
         "",
     )
+
+
+def _phones(age: Ints, rng: np.random.Generator) -> Any:
+    """Mobile numbers for most adults and some teenagers, null for the others."""
+    total = len(age)
     phone_p = np.select([age >= 16, age >= 12], [POPULATION_RATES["phone_16plus"], POPULATION_RATES["phone_12_15"]], 0)
     has_phone = rng.random(total) < phone_p
     second_digit = rng.choice(np.arange(3, 10), size=total, p=[0.3, 0.05, 0.25, 0.05, 0.05, 0.25, 0.05])
     number = 10**10 + second_digit * 10**9 + rng.integers(0, 10**9, size=total)
-    phone = pa.array(number, mask=~has_phone).cast(pa.string())
+    return pa.array(number, mask=~has_phone).cast(pa.string())
 
+
+def _population(places: _Places, persons: int, as_of: date, rng: np.random.Generator) -> _Population:
+    """The registered persons (ordered by village and household) and the outsiders, drawn in a fixed sequence:
+    the seed's county depends on the order of the draws below."""
+    homes = _households(places, persons, rng)
+    kind = _outsider_kinds(persons, rng)
+    total, n_out = len(kind), len(kind) - persons
+    birth = _birth_dates(kind, persons, as_of, rng)
+    age = _ages(birth, as_of)
+    male = rng.random(total) < POPULATION_RATES["male"]
+    ids, ends_x = _id_numbers(places, persons, birth, male, rng)
+    name = _names(homes, male, rng)
+    village_all = np.r_[homes.village, np.full(n_out, -1)]
+    township_all = np.where(village_all >= 0, places.village_township[np.maximum(village_all, 0)], -1)
+    household_number = _household_numbers(places, homes, village_all, n_out)
+    household_type = _household_types(homes, n_out, rng)
+    address = _addresses(places, homes, village_all, township_all, rng)
+    phone = _phones(age, rng)
     protected = np.zeros(total, dtype=bool)
     protected[:2] = True
     return _Population(
-        n_register=n,
+        n_register=persons,
         total=total,
         village=village_all,
         township=township_all,
@@ -504,104 +569,174 @@ def _share(
     return np.asarray(rng.random(len(eligible)) < np.minimum(1.0, target * w / total), dtype=bool)
 
 
-def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rng: np.random.Generator) -> _Latent:
-    r = POPULATION_RATES
-    total, n = pop.total, pop.n_register
-    registered = np.arange(total) < n
-    age, male = pop.age, pop.male
-    free = registered & ~pop.protected
+_ENROLMENT_LISTS = (
+    "pension_employee",
+    "pension_resident",
+    "medical_employee",
+    "medical_resident",
+    "injury",
+    "maternity",
+    "unemployment",
+)
+_LIVING_ONLY_LISTS = ("students", "employment", "graduates", "dibao", "disabled", "special_care", "elderly_five")
+_LIST_ORDER = ("cremation", "students", "employment", "pension_employee", "pension_resident", "medical_employee",
+               "medical_resident", "injury", "maternity", "unemployment", "graduates", "dibao", "disabled",
+               "special_care", "elderly_five")  # fmt: skip
 
-    mortality = np.exp(0.09 * (age - 80.0)) + 0.002
-    dead = _share(rng, free, r["deceased"] * n, mortality)
+
+def _deaths(pop: _Population, free: Bools, rng: np.random.Generator) -> Bools:
+    """About the deceased share of the register, weighted towards the old (Gompertz-like); at least one."""
+    mortality = np.exp(0.09 * (pop.age - 80.0)) + 0.002
+    dead = _share(rng, free, POPULATION_RATES["deceased"] * pop.n_register, mortality)
     if not dead.any():
-        dead[int(np.argmax(np.where(free, age, -1)))] = True
+        dead[int(np.argmax(np.where(free, pop.age, -1)))] = True
+    return dead
 
+
+def _students(age: Ints, free: Bools, rng: np.random.Generator) -> Bools:
+    r = POPULATION_RATES
     p_student = np.select(
         [(age >= 6) & (age <= 15), (age >= 16) & (age <= 18), (age >= 19) & (age <= 22)],
         [r["student_6_15"], r["student_16_18"], r["student_19_22"]],
         0.0,
     )
-    student = free & (rng.random(total) < p_student)
+    return free & (rng.random(len(age)) < p_student)
+
+
+def _employed(pop: _Population, registered: Bools, student: Bools, rng: np.random.Generator) -> Bools:
+    r, age = POPULATION_RATES, pop.age
     p_employed = np.select(
         [(age >= 18) & (age <= 59), (age >= 16) & (age <= 17), (age >= 60) & (age <= 64)],
         [
-            np.where(male, r["employed_18_59_male"], r["employed_18_59_female"]),
+            np.where(pop.male, r["employed_18_59_male"], r["employed_18_59_female"]),
             r["employed_16_17"],
             r["employed_60_64"],
         ],
         0.0,
     )
-    employed = registered & ~student & (rng.random(total) < p_employed)
-    draw = rng.random(total)
-    pension_employee = employed & (draw < r["employed_pension_employee"])
-    medical_employee = employed & (draw < r["employed_medical_employee"])
-    injury = employed & (draw < r["employed_injury"])
-    unemployment = employed & (draw < r["employed_unemployment"])
-    maternity = employed & (draw < r["employed_maternity"])
-    retired = registered & ~employed & (age >= 58) & (rng.random(total) < r["retired_58plus_pension_employee"])
-    pension_employee |= retired
-    medical_employee |= retired & (rng.random(total) < r["retired_medical_employee"])
+    return registered & ~student & (rng.random(pop.total) < p_employed)
 
+
+def _employee_schemes(
+    pop: _Population, registered: Bools, employed: Bools, rng: np.random.Generator
+) -> dict[str, Bools]:
+    """The employee schemes: nested thresholds on one draw per employed person (an employer that pays one scheme
+    usually pays the others), plus retirees drawing an employee pension."""
+    r = POPULATION_RATES
+    draw = rng.random(pop.total)
+    schemes = {
+        "pension_employee": employed & (draw < r["employed_pension_employee"]),
+        "medical_employee": employed & (draw < r["employed_medical_employee"]),
+        "injury": employed & (draw < r["employed_injury"]),
+        "unemployment": employed & (draw < r["employed_unemployment"]),
+        "maternity": employed & (draw < r["employed_maternity"]),
+    }
+    retired = registered & ~employed & (pop.age >= 58) & (rng.random(pop.total) < r["retired_58plus_pension_employee"])
+    schemes["pension_employee"] |= retired
+    schemes["medical_employee"] |= retired & (rng.random(pop.total) < r["retired_medical_employee"])
+    return schemes
+
+
+def _resident_schemes(
+    pop: _Population, registered: Bools, lists: dict[str, Bools], rng: np.random.Generator
+) -> dict[str, Bools]:
+    """The resident schemes, for those without the employee scheme."""
+    r, age = POPULATION_RATES, pop.age
+    employed = lists["employment"]
     p_resident = np.where(
         employed,
         r["resident_pension_employed_without_employee"],
         np.where(age >= 60, r["resident_pension_60plus"], r["resident_pension_16_59_not_employed"]),
     )
-    pension_resident = registered & (age >= 16) & ~student & ~pension_employee & (rng.random(total) < p_resident)
-    medical_resident = registered & ~medical_employee & (rng.random(total) < r["resident_medical_without_employee"])
+    pension_resident = (
+        registered
+        & (age >= 16)
+        & ~lists["students"]
+        & ~lists["pension_employee"]
+        & (rng.random(pop.total) < p_resident)
+    )
+    medical_resident = (
+        registered & ~lists["medical_employee"] & (rng.random(pop.total) < r["resident_medical_without_employee"])
+    )
+    return {"pension_resident": pension_resident, "medical_resident": medical_resident}
 
-    living_free = free & ~dead
-    protected = pop.protected.copy()
+
+def _plant_duplicate_enrolment(
+    lists: dict[str, Bools], living_free: Bools, protected: Bools, rng: np.random.Generator
+) -> None:
+    """Some employee-scheme holders also on the resident scheme's list; the first of each kind is protected."""
     for holders, other, rate in (
-        (pension_employee, pension_resident, ANOMALY_RATES["duplicate_pension"]),
-        (medical_employee, medical_resident, ANOMALY_RATES["duplicate_medical"]),
+        ("pension_employee", "pension_resident", ANOMALY_RATES["duplicate_pension"]),
+        ("medical_employee", "medical_resident", ANOMALY_RATES["duplicate_medical"]),
     ):
-        chosen = _pick(rng, holders & living_free, rate)
-        other[chosen] = True
+        chosen = _pick(rng, lists[holders] & living_free, rate)
+        lists[other][chosen] = True
         protected[chosen[:1]] = True
 
-    graduates = registered & ~student & (age >= 21) & (age <= 30) & (rng.random(total) < r["graduates_21_30"])
+
+def _other_lists(
+    pop: _Population, registered: Bools, lists: dict[str, Bools], rng: np.random.Generator
+) -> dict[str, Bools]:
+    """Graduates and the welfare lists (dibao, disabled, special care, the elderly five guarantees)."""
+    r, age = POPULATION_RATES, pop.age
+    dead = lists["cremation"]
+    graduates = (
+        registered & ~lists["students"] & (age >= 21) & (age <= 30) & (rng.random(pop.total) < r["graduates_21_30"])
+    )
     living = registered & ~dead
     n_living = float(living.sum())
-    dibao = _share(rng, living, r["dibao"] * n_living)
-    disabled = _share(rng, living, r["disabled"] * n_living, 0.5 + age / 50.0)
-    special_care = _share(rng, living & (age >= 45), r["special_care"] * n_living)
-    elderly_five = _share(rng, living & (age >= 60), r["elderly_five"] * n_living)
+    return {
+        "graduates": graduates,
+        "dibao": _share(rng, living, r["dibao"] * n_living),
+        "disabled": _share(rng, living, r["disabled"] * n_living, 0.5 + age / 50.0),
+        "special_care": _share(rng, living & (age >= 45), r["special_care"] * n_living),
+        "elderly_five": _share(rng, living & (age >= 60), r["elderly_five"] * n_living),
+    }
 
-    enrolment = [pension_employee, pension_resident, medical_employee, medical_resident, injury, maternity]
-    enrolment.append(unemployment)
-    on_any = np.logical_or.reduce(enrolment)
-    remain = dead & (rng.random(total) < r["deceased_still_enrolled"])
+
+def _remove_the_deceased(lists: dict[str, Bools], protected: Bools, rng: np.random.Generator) -> None:
+    """The deceased leave every list, except some who stay on every enrolment list they were on (at least one,
+    protected as the example of the anomaly)."""
+    dead = lists["cremation"]
+    on_any = np.logical_or.reduce([lists[key] for key in _ENROLMENT_LISTS])
+    remain = dead & (rng.random(len(dead)) < POPULATION_RATES["deceased_still_enrolled"])
     example = np.flatnonzero(remain & on_any)
     if example.size == 0:
         example = np.flatnonzero(dead & on_any)[:1]
         remain[example] = True
     protected[example[:1]] = True
-    for listed in enrolment:
-        listed &= ~dead | remain
-    for listed in (student, employed, graduates, dibao, disabled, special_care, elderly_five):
-        listed &= ~dead
+    for key in _ENROLMENT_LISTS:
+        lists[key] &= ~dead | remain
+    for key in _LIVING_ONLY_LISTS:
+        lists[key] &= ~dead
 
-    # outsiders, by kind: worker, resident, student, deceased
-    kind = pop.outsider_kind
+
+def _list_outsiders(lists: dict[str, Bools], kind: Ints, protected: Bools, rng: np.random.Generator) -> None:
+    """Outsiders on the lists their kind brings them onto: worker, resident, student, deceased."""
+    total = len(kind)
     worker, resident, pupil, gone = (kind == k for k in range(4))
-    employed |= worker
+    lists["employment"] |= worker
     draw = rng.random(total)
-    pension_employee |= worker & (draw < 0.80)
-    medical_employee |= worker & (draw < 0.75)
-    injury |= worker & (draw < 0.70)
-    unemployment |= worker & (draw < 0.50)
-    maternity |= worker & (draw < 0.45)
-    pension_resident |= resident & (rng.random(total) < 0.6)
-    medical_resident |= (resident & (rng.random(total) < 0.9)) | (resident & ~pension_resident)
-    student |= pupil
-    medical_resident |= pupil & (rng.random(total) < 0.5)
-    dead |= gone
-    medical_resident |= gone & (rng.random(total) < 0.3)
+    lists["pension_employee"] |= worker & (draw < 0.80)
+    lists["medical_employee"] |= worker & (draw < 0.75)
+    lists["injury"] |= worker & (draw < 0.70)
+    lists["unemployment"] |= worker & (draw < 0.50)
+    lists["maternity"] |= worker & (draw < 0.45)
+    lists["pension_resident"] |= resident & (rng.random(total) < 0.6)
+    lists["medical_resident"] |= (resident & (rng.random(total) < 0.9)) | (resident & ~lists["pension_resident"])
+    lists["students"] |= pupil
+    lists["medical_resident"] |= pupil & (rng.random(total) < 0.5)
+    lists["cremation"] |= gone
+    lists["medical_resident"] |= gone & (rng.random(total) < 0.3)
     protected[np.flatnonzero(worker)[:1]] = True
-    pop.protected = protected
 
-    has_employer = employed | pension_employee | medical_employee
+
+def _employers_and_dates(
+    pop: _Population, has_employer: Bools, employers: int, as_of: date, rng: np.random.Generator
+) -> tuple[Ints, npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]]:
+    """Employer (-1 none; the first employers are the biggest), contract start after the 16th birthday, and a
+    death date in the last two years (never before birth)."""
+    total = pop.total
     rank_weight = 1.0 / (np.arange(employers) + 5.0)
     employer = np.where(has_employer, rng.choice(employers, size=total, p=rank_weight / rank_weight.sum()), -1)
     as_of64 = np.datetime64(as_of, "D")
@@ -609,32 +744,35 @@ def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rn
     span = np.clip(lived - 16 * 365, 60, 6000)
     contract_start = as_of64 - (30 + np.floor(rng.random(total) * span).astype(np.int64)).astype("timedelta64[D]")
     died = as_of64 - (1 + rng.integers(0, 730, size=total)).astype("timedelta64[D]")
-    death_date = np.maximum(died, pop.birth)
-    lists = {
-        "cremation": dead,
-        "students": student,
-        "employment": employed,
-        "pension_employee": pension_employee,
-        "pension_resident": pension_resident,
-        "medical_employee": medical_employee,
-        "medical_resident": medical_resident,
-        "injury": injury,
-        "maternity": maternity,
-        "unemployment": unemployment,
-        "graduates": graduates,
-        "dibao": dibao,
-        "disabled": disabled,
-        "special_care": special_care,
-        "elderly_five": elderly_five,
-    }
+    return employer, contract_start, np.maximum(died, pop.birth)
+
+
+def _latent(pop: _Population, employers: int, high_schools: int, as_of: date, rng: np.random.Generator) -> _Latent:
+    """Which lists each person is on, from latent attributes drawn in a fixed sequence (the seed's county depends
+    on it). Protects one example of each planted anomaly in `pop.protected`."""
+    registered = np.arange(pop.total) < pop.n_register
+    free = registered & ~pop.protected
+    protected = pop.protected.copy()
+    dead = _deaths(pop, free, rng)
+    student = _students(pop.age, free, rng)
+    lists = {"cremation": dead, "students": student, "employment": _employed(pop, registered, student, rng)}
+    lists |= _employee_schemes(pop, registered, lists["employment"], rng)
+    lists |= _resident_schemes(pop, registered, lists, rng)
+    _plant_duplicate_enrolment(lists, free & ~dead, protected, rng)
+    lists |= _other_lists(pop, registered, lists, rng)
+    _remove_the_deceased(lists, protected, rng)
+    _list_outsiders(lists, pop.outsider_kind, protected, rng)
+    pop.protected = protected
+    has_employer = lists["employment"] | lists["pension_employee"] | lists["medical_employee"]
+    employer, contract_start, death_date = _employers_and_dates(pop, has_employer, employers, as_of, rng)
     return _Latent(
-        lists=lists,
+        lists={key: lists[key] for key in _LIST_ORDER},
         employer=employer,
         contract_start=contract_start,
         death_date=death_date,
-        disability=rng.integers(0, len(_DISABILITIES), size=total),
-        college=rng.integers(0, len(_COLLEGES), size=total),
-        high_school=rng.integers(0, high_schools, size=total),
+        disability=rng.integers(0, len(_DISABILITIES), size=pop.total),
+        college=rng.integers(0, len(_COLLEGES), size=pop.total),
+        high_school=rng.integers(0, high_schools, size=pop.total),
     )
 
 
@@ -1122,6 +1260,142 @@ def _other_required(source: Source) -> str | None:
     return others[0] if others else None
 
 
+def _checked_arguments(campaign: Campaign, formats: str) -> tuple[Comparison, str]:
+    """The comparison rules and the register's source key, or ValueError for what the generator cannot do."""
+    if formats not in ("mixed", "csv"):
+        raise ValueError('formats must be "mixed" or "csv"')
+    comparison = campaign.comparison
+    if comparison is None:
+        raise ValueError("the campaign has no [comparison] section")
+    return comparison, _register_key(campaign, comparison)
+
+
+@dataclass
+class _County:
+    """Everything drawn before the files are written."""
+
+    places: _Places
+    pop: _Population
+    latent: _Latent
+    employers: Any  # pa.StringArray of employer names, indexed by `latent.employer`
+    as_of: date
+
+
+@dataclass
+class _Layout:
+    """The files of every source and the rows that go into them."""
+
+    keys: list[str]
+    sources: list[Source]
+    register_index: int
+    specs: list[_FileSpec]
+    file_owner: list[int]  # per file: the index of its source
+    rows: _Rows
+
+
+@dataclass
+class _Books:
+    """What was written, per source key (the summary's bookkeeping)."""
+
+    files: dict[str, list[str]]
+    rows_written: dict[str, int]
+    rejects: dict[str, int]
+    duplicates: dict[str, int]
+
+
+def _lay_out(
+    campaign: Campaign,
+    register_key: str,
+    county: _County,
+    mixed: bool,
+    rng: np.random.Generator,
+    prng: random.Random,
+) -> _Layout:
+    """Each source's members, its files, and which file each of its rows goes into."""
+    keys = list(campaign.sources)
+    sources = [campaign.sources[k] for k in keys]
+    register_index = keys.index(register_key)
+    specs: list[_FileSpec] = []
+    file_owner: list[int] = []
+    pid_parts: list[Ints] = []
+    file_parts: list[Ints] = []
+    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
+        pids = _members(key, source, register_key, county.pop, county.latent, rng)
+        is_register = s == register_index
+        plan, file_of_row = _plan_files(key, source, is_register, pids, county.pop, county.places, mixed, prng)
+        pid_parts.append(pids)
+        file_parts.append(file_of_row + len(specs))
+        specs.extend(plan)
+        file_owner.extend([s] * len(plan))
+    lengths = np.array([len(p) for p in pid_parts], dtype=np.int64)
+    total_rows = int(lengths.sum())
+    rows = _Rows(
+        source=np.repeat(np.arange(len(keys)), lengths),
+        pid=np.concatenate(pid_parts) if pid_parts else np.zeros(0, dtype=np.int64),
+        file=np.concatenate(file_parts) if file_parts else np.zeros(0, dtype=np.int64),
+        kind=np.zeros(total_rows, dtype=np.int8),
+        duplicate=np.zeros(total_rows, dtype=bool),
+        starts=np.r_[0, np.cumsum(lengths)],
+    )
+    return _Layout(keys, sources, register_index, specs, file_owner, rows)
+
+
+def _blank_rows(layout: _Layout, mess: bool, rng: np.random.Generator) -> Ints:
+    """How many blank rows each file gets: none without mess, else at least one somewhere."""
+    file_rows = np.bincount(layout.rows.file, minlength=len(layout.specs))
+    if not mess:
+        return np.zeros(len(layout.specs), dtype=np.int64)
+    blanks = rng.binomial(file_rows, MESS_RATES["blank_row"])
+    if layout.specs and blanks.sum() == 0:
+        blanks[int(np.argmax(file_rows))] = 1
+    return blanks
+
+
+def _clear_folder(folder: Path) -> None:
+    """Remove the files of an earlier run, so that a rerun with fewer files leaves none of the old ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.is_file() and old.suffix in (".xlsx", ".xls", ".csv"):
+            old.unlink()
+
+
+def _write_sources(
+    layout: _Layout,
+    county: _County,
+    blanks: Ints,
+    rejected: Bools,
+    out: Path,
+    report: Progress,
+    prng: random.Random,
+) -> _Books:
+    """Every source's files, into `out/<source key>/`, reporting each file's data rows."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = layout.rows
+    books = _Books({key: [] for key in layout.keys}, {}, {}, {})
+    for s, key in enumerate(layout.keys):
+        _clear_folder(out / key)
+        a, b = int(rows.starts[s]), int(rows.starts[s + 1])
+        books.rows_written[key] = (b - a) + int(rows.duplicate[a:b].sum())
+        books.rejects[key] = int(rejected[a:b].sum())
+        books.duplicates[key] = int(rows.duplicate[a:b].sum())
+        for rel, count in _write_source(s, layout, blanks, county, out, prng):
+            books.files[key].append(rel)
+            report(rel, count)
+    return books
+
+
+def _save_truth(truth: Any, counts: dict[str, Any], books: _Books, out: Path) -> tuple[Path, Path]:
+    """`ground_truth.parquet` and `ground_truth.json` (the counts with the bookkeeping of the files)."""
+    truth_path = out / "ground_truth.parquet"
+    pq.write_table(truth, truth_path)
+    counts["expected_rejects"] = books.rejects
+    counts["expected_duplicates"] = books.duplicates
+    counts["rows_written"] = books.rows_written
+    counts_path = out / "ground_truth.json"
+    counts_path.write_text(json.dumps(counts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return truth_path, counts_path
+
+
 def generate_county(
     campaign: Campaign,
     persons: int,
@@ -1139,118 +1413,61 @@ def generate_county(
     whose register row an importer accepts. `progress(stage, n)` is called after each stage and each file.
     Existing .xlsx/.xls/.csv files directly inside `out/<source key>/` are removed first.
     """
-    if formats not in ("mixed", "csv"):
-        raise ValueError('formats must be "mixed" or "csv"')
-    comparison = campaign.comparison
-    if comparison is None:
-        raise ValueError("the campaign has no [comparison] section")
-    register_key = _register_key(campaign, comparison)
+    comparison, register_key = _checked_arguments(campaign, formats)
     report: Progress = progress or (lambda stage, n: None)
-    mixed = formats == "mixed"
+    # One seeded sequence for the vectorised draws, one for the cell-by-cell choices: their order is the county.
     rng = np.random.default_rng(seed)
     prng = random.Random(int(rng.integers(0, 2**63)))
     places = _places(campaign)
-
     pop = _population(places, persons, as_of, rng)
     report("population", pop.total)
     employer_names = _employer_names(places.local, prng)
     latent = _latent(pop, len(employer_names), len(places.local.high_schools()), as_of, rng)
     report("lists", int(sum(int(m.sum()) for m in latent.lists.values())))
+    county = _County(places, pop, latent, _string_array(employer_names), as_of)
 
-    keys = list(campaign.sources)
-    sources = [campaign.sources[k] for k in keys]
-    register_index = keys.index(register_key)
-    specs: list[_FileSpec] = []
-    file_owner: list[int] = []
-    pid_parts: list[Ints] = []
-    file_parts: list[Ints] = []
-    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
-        pids = _members(key, source, register_key, pop, latent, rng)
-        plan, file_of_row = _plan_files(key, source, s == register_index, pids, pop, places, mixed, prng)
-        pid_parts.append(pids)
-        file_parts.append(file_of_row + len(specs))
-        specs.extend(plan)
-        file_owner.extend([s] * len(plan))
-    lengths = np.array([len(p) for p in pid_parts], dtype=np.int64)
-    total_rows = int(lengths.sum())
-    rows = _Rows(
-        source=np.repeat(np.arange(len(keys)), lengths),
-        pid=np.concatenate(pid_parts) if pid_parts else np.zeros(0, dtype=np.int64),
-        file=np.concatenate(file_parts) if file_parts else np.zeros(0, dtype=np.int64),
-        kind=np.zeros(total_rows, dtype=np.int8),
-        duplicate=np.zeros(total_rows, dtype=bool),
-        starts=np.r_[0, np.cumsum(lengths)],
-    )
-    _assign_mess(rows, sources, register_index, [spec.fmt for spec in specs], pop, mess, rng)
+    layout = _lay_out(campaign, register_key, county, formats == "mixed", rng, prng)
+    file_formats = [spec.fmt for spec in layout.specs]
+    _assign_mess(layout.rows, layout.sources, layout.register_index, file_formats, pop, mess, rng)
+    blanks = _blank_rows(layout, mess, rng)
+    rejected = np.isin(layout.rows.kind, _REJECTED_KINDS)
+    books = _write_sources(layout, county, blanks, rejected, out, report, prng)
 
-    # blank rows per file
-    file_rows = np.bincount(rows.file, minlength=len(specs))
-    blanks = rng.binomial(file_rows, MESS_RATES["blank_row"]) if mess else np.zeros(len(specs), dtype=np.int64)
-    if mess and specs and blanks.sum() == 0:
-        blanks[int(np.argmax(file_rows))] = 1
-
-    out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, list[str]] = {key: [] for key in keys}
-    rows_written: dict[str, int] = {}
-    rejects: dict[str, int] = {}
-    duplicates: dict[str, int] = {}
-    rejected = np.isin(rows.kind, _REJECTED_KINDS)
-    employers = _string_array(employer_names)
-    for s, (key, source) in enumerate(zip(keys, sources, strict=True)):
-        folder = out / key
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            if old.is_file() and old.suffix in (".xlsx", ".xls", ".csv"):
-                old.unlink()
-        a, b = int(rows.starts[s]), int(rows.starts[s + 1])
-        rows_written[key] = (b - a) + int(rows.duplicate[a:b].sum())
-        rejects[key] = int(rejected[a:b].sum())
-        duplicates[key] = int(rows.duplicate[a:b].sum())
-        written = _write_source(
-            s, source, rows, specs, file_owner, blanks, pop, latent, places, employers, out, as_of, prng
-        )
-        for rel, count in written:
-            files[key].append(rel)
-            report(rel, count)
-
-    truth, counts = _truth(comparison, keys, sources, register_index, rows, rejected, pop, places, as_of)
-    truth_path = out / "ground_truth.parquet"
-    pq.write_table(truth, truth_path)
-    counts["expected_rejects"] = rejects
-    counts["expected_duplicates"] = duplicates
-    counts["rows_written"] = rows_written
-    counts_path = out / "ground_truth.json"
-    counts_path.write_text(json.dumps(counts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    truth, counts = _truth(comparison, layout, rejected, pop, places, as_of)
+    truth_path, counts_path = _save_truth(truth, counts, books, out)
     report("truth", truth.num_rows)
     return SynthSummary(
         persons=truth.num_rows,
-        files=files,
-        rows_written=rows_written,
-        expected_rejects=rejects,
-        expected_duplicates=duplicates,
+        files=books.files,
+        rows_written=books.rows_written,
+        expected_rejects=books.rejects,
+        expected_duplicates=books.duplicates,
         truth_path=truth_path,
         counts_path=counts_path,
     )
 
 
 def _write_source(
-    s: int,
-    source: Source,
-    rows: _Rows,
-    specs: list[_FileSpec],
-    file_owner: list[int],
-    blanks: Ints,
-    pop: _Population,
-    latent: _Latent,
-    places: _Places,
-    employers: Any,
-    out: Path,
-    as_of: date,
-    rng: random.Random,
+    s: int, layout: _Layout, blanks: Ints, county: _County, out: Path, rng: random.Random
 ) -> list[tuple[str, int]]:
+    """The files of source number `s`, each with its data-row count."""
+    rows = layout.rows
     a, b = int(rows.starts[s]), int(rows.starts[s + 1])
-    pids, kinds, doubled, file_of_row = rows.pid[a:b], rows.kind[a:b], rows.duplicate[a:b], rows.file[a:b]
-    # source-level columns with the messy cells put in
+    pids, kinds, file_of_row = rows.pid[a:b], rows.kind[a:b], rows.file[a:b]
+    values = _source_values(layout.sources[s], pids, kinds, county, rng)
+    written: list[tuple[str, int]] = []
+    for f in [i for i, owner in enumerate(layout.file_owner) if owner == s]:
+        position = np.flatnonzero(file_of_row == f)
+        file_rows = _file_rows(position, rows.duplicate[a:b], int(blanks[f]), rng)
+        written.append(_write_file(layout.specs[f], values, kinds, file_rows, out, county.as_of, rng))
+    return written
+
+
+def _source_values(
+    source: Source, pids: Ints, kinds: npt.NDArray[np.int8], county: _County, rng: random.Random
+) -> dict[str, Any]:
+    """The source's columns, one cell per row of `pids`, with the messy and contradicting cells put in."""
+    pop = county.pop
     values: dict[str, Any] = {}
     for field in source.columns:
         if field == "id_number":
@@ -1258,20 +1475,11 @@ def _write_source(
         elif field == "name":
             values[field] = _take(pop.name, pids)
         else:
-            values[field] = _field_values(field, source, pids, pop, latent, places, employers)
+            values[field] = _field_values(field, source, pids, pop, county.latent, county.places, county.employers)
     if "id_number" in values:
-        at = np.flatnonzero(np.isin(kinds, (*_ID_TEXT_KINDS, _EMPTY_ID)))
-        originals = _take(pop.id18, pids[at]).to_pylist()
-        texts = [
-            None if kinds[i] == _EMPTY_ID else _messy_id(int(kinds[i]), t, rng)
-            for i, t in zip(at, originals, strict=True)
-        ]
-        values["id_number"] = _replace(values["id_number"], at, texts, pa.string())
+        values["id_number"] = _messy_ids(values["id_number"], pids, kinds, pop, rng)
     if "name" in values:
-        at = np.flatnonzero(np.isin(kinds, (_NAME_VARIANT, _EMPTY_NAME)))
-        originals = _take(pop.name, pids[at]).to_pylist()
-        texts = [None if kinds[i] == _EMPTY_NAME else _variant_name(t, rng) for i, t in zip(at, originals, strict=True)]
-        values["name"] = _replace(values["name"], at, texts, pa.string())
+        values["name"] = _messy_names(values["name"], pids, kinds, pop, rng)
     other = _other_required(source)
     if other is not None and other in values:
         at = np.flatnonzero(kinds == _EMPTY_OTHER)
@@ -1280,51 +1488,99 @@ def _write_source(
         at = np.flatnonzero(kinds == _SEX_CONTRA)
         values["sex"] = _replace(values["sex"], at, ["女" if pop.male[p] else "男" for p in pids[at]], pa.string())
     if "birth_date" in values:
-        at = np.flatnonzero(kinds == _BIRTH_CONTRA)
-        shifted: list[date] = []
-        for p in pids[at]:
-            born = pop.birth[p].astype(object)
-            shift = timedelta(days=rng.choice([365, 366, 1, 2, 10, 31, 3650]))
-            shifted.append(born - shift if born + shift > as_of else born + shift)
-        values["birth_date"] = _replace(values["birth_date"], at, shifted, pa.date32())
+        values["birth_date"] = _contradicting_births(values["birth_date"], pids, kinds, county, rng)
+    return values
 
-    written: list[tuple[str, int]] = []
-    for f in [i for i, owner in enumerate(file_owner) if owner == s]:
-        spec = specs[f]
-        position = np.flatnonzero(file_of_row == f)
-        serial = np.arange(1, len(position) + 1, dtype=np.int64)
-        doubled_at = np.flatnonzero(doubled[position])
-        # half of the duplicates right after their original (a double paste), half anywhere in the file
-        near = doubled_at + 0.5
-        anywhere = np.array([rng.random() * len(position) for _ in doubled_at])
-        dup_keys = np.where(np.array([rng.random() < 0.5 for _ in doubled_at], dtype=bool), near, anywhere)
-        blank_keys = np.array([rng.random() * len(position) for _ in range(int(blanks[f]))])
-        order_keys = np.r_[np.arange(len(position), dtype=np.float64), dup_keys, blank_keys]
-        index = np.r_[position, position[doubled_at], np.full(len(blank_keys), -1)].astype(np.int64)
-        serials = np.r_[serial, serial[doubled_at], np.zeros(len(blank_keys), dtype=np.int64)]
-        order = np.argsort(order_keys, kind="stable")
-        index, serials = index[order], serials[order]
-        present = index >= 0
-        headers = [spec.headers[field] for field in spec.fields]
-        columns = [_take(values[field], index, present) for field in spec.fields]
-        date_columns = {i for i, field in enumerate(spec.fields) if field in _DATE_FIELDS}
-        id_column = spec.fields.index("id_number") if "id_number" in spec.fields else 0
-        if spec.serial:
-            headers.insert(0, "序号")
-            columns.insert(0, pa.array(serials, mask=~present))
-            date_columns = {i + 1 for i in date_columns}
-            id_column += 1
-        notes = _notes(spec, int(present.sum()), as_of, rng)
-        path = out / spec.rel
+
+def _messy_ids(column: Any, pids: Ints, kinds: npt.NDArray[np.int8], pop: _Population, rng: random.Random) -> Any:
+    """The ID column with the dirty, invalid and empty cells of the rows whose kind asks for them."""
+    at = np.flatnonzero(np.isin(kinds, (*_ID_TEXT_KINDS, _EMPTY_ID)))
+    originals = _take(pop.id18, pids[at]).to_pylist()
+    texts = [
+        None if kinds[i] == _EMPTY_ID else _messy_id(int(kinds[i]), t, rng) for i, t in zip(at, originals, strict=True)
+    ]
+    return _replace(column, at, texts, pa.string())
+
+
+def _messy_names(column: Any, pids: Ints, kinds: npt.NDArray[np.int8], pop: _Population, rng: random.Random) -> Any:
+    """The name column with the name variants and the empty names."""
+    at = np.flatnonzero(np.isin(kinds, (_NAME_VARIANT, _EMPTY_NAME)))
+    originals = _take(pop.name, pids[at]).to_pylist()
+    texts = [None if kinds[i] == _EMPTY_NAME else _variant_name(t, rng) for i, t in zip(at, originals, strict=True)]
+    return _replace(column, at, texts, pa.string())
+
+
+def _contradicting_births(
+    column: Any, pids: Ints, kinds: npt.NDArray[np.int8], county: _County, rng: random.Random
+) -> Any:
+    """The birth-date column with dates that contradict the ID, shifted backwards when forwards would pass as_of."""
+    at = np.flatnonzero(kinds == _BIRTH_CONTRA)
+    shifted: list[date] = []
+    for p in pids[at]:
+        born = county.pop.birth[p].astype(object)
+        shift = timedelta(days=rng.choice([365, 366, 1, 2, 10, 31, 3650]))
+        shifted.append(born - shift if born + shift > county.as_of else born + shift)
+    return _replace(column, at, shifted, pa.date32())
+
+
+@dataclass
+class _FileRows:
+    """A file's rows in file order: the source row each one shows (-1 for a blank row) and its 序号."""
+
+    index: Ints
+    serials: Ints
+
+    @property
+    def present(self) -> Bools:
+        return np.asarray(self.index >= 0, dtype=bool)
+
+
+def _file_rows(position: Ints, doubled: Bools, blanks: int, rng: random.Random) -> _FileRows:
+    """The order of a file's rows: its source rows at `position`, their duplicates (half of them right after the
+    original, a double paste; half anywhere) and `blanks` blank rows anywhere."""
+    serial = np.arange(1, len(position) + 1, dtype=np.int64)
+    doubled_at = np.flatnonzero(doubled[position])
+    near = doubled_at + 0.5
+    anywhere = np.array([rng.random() * len(position) for _ in doubled_at])
+    dup_keys = np.where(np.array([rng.random() < 0.5 for _ in doubled_at], dtype=bool), near, anywhere)
+    blank_keys = np.array([rng.random() * len(position) for _ in range(blanks)])
+    order_keys = np.r_[np.arange(len(position), dtype=np.float64), dup_keys, blank_keys]
+    index = np.r_[position, position[doubled_at], np.full(len(blank_keys), -1)].astype(np.int64)
+    serials = np.r_[serial, serial[doubled_at], np.zeros(len(blank_keys), dtype=np.int64)]
+    order = np.argsort(order_keys, kind="stable")
+    return _FileRows(index[order], serials[order])
+
+
+def _write_file(
+    spec: _FileSpec,
+    values: dict[str, Any],
+    kinds: npt.NDArray[np.int8],
+    file_rows: _FileRows,
+    out: Path,
+    as_of: date,
+    rng: random.Random,
+) -> tuple[str, int]:
+    """One file in its format, with its optional 序号 column and notes; its path and data-row count."""
+    index, present = file_rows.index, file_rows.present
+    headers = [spec.headers[field] for field in spec.fields]
+    columns = [_take(values[field], index, present) for field in spec.fields]
+    date_columns = {i for i, field in enumerate(spec.fields) if field in _DATE_FIELDS}
+    id_column = spec.fields.index("id_number") if "id_number" in spec.fields else 0
+    if spec.serial:
+        headers.insert(0, "序号")
+        columns.insert(0, pa.array(file_rows.serials, mask=~present))
+        date_columns = {i + 1 for i in date_columns}
+        id_column += 1
+    notes = _notes(spec, int(present.sum()), as_of, rng)
+    path = out / spec.rel
+    if spec.fmt == "csv":
+        _write_csv(path, spec, headers, columns, date_columns, notes)
+    elif spec.fmt == "xls":
+        _write_xls(path, spec, headers, columns, date_columns, notes, rng)
+    else:
         numeric_id = present & (kinds[np.maximum(index, 0)] == _EXCEL_NUMBER)
-        if spec.fmt == "csv":
-            _write_csv(path, spec, headers, columns, date_columns, notes)
-        elif spec.fmt == "xls":
-            _write_xls(path, spec, headers, columns, date_columns, notes, rng)
-        else:
-            _write_xlsx(path, spec, headers, columns, date_columns, numeric_id, id_column, notes, rng)
-        written.append((spec.rel, int(present.sum())))
-    return written
+        _write_xlsx(path, spec, headers, columns, date_columns, numeric_id, id_column, notes, rng)
+    return spec.rel, int(present.sum())
 
 
 def _replace(array: Any, at: Ints, values: list[Any], kind: Any) -> Any:
@@ -1356,37 +1612,36 @@ def _any(on: dict[str, Bools], keys: Sequence[str], size: int) -> Bools:
     return result
 
 
-def _truth(
-    comparison: Comparison,
-    keys: list[str],
-    sources: list[Source],
-    register_index: int,
-    rows: _Rows,
-    rejected: Bools,
-    pop: _Population,
-    places: _Places,
-    as_of: date,
-) -> tuple[Any, dict[str, Any]]:
-    on_all = _membership(keys, rows, rejected, pop.total)
-    valid = on_all[keys[register_index]]
-    elsewhere_keys = [key for s, key in enumerate(keys) if s != register_index]
-    persons = np.flatnonzero(valid)
-    persons = persons[np.asarray(pc.sort_indices(_take(pop.id18, persons)))]  # the truth is ordered by ID
-    on = {key: member[persons] for key, member in on_all.items()}
-    n = len(persons)
-    age = pop.age[persons]
-    male = pop.male[persons]
-    dead = _any(on, [comparison.deaths], n)
-    living = ~dead
-    student = _any(on, [k for k, s in zip(keys, sources, strict=True) if s.role == "students"], n)
-    employed = _any(on, [comparison.employment], n)
+@dataclass
+class _Verdicts:
+    """Per person of the truth (in ID order): what a correct comparison finds."""
 
-    status_codes: dict[str, npt.NDArray[np.int8]] = {}
+    persons: Ints  # person indices into the population
+    age: Ints
+    male: Bools
+    dead: Bools
+    student: Bools
+    employed: Bools
+    statuses: dict[str, npt.NDArray[np.int8]]  # per insurance: index into _STATUSES
+    category: npt.NDArray[np.int8]  # index into _CATEGORIES
+    employment_status: npt.NDArray[np.int8]  # index into _EMPLOYMENT
+    duplicate: Bools
+    deceased_enrolled: Bools
+    inconsistent: Bools
+    subsidised: Bools
+
+
+def _insurance_statuses(
+    comparison: Comparison, on: dict[str, Bools], living: Bools, age: Ints
+) -> tuple[dict[str, npt.NDArray[np.int8]], npt.NDArray[np.int8]]:
+    """Each insurance's status (not applicable, insured, missing) and the category they add up to."""
+    n = len(age)
+    statuses: dict[str, npt.NDArray[np.int8]] = {}
     applicable_count = np.zeros(n, dtype=np.int64)
     insured_count = np.zeros(n, dtype=np.int64)
     for insurance in INSURANCES:
         rule = comparison.insurances.get(insurance)
-        code = np.zeros(n, dtype=np.int8)  # index into _STATUSES
+        code = np.zeros(n, dtype=np.int8)
         if rule is not None:
             applies = living & (age >= rule.min_age)
             if rule.requires:
@@ -1398,14 +1653,19 @@ def _truth(
             code[applies & ~insured] = 2
             applicable_count += applies
             insured_count += applies & insured
-        status_codes[insurance] = code
-    category = np.select(  # index into _CATEGORIES
-        [dead, insured_count == applicable_count, insured_count == 0], [3, 0, 2], 1
-    ).astype(np.int8)
+        statuses[insurance] = code
+    category = np.select([~living, insured_count == applicable_count, insured_count == 0], [3, 0, 2], 1)
+    return statuses, category.astype(np.int8)
+
+
+def _employment_statuses(
+    comparison: Comparison, on: dict[str, Bools], living: Bools, employed: Bools, student: Bools, age: Ints, male: Bools
+) -> npt.NDArray[np.int8]:
+    """Employed with or without a pension listed, or of working age without work (not a student)."""
     pension_rule = comparison.insurances.get("pension")
-    pension_listed = _any(on, pension_rule.covered_by if pension_rule else [], n)
+    pension_listed = _any(on, pension_rule.covered_by if pension_rule else [], len(age))
     upper = np.where(male, comparison.working_age_max_male, comparison.working_age_max_female)
-    employment_status = np.select(  # index into _EMPLOYMENT
+    employment_status = np.select(
         [
             living & employed & pension_listed,
             living & employed & ~pension_listed,
@@ -1413,71 +1673,126 @@ def _truth(
         ],
         [1, 2, 3],
         0,
-    ).astype(np.int8)
+    )
+    return employment_status.astype(np.int8)
+
+
+def _inconsistent_identity(rows: _Rows, rejected: Bools, total: int) -> Bools:
+    """Per person of the population: an accepted row naming their ID differently, or a register row whose sex or
+    birth date contradicts it."""
+    inconsistent = np.zeros(total, dtype=bool)
+    odd = np.isin(rows.kind, (_NAME_VARIANT, _SEX_CONTRA, _BIRTH_CONTRA)) & ~rejected
+    inconsistent[rows.pid[odd]] = True
+    return inconsistent
+
+
+def _verdicts(
+    comparison: Comparison, layout: _Layout, rejected: Bools, on_all: dict[str, Bools], pop: _Population
+) -> _Verdicts:
+    """The comparison's findings for every person of the valid register."""
+    keys, sources = layout.keys, layout.sources
+    persons = np.flatnonzero(on_all[keys[layout.register_index]])
+    persons = persons[np.asarray(pc.sort_indices(_take(pop.id18, persons)))]  # the truth is ordered by ID
+    on = {key: member[persons] for key, member in on_all.items()}
+    n = len(persons)
+    age, male = pop.age[persons], pop.male[persons]
+    dead = _any(on, [comparison.deaths], n)
+    living = ~dead
+    student = _any(on, [k for k, s in zip(keys, sources, strict=True) if s.role == "students"], n)
+    employed = _any(on, [comparison.employment], n)
+    statuses, category = _insurance_statuses(comparison, on, living, age)
     duplicate = np.zeros(n, dtype=bool)
     for first, second in comparison.duplicate_pairs:
         duplicate |= _any(on, [first], n) & _any(on, [second], n)
     enrolment_keys = [k for k, s in zip(keys, sources, strict=True) if s.role == "enrolment"]
-    deceased_enrolled = dead & _any(on, enrolment_keys, n)
-    # identity: an accepted row naming this ID differently, or a register row whose sex/birth contradicts it
-    inconsistent_all = np.zeros(pop.total, dtype=bool)
-    odd = np.isin(rows.kind, (_NAME_VARIANT, _SEX_CONTRA, _BIRTH_CONTRA)) & ~rejected
-    inconsistent_all[rows.pid[odd]] = True
-    inconsistent = inconsistent_all[persons]
-    subsidised = _any(on, comparison.subsidised, n)
+    return _Verdicts(
+        persons=persons,
+        age=age,
+        male=male,
+        dead=dead,
+        student=student,
+        employed=employed,
+        statuses=statuses,
+        category=category,
+        employment_status=_employment_statuses(comparison, on, living, employed, student, age, male),
+        duplicate=duplicate,
+        deceased_enrolled=dead & _any(on, enrolment_keys, n),
+        inconsistent=_inconsistent_identity(layout.rows, rejected, pop.total)[persons],
+        subsidised=_any(on, comparison.subsidised, n),
+    )
 
-    township = pop.township[persons]
-    table = pa.table(
+
+def _truth_table(v: _Verdicts, pop: _Population, places: _Places) -> Any:
+    persons = v.persons
+    return pa.table(
         {
             "id_number": _take(pop.id18, persons),
-            "township_code": _take(_string_array(places.township_codes), township),
+            "township_code": _take(_string_array(places.township_codes), pop.township[persons]),
             "village_code": _take(_string_array(places.village_codes), pop.village[persons]),
             "household": _take(pop.household, persons),
             "name": _take(pop.name, persons),
-            "sex": _take(_string_array(["女", "男"]), male.astype(np.int64)),
+            "sex": _take(_string_array(["女", "男"]), v.male.astype(np.int64)),
             "birth_date": pa.array(pop.birth[persons]),
-            "deceased": pa.array(dead),
-            "age": pa.array(age.astype(np.int32)),
-            "student": pa.array(student),
-            "employed": pa.array(employed),
-            **{i: _take(_string_array(_STATUSES), status_codes[i]) for i in INSURANCES},
-            "category": _take(_string_array(_CATEGORIES), category),
-            "duplicate_enrolment": pa.array(duplicate),
-            "deceased_enrolled": pa.array(deceased_enrolled),
-            "inconsistent_identity": pa.array(inconsistent),
-            "employment_status": _take(_string_array(_EMPLOYMENT), employment_status),
-            "subsidised": pa.array(subsidised),
+            "deceased": pa.array(v.dead),
+            "age": pa.array(v.age.astype(np.int32)),
+            "student": pa.array(v.student),
+            "employed": pa.array(v.employed),
+            **{i: _take(_string_array(_STATUSES), v.statuses[i]) for i in INSURANCES},
+            "category": _take(_string_array(_CATEGORIES), v.category),
+            "duplicate_enrolment": pa.array(v.duplicate),
+            "deceased_enrolled": pa.array(v.deceased_enrolled),
+            "inconsistent_identity": pa.array(v.inconsistent),
+            "employment_status": _take(_string_array(_EMPLOYMENT), v.employment_status),
+            "subsidised": pa.array(v.subsidised),
         }
     )
+
+
+def _by_township(v: _Verdicts, pop: _Population, places: _Places) -> list[dict[str, Any]]:
+    """Persons, uninsured and partially insured per township, in the campaign's order."""
+    township = pop.township[v.persons]
     n_townships = len(places.township_codes)
-    by_category = np.bincount(category, minlength=4)
-    by_employment = np.bincount(employment_status, minlength=4)
-    counts: dict[str, Any] = {
+    return [
+        {"code": code, "persons": int(persons_here), "uninsured": int(uninsured_here), "partial": int(partial_here)}
+        for code, persons_here, uninsured_here, partial_here in zip(
+            places.township_codes,
+            np.bincount(township, minlength=n_townships),
+            np.bincount(township, weights=v.category == 2, minlength=n_townships),
+            np.bincount(township, weights=v.category == 1, minlength=n_townships),
+            strict=True,
+        )
+    ]
+
+
+def _truth_counts(
+    v: _Verdicts, outside_register: int, pop: _Population, places: _Places, as_of: date
+) -> dict[str, Any]:
+    """The counts of `ground_truth.json` (without the files' bookkeeping, added when it is saved)."""
+    by_category = np.bincount(v.category, minlength=4)
+    by_employment = np.bincount(v.employment_status, minlength=4)
+    return {
         "as_of": as_of.isoformat(),
-        "persons": n,
+        "persons": len(v.persons),
         "categories": {c: int(by_category[i]) for i, c in enumerate(_CATEGORIES)},
-        "missing_by_insurance": {i: int((status_codes[i] == 2).sum()) for i in INSURANCES},
+        "missing_by_insurance": {i: int((v.statuses[i] == 2).sum()) for i in INSURANCES},
         "anomalies": {
-            "duplicate_enrolment": int(duplicate.sum()),
-            "deceased_enrolled": int(deceased_enrolled.sum()),
-            "inconsistent_identity": int(inconsistent.sum()),
-            "outside_register": int((_any(on_all, elsewhere_keys, pop.total) & ~valid).sum()),
+            "duplicate_enrolment": int(v.duplicate.sum()),
+            "deceased_enrolled": int(v.deceased_enrolled.sum()),
+            "inconsistent_identity": int(v.inconsistent.sum()),
+            "outside_register": outside_register,
         },
         "employment": {e: int(by_employment[i]) for i, e in enumerate(_EMPLOYMENT) if e},
-        "by_township": [
-            {
-                "code": code,
-                "persons": int(persons_here),
-                "uninsured": int(uninsured_here),
-                "partial": int(partial_here),
-            }
-            for code, persons_here, uninsured_here, partial_here in zip(
-                places.township_codes,
-                np.bincount(township, minlength=n_townships),
-                np.bincount(township, weights=category == 2, minlength=n_townships),
-                np.bincount(township, weights=category == 1, minlength=n_townships),
-                strict=True,
-            )
-        ],
+        "by_township": _by_township(v, pop, places),
     }
-    return table, counts
+
+
+def _truth(
+    comparison: Comparison, layout: _Layout, rejected: Bools, pop: _Population, places: _Places, as_of: date
+) -> tuple[Any, dict[str, Any]]:
+    """The truth table and its counts, from the rows an importer accepts."""
+    on_all = _membership(layout.keys, layout.rows, rejected, pop.total)
+    valid = on_all[layout.keys[layout.register_index]]
+    elsewhere_keys = [key for s, key in enumerate(layout.keys) if s != layout.register_index]
+    outside_register = int((_any(on_all, elsewhere_keys, pop.total) & ~valid).sum())
+    verdicts = _verdicts(comparison, layout, rejected, on_all, pop)
+    return _truth_table(verdicts, pop, places), _truth_counts(verdicts, outside_register, pop, places, as_of)

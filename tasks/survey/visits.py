@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -202,6 +202,86 @@ def check_visit(
     return outcome, corrections, visited_on, reasons
 
 
+_REJECTED_COLUMNS = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections", "visitor",
+                     "visited_on"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _ReturnedRow:
+    """One accepted row of a returned work list: its cells as text, `visited_on` as the importer parsed it."""
+
+    id_number: Any
+    name: str
+    outcome: str
+    corrections: str
+    visitor: str
+    visited_on: Any
+    issues: str
+    file: Any
+    sheet: Any
+    row: Any
+
+
+def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
+    """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
+    n = len(accepted)
+    names = [field.name for field in fields(_ReturnedRow)]
+    columns = {name: accepted[name].tolist() if name in accepted.columns else [""] * n for name in names}
+    for name in ("name", "outcome", "corrections", "visitor", "issues"):
+        columns[name] = [_text(value) for value in columns[name]]
+    return [_ReturnedRow(**dict(zip(names, cells, strict=True))) for cells in zip(*columns.values(), strict=True)]
+
+
+def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -> dict[str, Any]:
+    return {
+        "file": row.file,
+        "sheet": row.sheet,
+        "row": int(row.row),
+        "reason": "；".join(reasons),
+        "id_number": row.id_number,
+        "name": row.name,
+        "outcome": row.outcome,
+        "corrections": row.corrections,
+        "visitor": row.visitor,
+        "visited_on": visited_text,
+    }
+
+
+def _visit_of(
+    row: _ReturnedRow,
+    survey: Survey,
+    window: tuple[date, date],
+    listed: Mapping[str, tuple[str, str]],
+    received_on: date,
+) -> VisitRecord | dict[str, Any]:
+    """The visit a row with a result reports, or its rejected record (with the reasons)."""
+    visited = row.visited_on
+    visited_text = "" if visited is None or pd.isna(visited) else pd.Timestamp(visited).date().isoformat()
+    code, fixes, visited_on, reasons = check_visit(
+        survey, window, row.outcome, row.corrections, visited_text, received_on
+    )
+    if not visited_text and "日期无法识别" in row.issues:
+        reasons.append(_date_issue(row.issues))
+        visited_on = None
+    place = listed.get(str(row.id_number))
+    if place is None:
+        reasons.append("不在本县任何村（社区）的入户调查名单中")
+    if reasons or code is None or visited_on is None or place is None:
+        return _rejected_record(row, reasons, visited_text)
+    return VisitRecord(
+        id_number=str(row.id_number),
+        township_code=place[0],
+        village_code=place[1],
+        outcome=code,
+        visited_on=visited_on,
+        received_on=received_on,
+        channel="file",
+        visitor=row.visitor,
+        origin=f"{row.file}:{row.sheet}:{int(row.row)}",
+        corrections=fixes,
+    )
+
+
 def returned_visits(
     accepted: pd.DataFrame,
     campaign: Campaign,
@@ -219,64 +299,16 @@ def returned_visits(
     visits: list[VisitRecord] = []
     rejected_rows: list[dict[str, Any]] = []
     pending = 0
-    n = len(accepted)
-
-    def column(name: str) -> list[Any]:
-        return accepted[name].tolist() if name in accepted.columns else [""] * n
-
-    ids, outcomes, corrections = column("id_number"), column("outcome"), column("corrections")
-    visitors = column("visitor")
-    dates, issues = column("visited_on"), column("issues")
-    files, sheets, rows, names = column("file"), column("sheet"), column("row"), column("name")
-    for i in range(n):
-        outcome_text = _text(outcomes[i])
-        corrections_text = _text(corrections[i])
-        if not outcome_text and not corrections_text:
+    for row in _returned_rows(accepted):
+        if not row.outcome and not row.corrections:
             pending += 1
             continue
-        visited = dates[i]
-        visited_text = "" if visited is None or pd.isna(visited) else pd.Timestamp(visited).date().isoformat()
-        code, fixes, visited_on, reasons = check_visit(
-            survey, window, outcome_text, corrections_text, visited_text, received_on
-        )
-        if not visited_text and "日期无法识别" in _text(issues[i]):
-            reasons.append(_date_issue(_text(issues[i])))
-            visited_on = None
-        place = listed.get(str(ids[i]))
-        if place is None:
-            reasons.append("不在本县任何村（社区）的入户调查名单中")
-        if reasons or code is None or visited_on is None or place is None:
-            rejected_rows.append(
-                {
-                    "file": files[i],
-                    "sheet": sheets[i],
-                    "row": int(rows[i]),
-                    "reason": "；".join(reasons),
-                    "id_number": ids[i],
-                    "name": _text(names[i]),
-                    "outcome": outcome_text,
-                    "corrections": corrections_text,
-                    "visitor": _text(visitors[i]),
-                    "visited_on": visited_text,
-                }
-            )
-            continue
-        visits.append(
-            VisitRecord(
-                id_number=str(ids[i]),
-                township_code=place[0],
-                village_code=place[1],
-                outcome=code,
-                visited_on=visited_on,
-                received_on=received_on,
-                channel="file",
-                visitor=_text(visitors[i]),
-                origin=f"{files[i]}:{sheets[i]}:{int(rows[i])}",
-                corrections=fixes,
-            )
-        )
-    columns = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections", "visitor", "visited_on"]
-    return ReturnedRows(visits, pd.DataFrame(rejected_rows, columns=columns), pending)
+        visit = _visit_of(row, survey, window, listed, received_on)
+        if isinstance(visit, VisitRecord):
+            visits.append(visit)
+        else:
+            rejected_rows.append(visit)
+    return ReturnedRows(visits, pd.DataFrame(rejected_rows, columns=_REJECTED_COLUMNS), pending)
 
 
 def _text(value: Any) -> str:
