@@ -150,14 +150,13 @@ def synth(
     seed: int = typer.Option(1, "--seed", help="随机种子"),
     out_dir: Path = typer.Option(..., "--out", help="输出文件夹（按数据源分子文件夹）"),
     formats: str = typer.Option("mixed", "--formats", help="mixed：xlsx/xls/csv 混合；csv：全部 CSV（快）"),
-    as_of: str = typer.Option("2017-04-30", "--as-of", help="数据截止日期"),
+    as_of: str = typer.Option(None, "--as-of", help="数据截止日期，默认为入户调查开始前一天"),
     as_json: bool = Json,
 ) -> None:
     """生成一个模拟县的各部门数据文件（含常见的数据问题）和标准答案，用于演示和测试。"""
     if formats not in ("mixed", "csv"):
         fail("--formats 只能是 mixed 或 csv")
     day = parse_date(as_of, "--as-of")
-    assert day is not None
     from tasks.simulation.synth import generate_county
 
     try:

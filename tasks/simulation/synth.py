@@ -1396,13 +1396,20 @@ def _save_truth(truth: Any, counts: dict[str, Any], books: _Books, out: Path) ->
     return truth_path, counts_path
 
 
+def export_day(campaign: Campaign) -> date:
+    """The day the departments' exports are taken when none is given: the eve of the household survey, when the
+    comparison and the work lists must be ready."""
+    survey_start, _deadline = campaign.survey_window()
+    return survey_start - timedelta(days=1)
+
+
 def generate_county(
     campaign: Campaign,
     persons: int,
     out: Path,
     *,
     seed: int = 1,
-    as_of: date = date(2017, 4, 30),
+    as_of: date | None = None,
     formats: str = "mixed",
     mess: bool = True,
     progress: Callable[[str, int], None] | None = None,
@@ -1411,8 +1418,10 @@ def generate_county(
 
     `persons` is the number of registered persons drawn (at least the number of villages); the truth holds those
     whose register row an importer accepts. `progress(stage, n)` is called after each stage and each file.
-    Existing .xlsx/.xls/.csv files directly inside `out/<source key>/` are removed first.
+    Existing .xlsx/.xls/.csv files directly inside `out/<source key>/` are removed first. `as_of`: the day the
+    departments' exports are taken, by default `export_day(campaign)`.
     """
+    as_of = as_of or export_day(campaign)
     comparison, register_key = _checked_arguments(campaign, formats)
     report: Progress = progress or (lambda stage, n: None)
     # One seeded sequence for the vectorised draws, one for the cell-by-cell choices: their order is the county.

@@ -10,7 +10,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -463,3 +463,16 @@ def test_rerun_into_the_same_folder_replaces_the_files(campaign: Campaign, tmp_p
     for key, rels in summary.files.items():
         assert sorted(p.name for p in (tmp_path / key).iterdir()) == sorted(Path(r).name for r in rels)
     assert all(r.endswith(".csv") for rels in summary.files.values() for r in rels)
+
+
+def test_the_exports_are_taken_on_the_eve_of_the_campaigns_survey() -> None:
+    """No year in the generator: the default export day follows the campaign file's survey."""
+    from models.campaign.spec import load_campaign
+    from models.settings import DEFAULT_CAMPAIGN
+    from tasks.simulation.synth import export_day
+
+    anxi, _digest = load_campaign(DEFAULT_CAMPAIGN)
+    second, _digest = load_campaign(Path(__file__).resolve().parents[2] / "fixtures" / "second-county-2018.toml")
+    assert export_day(anxi) == date(2017, 4, 30)
+    assert export_day(second) == second.survey_window()[0] - timedelta(days=1)
+    assert export_day(second).year == 2018
