@@ -235,7 +235,9 @@ def returned_visits(
             pending += 1
             continue
         visited = dates[i]
-        visited_text = "" if visited is None or pd.isna(visited) else pd.Timestamp(visited).date().isoformat()
+        # A list without the 走访日期 column gives "" here, which pd.Timestamp would turn into NaT.
+        blank = visited is None or visited == "" or pd.isna(visited)
+        visited_text = "" if blank else pd.Timestamp(visited).date().isoformat()
         code, fixes, visited_on, reasons = check_visit(
             survey, window, outcome_text, corrections_text, visited_text, received_on
         )
