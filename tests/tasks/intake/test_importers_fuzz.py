@@ -88,8 +88,8 @@ def sheets(columns: dict[str, list[str]]) -> st.SearchStrategy[Table]:
         if draw(st.booleans()):
             header.insert(draw(st.integers(0, len(header))), draw(st.sampled_from(["序号", "备注", "", None])))
         width = len(header)
-        rows = draw(st.lists(st.lists(cell, min_size=0, max_size=width + 2), max_size=40))
-        if rows and draw(st.booleans()):
+        rows: list[list[Any]] = draw(st.lists(st.lists(cell, min_size=0, max_size=width + 2), max_size=40))
+        if len(rows) > 0 and draw(st.booleans()):
             rows.insert(draw(st.integers(0, len(rows))), list(header))  # a repeated header
         titles = draw(
             st.lists(st.lists(st.sampled_from(["安溪县全民参保登记", "单位：人", "", None]), max_size=3), max_size=2)
