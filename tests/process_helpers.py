@@ -44,24 +44,27 @@ def start(env: Mapping[str, str], *args: str, **extra: str) -> subprocess.Popen[
     )
 
 
-def run(env: Mapping[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def run(
+    env: Mapping[str, str], *args: str, expect: int, context: str = "", **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `canbao args` to its end: it must exit with `expect` (0; 2 for a refusal; KILLED)."""
+    done = subprocess.run(
         [CANBAO, *args], env=child_env(env, **extra), capture_output=True, text=True, timeout=180, check=False
     )
+    assert done.returncode == expect, (
+        f"canbao {' '.join(args)} → {done.returncode}, expected {expect}{context}\n{done.stderr[-3000:]}"
+    )
+    return done
 
 
 def run_ok(env: Mapping[str, str], *args: str) -> str:
-    done = run(env, *args)
-    assert done.returncode == 0, f"canbao {' '.join(args)} → {done.returncode}\n{done.stderr[-3000:]}"
-    return done.stdout
+    """Run a command that must succeed; its standard output."""
+    return run(env, *args, expect=0).stdout
 
 
 def run_killed(env: Mapping[str, str], point: str, *args: str) -> None:
     """Run a command that must die by SIGKILL at the fault point `point`."""
-    done = run(env, *args, CANBAO_FAULT_AT=point)
-    assert done.returncode == KILLED, (
-        f"canbao {' '.join(args)} was not killed at {point}: {done.returncode}\n" + (done.stderr[-3000:])
-    )
+    run(env, *args, expect=KILLED, context=f" (to be killed at {point})", CANBAO_FAULT_AT=point)
 
 
 def database_state(url: str, data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -256,7 +256,9 @@ def _visit_of(
 ) -> VisitRecord | dict[str, Any]:
     """The visit a row with a result reports, or its rejected record (with the reasons)."""
     visited = row.visited_on
-    visited_text = "" if visited is None or pd.isna(visited) else pd.Timestamp(visited).date().isoformat()
+    # A list without the 走访日期 column gives "" here, which pd.Timestamp would turn into NaT.
+    blank = visited is None or visited == "" or pd.isna(visited)
+    visited_text = "" if blank else pd.Timestamp(visited).date().isoformat()
     code, fixes, visited_on, reasons = check_visit(
         survey, window, row.outcome, row.corrections, visited_text, received_on
     )

@@ -1,7 +1,10 @@
 """Bad input at volume: every importer gets generated files (CSV in several encodings, .xlsx with odd cells,
 title rows, notes, repeated headers, formulas, huge numbers, garbage bytes, truncated or empty files) and must
 either account for every row (recorded, rejected, duplicate or pending) or refuse the file with its Chinese
-IngestError -- never crash.
+IngestError naming the file -- never crash. Alongside them come files valid by construction
+(tests.valid_imports), in the same formats: each must be read with every row written accepted (with the IDs and
+values written), counted as an exact duplicate or, for returned lists and spot checks, as pending -- so an
+importer that refuses or drops what it should read fails here.
 
 CANBAO_FUZZ_EXAMPLES sets the number of generated files per importer (default 150; e.g. 3000 for a long run).
 """
@@ -11,16 +14,17 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -31,21 +35,26 @@ from tasks.intake.ingest import IngestError, read_source
 from tasks.survey.visits import returned_list_source, returned_visits
 from tasks.training.sheets import read_attendance, read_sessions
 from tests.ingest_files import make_id
+from tests.valid_imports import Expected, Key, Kind, Kinds, Table, person_pool, valid_tables
 
 EXAMPLES = int(os.environ.get("CANBAO_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
-    deadline=None,
+    deadline=None,  # CI's two shared cores: an example's time says nothing about the importer's correctness
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=os.environ.get("CANBAO_FUZZ_EXAMPLES") is None,  # the default run is the same every time
 )
+VALID_SHARE = 4  # at least one generated file in this many must be a valid one
 CAMPAIGN: Campaign = load_campaign(DEFAULT_CAMPAIGN)[0]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 IDS = [make_id(date(1960 + k, 1 + k % 12, 1 + k % 28), k) for k in range(8)]
+POOL = person_pool(40)  # persons on the villages' lists and in the spot-check sample, for the valid files
 TOWNSHIPS = [t.name for t in CAMPAIGN.townships[:3]]
 _VILLAGE = CAMPAIGN.townships[0].villages[0]
-LISTED = {i: (CAMPAIGN.townships[0].code, _VILLAGE.code) for i in IDS[:5]}
-GENERATED: list[int] = [0]
+LISTED = {i: (CAMPAIGN.townships[0].code, _VILLAGE.code) for i in [*IDS[:5], *POOL]}
+AS_OF = date(2017, 5, 22)
+SAMPLED_ON = date(2017, 5, 10)
+KINDS = Kinds(CAMPAIGN, AS_OF, listed=POOL, sampled=POOL, sample_day=SAMPLED_ON)
 
 # Cells a department or a village might send, and cells nobody should.
 plausible = st.sampled_from(
@@ -66,19 +75,11 @@ odd = st.one_of(
 cell = st.one_of(plausible, plausible, odd)
 
 
-@dataclass(frozen=True)
-class Sheet:
-    titles: list[list[Any]]
-    header: list[Any]
-    rows: list[list[Any]]
-    notes: list[list[Any]]
-
-
-def sheets(columns: dict[str, list[str]]) -> st.SearchStrategy[Sheet]:
+def sheets(columns: dict[str, list[str]]) -> st.SearchStrategy[Table]:
     """A table with its header (synonyms, shuffled, sometimes a column missing or an unknown one added)."""
 
     @st.composite
-    def build(draw: st.DrawFn) -> Sheet:
+    def build(draw: st.DrawFn) -> Table:
         fields = draw(st.permutations(list(columns)))
         keep = draw(st.lists(st.booleans(), min_size=len(fields), max_size=len(fields)))
         header: list[Any] = [
@@ -87,8 +88,8 @@ def sheets(columns: dict[str, list[str]]) -> st.SearchStrategy[Sheet]:
         if draw(st.booleans()):
             header.insert(draw(st.integers(0, len(header))), draw(st.sampled_from(["序号", "备注", "", None])))
         width = len(header)
-        rows = draw(st.lists(st.lists(cell, min_size=0, max_size=width + 2), max_size=40))
-        if rows and draw(st.booleans()):
+        rows: list[list[Any]] = draw(st.lists(st.lists(cell, min_size=0, max_size=width + 2), max_size=40))
+        if len(rows) > 0 and draw(st.booleans()):
             rows.insert(draw(st.integers(0, len(rows))), list(header))  # a repeated header
         titles = draw(
             st.lists(st.lists(st.sampled_from(["安溪县全民参保登记", "单位：人", "", None]), max_size=3), max_size=2)
@@ -96,7 +97,7 @@ def sheets(columns: dict[str, list[str]]) -> st.SearchStrategy[Sheet]:
         notes = draw(
             st.lists(st.lists(st.sampled_from(["备注：", "制表人：李四", "合计", None]), max_size=2), max_size=2)
         )
-        return Sheet(titles, header, rows, notes)
+        return Table(titles, header, rows, notes)
 
     return build()
 
@@ -114,7 +115,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_file(folder: Path, sheet: Sheet, fmt: str, mutation: str, data: st.DataObject) -> Path:
+def _written(value: Any) -> str:
+    """A cell of a valid CSV file: a date as the date a department's export writes."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return _text(value)
+
+
+def write_file(folder: Path, sheet: Table, fmt: str, mutation: str, data: st.DataObject) -> Path:
+    """The table as .xlsx or CSV, then damaged as `mutation` says. A valid file ("none-valid") keeps every cell
+    as written: its CSV cells hold no separator and its encoding can write every character (else it fails here)."""
+    valid = mutation == "none-valid"
     grid = [*sheet.titles, sheet.header, *sheet.rows, *sheet.notes]
     if fmt == "xlsx":
         path = folder / "名单.xlsx"
@@ -129,11 +140,15 @@ def write_file(folder: Path, sheet: Sheet, fmt: str, mutation: str, data: st.Dat
     else:
         path = folder / "名单.csv"
         separator = data.draw(st.sampled_from([",", ",", "\t"]))
-        text = "\r\n".join(separator.join(_text(v).replace(separator, " ") for v in row) for row in grid)
+        cell = _written if valid else _text
+        if valid:
+            assert not any(separator in cell(v) for row in grid for v in row), "a valid cell holds the separator"
+        text = "\r\n".join(separator.join(cell(v).replace(separator, " ") for v in row) for row in grid)
         encoding = fmt.removeprefix("csv-")
         try:
             path.write_bytes(text.encode(encoding))
         except UnicodeEncodeError:
+            assert not valid, f"a valid file cannot be written in {encoding}"
             path.write_bytes(text.encode(encoding, errors="replace"))
     raw = path.read_bytes()
     if mutation == "truncated" and raw:
@@ -145,7 +160,6 @@ def write_file(folder: Path, sheet: Sheet, fmt: str, mutation: str, data: st.Dat
         path.write_bytes(raw[:at] + data.draw(st.binary(min_size=1, max_size=40)) + raw[at:])
     elif mutation == "empty":
         path.write_bytes(b"")
-    GENERATED[0] += 1
     return path
 
 
@@ -153,61 +167,111 @@ formats = st.sampled_from(["xlsx", "csv-utf-8", "csv-utf-8-sig", "csv-gb18030", 
 mutations = st.sampled_from(["none", "none", "none", "truncated", "garbage", "spliced", "empty"])
 
 
-def fuzz(columns: dict[str, list[str]], check: Callable[[Path], None]) -> Callable[..., None]:
+@dataclass(frozen=True)
+class Outcome:
+    """What an importer made of one file, in the terms of the accounting every file must satisfy."""
+
+    rows_read: int
+    accepted: list[Key]  # the values of each accepted (recorded) row, which a valid file's rows are checked by
+    rejected: list[str]  # the reason of each rejected row
+    duplicates: int
+    pending: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return len(self.accepted) + len(self.rejected) + self.duplicates + self.pending
+
+
+def check_damaged(path: Path, read: Callable[[Path], Outcome]) -> None:
+    try:
+        outcome = read(path)
+    except IngestError as exc:
+        assert CJK.search(str(exc)), f"not a Chinese message: {exc}"
+        assert path.name in str(exc), f"the message does not name the file: {exc}"
+        return
+    assert outcome.rows_read == outcome.accounted
+
+
+def check_valid(path: Path, read: Callable[[Path], Outcome], expected: Expected) -> None:
+    outcome = read(path)  # an IngestError here fails the test: a valid file must be read
+    assert outcome.rejected == [], f"rows of a valid file rejected: {outcome.rejected[:3]}"
+    assert Counter(outcome.accepted) == Counter(expected.accepted), "accepted rows differ from the rows written"
+    assert (outcome.duplicates, outcome.pending) == (expected.duplicates, expected.pending)
+    assert outcome.rows_read == outcome.accounted == expected.rows_written
+
+
+def fuzz(columns: dict[str, list[str]], kind: Kind, read: Callable[[Path], Outcome]) -> Counter[str]:
+    """Run the generated cases; returns how many files of each sort were generated."""
+    generated: Counter[str] = Counter()
+
     @FUZZ
-    @given(sheet=sheets(columns), fmt=formats, mutation=mutations, data=st.data())
-    def run(sheet: Sheet, fmt: str, mutation: str, data: st.DataObject) -> None:
+    @given(valid=st.booleans(), fmt=formats, data=st.data())
+    def run(valid: bool, fmt: str, data: st.DataObject) -> None:
+        generated["file"] += 1
         with tempfile.TemporaryDirectory() as folder:
-            path = write_file(Path(folder), sheet, fmt, mutation, data)
-            try:
-                check(path)
-            except IngestError as exc:
-                assert CJK.search(str(exc)), f"not a Chinese message: {exc}"
+            if valid:
+                generated["valid"] += 1
+                event("a valid file")
+                case = data.draw(valid_tables(kind), label="valid table")
+                path = write_file(Path(folder), case.table, fmt, "none-valid", data)
+                check_valid(path, read, case.expected)
+            else:
+                mutation = data.draw(mutations, label="mutation")
+                event(f"a file with random cells, damage: {mutation}")
+                path = write_file(Path(folder), data.draw(sheets(columns), label="table"), fmt, mutation, data)
+                check_damaged(path, read)
 
-    return run
+    run()
+    return generated
 
 
-AS_OF = date(2017, 5, 22)
+def _keys(frame: pd.DataFrame, *columns: str) -> list[Key]:
+    """The rows' values in `columns` (a column the file did not have reads as empty)."""
+    values = [frame[c].tolist() if c in frame.columns else [""] * len(frame) for c in columns]
+    return list(zip(*values, strict=True)) if values and len(frame) else []
 
 
-def check_ingest(path: Path) -> None:
+def read_ingest(path: Path) -> Outcome:
     result = read_source(CAMPAIGN.sources["household"], [path], CAMPAIGN, as_of=AS_OF)
-    assert result.rows_read == len(result.accepted) + len(result.rejected) + result.duplicates
-    assert result.rows_read >= 0 and len(result.rejected) == len(
-        result.rejected.drop_duplicates(["file", "sheet", "row"])
-    )
+    assert len(result.rejected) == len(result.rejected.drop_duplicates(["file", "sheet", "row"]))
+    keys = _keys(result.accepted, "id_number", "name", "village_code")
+    return Outcome(result.rows_read, keys, list(result.rejected["reason"]), result.duplicates)
 
 
-def check_survey(path: Path) -> None:
+def read_survey(path: Path) -> Outcome:
     result = read_source(returned_list_source(CAMPAIGN), [path], CAMPAIGN, as_of=AS_OF)
     rows = returned_visits(result.accepted, CAMPAIGN, LISTED, AS_OF)
-    recorded_or_duplicate = len(rows.visits)  # duplicates among visits are told apart by the database
-    assert (
-        result.rows_read
-        == recorded_or_duplicate + len(result.rejected) + len(rows.rejected) + result.duplicates + rows.pending
-    )
     assert all(v.id_number in LISTED for v in rows.visits)
+    return Outcome(
+        result.rows_read,
+        [(v.id_number, v.outcome, v.visited_on) for v in rows.visits],  # repeated visits: the database's to tell
+        [*result.rejected["reason"], *rows.rejected["reason"]],
+        result.duplicates,
+        rows.pending,
+    )
 
 
-def check_sessions(path: Path) -> None:
+def read_training_sessions(path: Path) -> Outcome:
     result = read_sessions(CAMPAIGN, [path])  # TrainingImport checks its own accounting on construction
-    assert result.rows_read == len(result.accepted) + len(result.rejected) + result.duplicates
+    keys: list[Key] = [(r.township_code, r.held_on, r.place, r.capacity) for r in result.accepted]
+    return Outcome(result.rows_read, keys, [r.reason for r in result.rejected], result.duplicates)
 
 
-def check_attendance(path: Path) -> None:
+def read_training_attendance(path: Path) -> Outcome:
     booked = [(CAMPAIGN.townships[0].code, date(2017, 4, 10))]
     result = read_attendance(CAMPAIGN, [path], imported_on=AS_OF, booked=booked)
-    assert result.rows_read == len(result.accepted) + len(result.rejected) + result.duplicates
+    keys: list[Key] = [(r.township_code, r.held_on, r.name, r.unit, r.attended) for r in result.accepted]
+    return Outcome(result.rows_read, keys, [r.reason for r in result.rejected], result.duplicates)
 
 
 MEMBERS = pd.DataFrame(
     {
-        "sample_id": [1] * 4,
-        "as_of": [date(2017, 5, 10)] * 4,
-        "visit_key": [f"v{k}" for k in range(4)],
-        "id_number": IDS[:4],
-        "township_code": [CAMPAIGN.townships[0].code] * 4,
-        "village_code": [_VILLAGE.code] * 4,
+        "sample_id": 1,
+        "as_of": SAMPLED_ON,
+        "visit_key": [f"v{k}" for k in range(4 + len(POOL))],
+        "id_number": [*IDS[:4], *POOL],
+        "township_code": CAMPAIGN.townships[0].code,
+        "village_code": _VILLAGE.code,
     }
 )
 RECORDED = pd.DataFrame(
@@ -216,16 +280,15 @@ RECORDED = pd.DataFrame(
 )  # fmt: skip
 
 
-def check_inspection(path: Path) -> None:
+def read_inspection(path: Path) -> Outcome:
     result = read_source(spot_check_source(CAMPAIGN), [path], CAMPAIGN, as_of=AS_OF)
     rows = check_results(result.accepted, CAMPAIGN.inspection, MEMBERS, RECORDED, AS_OF)
-    assert result.rows_read == (
-        len(rows.checks)
-        + len(result.rejected)
-        + len(rows.rejected)
-        + result.duplicates
-        + rows.duplicates
-        + rows.pending
+    return Outcome(
+        result.rows_read,
+        _keys(rows.checks, "id_number", "result", "checked_on"),
+        [*result.rejected["reason"], *rows.rejected["reason"]],
+        result.duplicates + rows.duplicates,
+        rows.pending,
     )
 
 
@@ -233,19 +296,24 @@ def check_inspection(path: Path) -> None:
 # the parser then fails and the importer reads the file again with Python's csv module (or names the encoding).
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize(
-    ("columns", "check"),
+    ("columns", "kind", "read"),
     [
-        pytest.param(CAMPAIGN.sources["household"].columns, check_ingest, id="ingest"),
-        pytest.param(returned_list_source(CAMPAIGN).columns, check_survey, id="survey"),
-        pytest.param(DEFAULT_SESSION_COLUMNS, check_sessions, id="training-sessions"),
-        pytest.param(DEFAULT_ATTENDANCE_COLUMNS, check_attendance, id="training-attendance"),
-        pytest.param(spot_check_source(CAMPAIGN).columns, check_inspection, id="inspection"),
+        pytest.param(CAMPAIGN.sources["household"].columns, KINDS.household(), read_ingest, id="ingest"),
+        pytest.param(returned_list_source(CAMPAIGN).columns, KINDS.survey(), read_survey, id="survey"),
+        pytest.param(DEFAULT_SESSION_COLUMNS, KINDS.sessions(), read_training_sessions, id="training-sessions"),
+        pytest.param(
+            DEFAULT_ATTENDANCE_COLUMNS, KINDS.attendance(), read_training_attendance, id="training-attendance"
+        ),
+        pytest.param(spot_check_source(CAMPAIGN).columns, KINDS.inspection(), read_inspection, id="inspection"),
     ],
 )
 def test_generated_files_never_crash_an_importer_and_every_row_is_accounted_for(
-    columns: dict[str, list[str]], check: Callable[[Path], None]
+    columns: dict[str, list[str]], kind: Kind, read: Callable[[Path], Outcome]
 ) -> None:
-    fuzz(columns, check)()
+    generated = fuzz(columns, kind, read)
+    # A generator that stopped making valid files would leave only refusals and the accounting to check.
+    assert generated["valid"] * VALID_SHARE >= generated["file"], generated
+    assert generated["valid"] > 0 or generated["file"] < 10, generated
 
 
 def test_a_spot_check_workbook_without_a_date_column_is_recorded_on_the_day_received(tmp_path: Path) -> None:
@@ -259,6 +327,20 @@ def test_a_spot_check_workbook_without_a_date_column_is_recorded_on_the_day_rece
     result = read_source(spot_check_source(CAMPAIGN), [tmp_path / "抽查.xlsx"], CAMPAIGN, as_of=AS_OF)
     rows = check_results(result.accepted, CAMPAIGN.inspection, MEMBERS, RECORDED, AS_OF)
     assert len(rows.checks) == 1 and rows.checks.iloc[0]["checked_on"] == AS_OF
+
+
+def test_a_returned_list_without_a_date_column_is_recorded_on_the_day_received(tmp_path: Path) -> None:
+    """Found by the valid files above: without a 走访日期 column every visit was rejected as an unreadable date."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["身份证号", "走访结果"])
+    sheet.append([POOL[0], "不愿参保"])
+    book.save(tmp_path / "名单.xlsx")
+    result = read_source(returned_list_source(CAMPAIGN), [tmp_path / "名单.xlsx"], CAMPAIGN, as_of=AS_OF)
+    rows = returned_visits(result.accepted, CAMPAIGN, LISTED, AS_OF)
+    assert list(rows.rejected["reason"]) == []
+    assert [(v.id_number, v.outcome, v.visited_on) for v in rows.visits] == [(POOL[0], "refused", AS_OF)]
 
 
 def test_a_workbook_whose_sheet_is_damaged_is_refused_with_the_chinese_error(tmp_path: Path) -> None:
