@@ -22,6 +22,16 @@ from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
 
+# The rules' names as the documents print them (tasks/scoring/scores.py's docstring, in Chinese).
+LABELS = {
+    "survey_completion": "入户调查完成率",
+    "milestone_timeliness": "工作节点按时完成率",
+    "inspection_accuracy": "督查抽查准确率",
+    "unfinished": "未按期完成入户调查扣分",
+    "bottom": "综合排名靠后扣分",
+}
+
+
 def rows(env: dict[str, str], sql: str, **params: Any) -> list[Any]:
     ws = Workspace.open(Settings(data_dir=Path(env["CANBAO_DATA_DIR"]), database_url=env["CANBAO_DATABASE_URL"]))
     try:
@@ -148,8 +158,9 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
         }
         if final and not finished:
             points["unfinished"] = -deductions.unfinished
-        table.append({"township": t.code, "name": t.name, "rate": rate, "share": 1.0 if share is None else share,
-                      "error_rate": errors.get(t.code), "finished": finished, "points": points})  # fmt: skip
+        table.append({"township": t.code, "name": t.name, "to_visit": to_visit[t.code], "visited": visited[t.code],
+                      "rate": rate, "share": 1.0 if share is None else share, "error_rate": errors.get(t.code),
+                      "finished": finished, "points": points})  # fmt: skip
 
     subtotals = {r["township"]: round(sum(r["points"].values()), 2) for r in table}
     lowest = sorted(subtotals.values())
