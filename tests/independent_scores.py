@@ -21,7 +21,6 @@ from models.settings import Settings
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 
-
 # The rules' names as the documents print them (tasks/scoring/scores.py's docstring, in Chinese).
 LABELS = {
     "survey_completion": "入户调查完成率",
@@ -182,8 +181,9 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
             r["subsidy"] = 0.0
 
     table.sort(key=lambda r: (-r["score"], -r["rate"], -r["share"], r["township"]))
+    previous: tuple[float, float, float] | None = None
     for n, r in enumerate(table, start=1):
-        same = n > 1 and (r["score"], r["rate"], r["share"]) == tuple(table[n - 2][k] for k in ("score", "rate",
-                                                                                                  "share"))  # fmt: skip
-        r["rank"] = table[n - 2]["rank"] if same else n
+        key = (r["score"], r["rate"], r["share"])
+        r["rank"] = table[n - 2]["rank"] if key == previous else n  # equal on all three: the same rank
+        previous = key
     return table

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from models.campaign.spec import Campaign
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 from tests.flows.test_survey_season import _published, _query
 from tests.independent_scores import error_rates, independent_scores, spot_check
 from tests.survey_files import fill_returned, listed_ids
@@ -106,12 +106,13 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert second_cut["late_visits"] == late_rows == received_late > 0
 
     # Late visits still update the registry and the progress, but finish the survey milestones late.
-    code, out, _ = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    code, out, err = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    assert code == 0, err
     states = {(m["owner"], m["key"]): (m["state"], m["done_on"]) for m in json.loads(out)["milestones"]}
     assert states[(on_time, "household_survey")] == ("done_on_time", "2017-06-10")
     assert states[(posted_late, "household_survey")] == ("done_late", "2017-07-02")
     assert states[(nearly, "household_survey")] == ("done_late", "2017-07-03")
-    progress = json.loads(invoke(env, "progress", "--as-of", SCORED_ON.isoformat(), "--json")[1])
+    progress = json.loads(invoke_ok(env, "progress", "--as-of", SCORED_ON.isoformat(), "--json"))
     assert {t["code"]: t["rate"] for t in progress["townships"]}[posted_late] == 1.0
 
     # posted_late is spot-checked too, but its results reach the county after the day scored: they do not count.
@@ -156,11 +157,11 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert closing["milestone_completed"] and all(Path(p).is_file() for p in closing["files"])
     assert closing["visited_by_deadline"] == sum(t["visited"] for t in second_cut["townships"])
     assert closing["late_visits"] == late_rows
-    status = json.loads(invoke(env, "status", "--as-of", "2017-08-31", "--json")[1])
+    status = json.loads(invoke_ok(env, "status", "--as-of", "2017-08-31", "--json"))
     assert any(m["key"] == "summary_report" and m["state"] == "done_on_time" for m in status["milestones"])
 
     # Before the deadline the scores are provisional and count what was visited by then.
-    provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
+    provisional = json.loads(invoke_ok(env, "scores", "--as-of", "2017-06-25", "--json"))
     assert not provisional[0]["final"]
     assert {s["township"]: s["finished"] for s in provisional}[on_time]
 

@@ -147,7 +147,8 @@ def _check_scores_independently(
 ) -> None:
     """The report's score table and breakdown against the scores worked out from the raw tables."""
     want = independent_scores(env, campaign, as_of)
-    assert [(r["名次"], r["乡镇代码"], r["乡镇"]) for r in ranking] == [(w["rank"], w["township"], w["name"]) for w in want]
+    expected_order = [(w["rank"], w["township"], w["name"]) for w in want]
+    assert [(r["名次"], r["乡镇代码"], r["乡镇"]) for r in ranking] == expected_order
     for got, expected in zip(ranking, want, strict=True):
         assert got["得分"] == pytest.approx(expected["score"], abs=0.011), expected["name"]
         assert (got["应访人数"], got["已访人数"]) == (expected["to_visit"], expected["visited"]), expected["name"]
@@ -203,7 +204,8 @@ def test_the_supervisors_report(env: dict[str, str], county: Path, tmp_path: Pat
     # The spot checks' share of the score: 15 × (1 − 0.5), 15 × (1 − 0), and for every township never checked
     # the mean accuracy of the checked, 15 × (0.5 + 1) / 2.
     names = {t.code: t.name for t in campaign.townships}
-    accuracy = {r["乡镇"]: r["得分"] for r in _sheet_rows(Path(result["xlsx"]), "评分明细") if r["评分项"] == "督查抽查准确率"}
+    breakdown = _sheet_rows(Path(result["xlsx"]), "评分明细")
+    accuracy = {r["乡镇"]: r["得分"] for r in breakdown if r["评分项"] == "督查抽查准确率"}
     worse, better = (names[code] for code in sorted(rates, key=lambda c: -rates[c]))
     unchecked = next(name for code, name in names.items() if code not in rates)
     assert (accuracy[worse], accuracy[better], accuracy[unchecked]) == (7.5, 15.0, 11.25)

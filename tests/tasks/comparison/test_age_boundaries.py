@@ -72,7 +72,9 @@ def test_a_29_february_birthday(campaign: Campaign, as_of: date, age: int, pensi
         (WOMAN, date(2017, 4, 30), ""),  # 55 on the as-of date
     ],
 )
-def test_retirement_birthday_on_the_as_of_date(campaign: Campaign, id_number: str, as_of: date, employment: str) -> None:
+def test_retirement_birthday_on_the_as_of_date(
+    campaign: Campaign, id_number: str, as_of: date, employment: str
+) -> None:
     person = _person(campaign, id_number, as_of)
     assert person["employment_status"] == employment
     assert person["pension"] == "missing"  # pension applies past working age too
