@@ -15,3 +15,10 @@ def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def invoke_ok(env: dict[str, str], *args: str) -> str:
+    """Standard output of a command that must succeed (exit code 0)."""
+    code, out, err = invoke(env, *args)
+    assert code == 0, f"canbao {' '.join(args)} → {code}\n{err[-3000:]}"
+    return out

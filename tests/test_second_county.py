@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from canbao.cli import app
 from models.campaign.spec import Campaign, load_campaign
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 from tests.pii_scan import file_text
 from tests.survey_files import listed_ids
 from tests.synth_helpers import scan_source
@@ -61,7 +61,7 @@ def test_a_new_county_runs_through_the_command_line_without_a_trace_of_anxi(
     env = {**env, "CANBAO_CAMPAIGN": str(SECOND)}
     code, _out, err = invoke(env, "init")
     assert code == 0, err
-    units = json.loads(invoke(env, "orgs", "--json")[1])
+    units = json.loads(invoke_ok(env, "orgs", "--json"))
     assert units[0] == {"code": "331127", "name": "景宁畲族自治县", "level": "county", "parent": None}
 
     county = tmp_path / "delivery"

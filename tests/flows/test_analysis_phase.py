@@ -17,7 +17,7 @@ from models.campaign.spec import Campaign
 from models.settings import Settings
 from tasks.identity.masking import find_unmasked
 from tasks.workspace import Workspace
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 AS_OF = "2017-07-15"
@@ -114,7 +114,7 @@ def test_exchange_reports_what_the_departments_changed_and_nothing_the_second_ti
 
     status = {
         (m["key"], m["owner"]): m
-        for m in json.loads(invoke(env, "status", "--as-of", AS_OF, "--json")[1])["milestones"]
+        for m in json.loads(invoke_ok(env, "status", "--as-of", AS_OF, "--json"))["milestones"]
     }
     assert status[("data_exchange_meeting", "county")]["done_on"] == AS_OF
 
@@ -123,7 +123,7 @@ def test_analysis_plan_adds_up_and_completes_the_milestone(env: dict[str, str], 
     assert invoke(env, "init")[0] == 0
     code, out, err = invoke(env, "analysis", "plan", "--json")
     assert code == 2 and "canbao compare" in err
-    invoke(env, "collect", str(county), "--on", "2017-04-18", "--json")
+    assert invoke(env, "collect", str(county), "--on", "2017-04-18", "--json")[0] == 0
     assert invoke(env, "compare", "--as-of", AS_OF, "--json")[0] == 0
 
     code, out, err = invoke(env, "analysis", "plan", "--as-of", "2017-07-20", "--out", str(tmp_path / "plan"), "--json")
@@ -150,6 +150,6 @@ def test_analysis_plan_adds_up_and_completes_the_milestone(env: dict[str, str], 
 
     status = {
         (m["key"], m["owner"]): m
-        for m in json.loads(invoke(env, "status", "--as-of", "2017-07-20", "--json")[1])["milestones"]
+        for m in json.loads(invoke_ok(env, "status", "--as-of", "2017-07-20", "--json"))["milestones"]
     }
     assert status[("data_analysis", "county")]["done_on"] == "2017-07-20"

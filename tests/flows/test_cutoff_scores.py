@@ -1,5 +1,6 @@
-"""A season with known outcomes, cut off at June 30 and scored through the command line; the scores are held
-against an independent computation of the rules documented in tasks/scoring/scores.py."""
+"""A season with known outcomes, spot-checked and cut off at June 30 and scored through the command line; the
+scores are held against an independent computation (tests/independent_scores.py) of the rules documented in
+tasks/scoring/scores.py, from the raw tables."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from models.campaign.spec import Campaign
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 from tests.flows.test_survey_season import _published, _query
+from tests.independent_scores import error_rates, independent_scores, spot_check
 from tests.survey_files import fill_returned, listed_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -76,6 +78,14 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     code, _out, err = invoke(env, "cutoff", "--as-of", "2017-06-30")
     assert code == 2 and "尚不能截止" in err
 
+    # Spot checks reach the county on July 1, before the cut-off: one error in five for on_time, none in four for
+    # nearly; every other township gets the mean accuracy of those two, (0.8 + 1) / 2.
+    june_30, july_1 = date(2017, 6, 30), date(2017, 7, 1)
+    spot_check(env, on_time, ["属实", "不属实", "属实", "属实", "属实"], drawn_on=june_30, checked_on=june_30,
+               received_on=july_1)  # fmt: skip
+    spot_check(env, nearly, ["属实", "核实无误", "属实", "属实"], drawn_on=june_30, checked_on=june_30,
+               received_on=july_1)  # fmt: skip
+
     code, out, err = invoke(env, "cutoff", "--as-of", "2017-07-01", "--json")
     assert code == 0, err
     first_cut = json.loads(out)
@@ -96,19 +106,26 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert second_cut["late_visits"] == late_rows == received_late > 0
 
     # Late visits still update the registry and the progress, but finish the survey milestones late.
-    code, out, _ = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    code, out, err = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    assert code == 0, err
     states = {(m["owner"], m["key"]): (m["state"], m["done_on"]) for m in json.loads(out)["milestones"]}
     assert states[(on_time, "household_survey")] == ("done_on_time", "2017-06-10")
     assert states[(posted_late, "household_survey")] == ("done_late", "2017-07-02")
     assert states[(nearly, "household_survey")] == ("done_late", "2017-07-03")
-    progress = json.loads(invoke(env, "progress", "--as-of", SCORED_ON.isoformat(), "--json")[1])
+    progress = json.loads(invoke_ok(env, "progress", "--as-of", SCORED_ON.isoformat(), "--json"))
     assert {t["code"]: t["rate"] for t in progress["townships"]}[posted_late] == 1.0
+
+    # posted_late is spot-checked too, but its results reach the county after the day scored: they do not count.
+    spot_check(env, posted_late, ["不属实", "未找到", "不属实"], drawn_on=date(2017, 7, 3), checked_on=date(2017, 7, 3),
+               received_on=date(2017, 7, 6))  # fmt: skip
+    assert error_rates(env, SCORED_ON) == {on_time: 0.2, nearly: 0.0}
 
     code, out, err = invoke(env, "scores", "--as-of", SCORED_ON.isoformat(), "--json")
     assert code == 0, err
     ours = json.loads(out)
-    want = _independent_scores(env, campaign, json.loads(invoke(env, "status", "--as-of", SCORED_ON.isoformat(),
-                                                                "--json")[1]))  # fmt: skip
+    code, out, err = invoke(env, "status", "--as-of", SCORED_ON.isoformat(), "--json")
+    assert code == 0, err
+    want = _independent_scores(env, campaign, json.loads(out))
     assert [s["township"] for s in ours] == [w["township"] for w in want]
     for got, expected in zip(ours, want, strict=True):
         assert got["rank"] == expected["rank"], got["name"]
@@ -117,6 +134,14 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
         assert got["criticised"] == expected["criticised"], got["name"]
         assert {p["rule"]: p["points"] for p in got["breakdown"]} == pytest.approx(expected["points"], abs=0.011)
         assert set(got) >= {"township", "rank", "score", "breakdown", "subsidy", "criticised"}
+    # The same from the raw tables alone (milestones from the completions, not from `status`).
+    plain = independent_scores(env, campaign, SCORED_ON)
+    assert [(s["township"], s["rank"], s["score"], s["subsidy"], s["criticised"]) for s in ours] == [
+        (w["township"], w["rank"], pytest.approx(w["score"], abs=0.011), pytest.approx(w["subsidy"], abs=0.011),
+         w["criticised"]) for w in plain
+    ]  # fmt: skip
+    accuracy = {s["township"]: {p["rule"]: p["points"] for p in s["breakdown"]}["inspection_accuracy"] for s in ours}
+    assert (accuracy[on_time], accuracy[nearly], accuracy[posted_late]) == (12.0, 15.0, 13.5)
     by_code = {s["township"]: s for s in ours}
     assert by_code[on_time]["finished"] and by_code[on_time]["subsidy"] == 50000
     assert not by_code[nearly]["finished"] and by_code[nearly]["criticised"]
@@ -132,11 +157,11 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert closing["milestone_completed"] and all(Path(p).is_file() for p in closing["files"])
     assert closing["visited_by_deadline"] == sum(t["visited"] for t in second_cut["townships"])
     assert closing["late_visits"] == late_rows
-    status = json.loads(invoke(env, "status", "--as-of", "2017-08-31", "--json")[1])
+    status = json.loads(invoke_ok(env, "status", "--as-of", "2017-08-31", "--json"))
     assert any(m["key"] == "summary_report" and m["state"] == "done_on_time" for m in status["milestones"])
 
     # Before the deadline the scores are provisional and count what was visited by then.
-    provisional = json.loads(invoke(env, "scores", "--as-of", "2017-06-25", "--json")[1])
+    provisional = json.loads(invoke_ok(env, "scores", "--as-of", "2017-06-25", "--json"))
     assert not provisional[0]["final"]
     assert {s["township"]: s["finished"] for s in provisional}[on_time]
 
@@ -145,7 +170,8 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
 
 
 def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rules of tasks/scoring/scores.py's docstring, from the raw tables, in plain Python."""
+    """The rules of tasks/scoring/scores.py's docstring, from the raw tables, in plain Python (the milestones'
+    states as `status` prints them)."""
     deadline = DEADLINE.isoformat()
     on_time_visits = {
         i for i, visited_on, received_on, outcome in _query(
@@ -170,6 +196,8 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
             considered[m["owner"]] += 1
             credit[m["owner"]] += {"done_on_time": 1.0, "done_late": 0.5}.get(m["state"], 0.0)
 
+    errors = error_rates(env, SCORED_ON)
+    unchecked = sum(1 - e for e in errors.values()) / len(errors) if errors else 1.0  # "average"
     rows = []
     for t in campaign.townships:
         rate = visited[t.code] / to_visit[t.code] if to_visit[t.code] else 1.0
@@ -178,7 +206,7 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
         points = {
             "survey_completion": round(60 * rate, 2),
             "milestone_timeliness": round(25 * share, 2),
-            "inspection_accuracy": 15.0,  # nobody spot-checked: "average" of none = full weight
+            "inspection_accuracy": round(15 * (1 - errors[t.code] if t.code in errors else unchecked), 2),
         }
         if not finished:
             points["unfinished"] = -10.0

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from models.campaign.spec import Campaign
 from models.settings import Settings
 from tasks.workspace import Workspace
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 AS_OF = "2017-04-30"
@@ -47,7 +47,7 @@ def test_collect_compare_and_worklists_match_the_ground_truth(
         if d["rejected"]:
             assert Path(d["rejects_file"]).is_file()
 
-    again = {d["source"]: d for d in json.loads(invoke(env, "collect", str(county), "--json")[1])}
+    again = {d["source"]: d for d in json.loads(invoke_ok(env, "collect", str(county), "--json"))}
     assert {s: d["accepted"] for s, d in again.items()} == {s: d["accepted"] for s, d in deliveries.items()}
 
     code, out, err = invoke(env, "compare", "--as-of", AS_OF, "--json")
@@ -88,7 +88,7 @@ def test_collect_compare_and_worklists_match_the_ground_truth(
 
     status = {
         (m["key"], m["owner"]): m
-        for m in json.loads(invoke(env, "status", "--as-of", AS_OF, "--json")[1])["milestones"]
+        for m in json.loads(invoke_ok(env, "status", "--as-of", AS_OF, "--json"))["milestones"]
     }
     assert status[("data_delivery", "police")]["done_on"] == "2017-04-18"
     assert status[("data_comparison", "county")]["done_on"] == "2017-04-28"
@@ -105,7 +105,7 @@ def _persons(env: dict[str, str]) -> pd.DataFrame:
 
 
 def test_a_missing_required_column_exits_2_naming_it(env: dict[str, str], tmp_path: Path) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名,性别\n张三,男\n", encoding="utf-8")
     code, out, err = invoke(env, "ingest", "household", str(bad), "--json")
@@ -114,7 +114,7 @@ def test_a_missing_required_column_exits_2_naming_it(env: dict[str, str], tmp_pa
 
 
 def test_unknown_source_exits_2(env: dict[str, str], tmp_path: Path) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     some = tmp_path / "x.csv"
     some.write_text("身份证号,姓名\n", encoding="utf-8")
     code, _out, err = invoke(env, "ingest", "no_such_source", str(some))

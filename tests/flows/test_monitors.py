@@ -25,11 +25,11 @@ def remind(env: dict[str, str], *args: str) -> list[dict]:
 def test_a_scenario_reminds_exactly_the_owners_not_done_and_a_rerun_sends_nothing(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     done = ["350524100", "350524101", "350524112", "350524210"]
     for code in done:
-        invoke(env, "milestone", "done", code, "township_leading_group", "--on", "2017-03-25")
-    invoke(env, "milestone", "done", "county", "county_work_plan", "--on", "2017-03-01")
+        assert invoke(env, "milestone", "done", code, "township_leading_group", "--on", "2017-03-25")[0] == 0
+    assert invoke(env, "milestone", "done", "county", "county_work_plan", "--on", "2017-03-01")[0] == 0
 
     dry = remind(env, "--as-of", "2017-03-28", "--dry-run")
     assert {m["status"] for m in dry} == {"skipped"}
@@ -66,7 +66,7 @@ def test_an_unreachable_endpoint_fails_then_a_later_run_sends(env: dict[str, str
     )
     env = {**env, "CANBAO_APPRISE_CONFIG": str(config)}
     try:
-        invoke(env, "init")
+        assert invoke(env, "init")[0] == 0
         failed = remind(env, "--as-of", "2017-04-21")
         assert failed and {m["status"] for m in failed} == {"failed"}
 
@@ -79,7 +79,7 @@ def test_an_unreachable_endpoint_fails_then_a_later_run_sends(env: dict[str, str
 
 
 def test_the_ranking_notice_reaches_every_township_and_the_county(env: dict[str, str], tmp_path: Path) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     code, out, err = invoke(env, "notice", "ranking", "--as-of", "2017-05-05", "--json")
     assert code == 0, err
     sent = json.loads(out)

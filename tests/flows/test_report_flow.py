@@ -19,6 +19,7 @@ from tasks.identity.masking import find_unmasked
 from tasks.scoring.sheet import score_sheet
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
+from tests.independent_scores import LABELS, error_rates, independent_scores, rows, spot_check
 from tests.survey_files import fill_returned, listed_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -114,6 +115,7 @@ def _check_report(env: dict[str, str], result: dict[str, Any], as_of: date, camp
     assert [r["入户调查完成率"] for r in ranking] == pytest.approx([s.rate for s in sheet.scores])
     breakdown = _sheet_rows(xlsx, "评分明细")
     assert len(breakdown) == sum(len(s.breakdown) for s in sheet.scores)
+    _check_scores_independently(env, campaign, as_of, ranking, breakdown)
     progress = list(book["入户调查进度"].iter_rows(values_only=True))
     header = next(row for row in progress if row[0] == "日期")
     assert len(header) == 2 + 24
@@ -140,6 +142,38 @@ def _check_report(env: dict[str, str], result: dict[str, Any], as_of: date, camp
     assert find_unmasked(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)) == []
 
 
+def _check_scores_independently(
+    env: dict[str, str], campaign: Campaign, as_of: date, ranking: list[dict[str, Any]], breakdown: list[dict[str, Any]]
+) -> None:
+    """The report's score table and breakdown against the scores worked out from the raw tables."""
+    want = independent_scores(env, campaign, as_of)
+    expected_order = [(w["rank"], w["township"], w["name"]) for w in want]
+    assert [(r["名次"], r["乡镇代码"], r["乡镇"]) for r in ranking] == expected_order
+    for got, expected in zip(ranking, want, strict=True):
+        assert got["得分"] == pytest.approx(expected["score"], abs=0.011), expected["name"]
+        assert (got["应访人数"], got["已访人数"]) == (expected["to_visit"], expected["visited"]), expected["name"]
+        assert got["入户调查完成率"] == pytest.approx(expected["rate"], abs=1e-4), expected["name"]
+        assert got["经费补助（元）"] == pytest.approx(expected["subsidy"], abs=0.011), expected["name"]
+        assert got["通报批评"] == ("是" if expected["criticised"] else "否"), expected["name"]
+    points: dict[str, dict[str, float]] = {}
+    for row in breakdown:
+        points.setdefault(row["乡镇"], {})[row["评分项"]] = row["得分"]
+    for expected in want:
+        labelled = {LABELS[rule]: value for rule, value in expected["points"].items()}
+        assert points[expected["name"]] == pytest.approx(labelled, abs=0.011), expected["name"]
+
+
+def _spot_checks(env: dict[str, str]) -> dict[str, float]:
+    """Two townships spot-checked through `canbao inspect`, with different error rates; returns the rates."""
+    visited = sorted({str(t) for (t,) in rows(env, "SELECT DISTINCT township_code FROM visit")})
+    assert len(visited) >= 2, visited
+    drawn, checked, received = date(2017, 5, 20), date(2017, 5, 21), date(2017, 5, 22)
+    spot_check(env, visited[0], ["属实", "不属实", "属实", "未找到"], drawn_on=drawn, checked_on=checked,
+               received_on=received)  # fmt: skip
+    spot_check(env, visited[1], ["属实", "属实", "属实"], drawn_on=drawn, checked_on=checked, received_on=received)
+    return {visited[0]: 0.5, visited[1]: 0.0}
+
+
 def _artifacts(keys: list[str]) -> dict[str, Any]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -156,6 +190,8 @@ def _artifacts(keys: list[str]) -> dict[str, Any]:
 def test_the_supervisors_report(env: dict[str, str], county: Path, tmp_path: Path, campaign: Campaign) -> None:
     ids = _season(env, county, tmp_path)
     assert ids and all(find_unmasked(i) == [i] for i in ids[:5])  # the data does hold IDs to leak
+    rates = _spot_checks(env)
+    assert error_rates(env, date(2017, 5, 26)) == rates
 
     as_of = date(2017, 5, 26)
     code, out, err = invoke(env, "report", "--as-of", as_of.isoformat(), "--out", str(tmp_path / "r1"), "--json")
@@ -165,6 +201,14 @@ def test_the_supervisors_report(env: dict[str, str], county: Path, tmp_path: Pat
     assert result["final"] is False
     assert Path(result["xlsx"]).parent == tmp_path / "r1"
     _check_report(env, result, as_of, campaign)
+    # The spot checks' share of the score: 15 × (1 − 0.5), 15 × (1 − 0), and for every township never checked
+    # the mean accuracy of the checked, 15 × (0.5 + 1) / 2.
+    names = {t.code: t.name for t in campaign.townships}
+    breakdown = _sheet_rows(Path(result["xlsx"]), "评分明细")
+    accuracy = {r["乡镇"]: r["得分"] for r in breakdown if r["评分项"] == "督查抽查准确率"}
+    worse, better = (names[code] for code in sorted(rates, key=lambda c: -rates[c]))
+    unchecked = next(name for code, name in names.items() if code not in rates)
+    assert (accuracy[worse], accuracy[better], accuracy[unchecked]) == (7.5, 15.0, 11.25)
 
     artifacts = _artifacts(result["artifacts"])
     assert set(artifacts) == set(result["artifacts"])

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from models.campaign.spec import Campaign
 from models.settings import Settings
 from tasks.workspace import Workspace
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 from tests.survey_files import fill_returned, listed_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -108,7 +108,7 @@ def test_a_survey_season_from_returned_lists(
     assert result["rows_read"] == result["recorded"] + result["rejected"] + result["duplicates"] + result["pending"]
     assert Path(result["rejects_file"]).is_file()
 
-    again = json.loads(invoke(env, "survey", "import", str(file1), str(file2), "--on", "2017-05-22", "--json")[1])
+    again = json.loads(invoke_ok(env, "survey", "import", str(file1), str(file2), "--on", "2017-05-22", "--json"))
     assert again["recorded"] == 0
     assert again["duplicates"] == 2 + len(b)
 

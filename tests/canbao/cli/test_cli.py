@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from models.settings import DEFAULT_CAMPAIGN
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 
 
 def test_init_is_idempotent_and_orgs_lists_the_hierarchy(env: dict[str, str]) -> None:
     assert invoke(env, "init")[0] == 0
     code, _out, err = invoke(env, "init")
     assert code == 0 and "无变化" in err
-    code, out, _err = invoke(env, "orgs", "--json")
+    code, out, err = invoke(env, "orgs", "--json")
+    assert code == 0, err
     units = json.loads(out)
     assert units[0] == {"code": "350524", "name": "安溪县", "level": "county", "parent": None}
     townships = [u for u in units if u["level"] == "township"]
@@ -25,7 +26,7 @@ def test_init_is_idempotent_and_orgs_lists_the_hierarchy(env: dict[str, str]) ->
 
 
 def test_status_json_contract(env: dict[str, str]) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     assert invoke(env, "milestone", "done", "凤城镇", "township_leading_group", "--on", "2017-03-20")[0] == 0
     assert invoke(env, "milestone", "done", "police", "提供基础数据", "--on", "2017-04-22", "--note", "补报")[0] == 0
     code, out, _err = invoke(env, "status", "--as-of", "2017-04-25", "--json")
@@ -54,20 +55,20 @@ def test_status_json_contract(env: dict[str, str]) -> None:
 def test_bad_milestone_records_are_refused_and_nothing_is_recorded(
     env: dict[str, str], args: list[str], message: str
 ) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     code, out, err = invoke(env, "milestone", "done", *args)
     assert code == 2
     assert message in err and out == ""
-    status = json.loads(invoke(env, "status", "--as-of", "2017-08-31", "--json")[1])
+    status = json.loads(invoke_ok(env, "status", "--as-of", "2017-08-31", "--json"))
     assert all(m["done_on"] is None for m in status["milestones"])
 
 
 def test_a_broken_campaign_file_exits_2_naming_key_and_line_and_leaves_the_database(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    invoke(env, "init")
-    invoke(env, "milestone", "done", "350524100", "township_leading_group", "--on", "2017-03-20")
-    before = invoke(env, "status", "--as-of", "2017-04-01", "--json")[1]
+    assert invoke(env, "init")[0] == 0
+    assert invoke(env, "milestone", "done", "350524100", "township_leading_group", "--on", "2017-03-20")[0] == 0
+    before = invoke_ok(env, "status", "--as-of", "2017-04-01", "--json")
     broken = tmp_path / "broken.toml"
     broken.write_text(
         DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("due = 2017-06-30", "due = 2017-06-31", 1), "utf-8"
@@ -75,7 +76,7 @@ def test_a_broken_campaign_file_exits_2_naming_key_and_line_and_leaves_the_datab
     code, _out, err = invoke(env, "init", "--campaign", str(broken))
     assert code == 2
     assert "broken.toml" in err and "第" in err and "行" in err
-    assert invoke(env, "status", "--as-of", "2017-04-01", "--json")[1] == before
+    assert invoke_ok(env, "status", "--as-of", "2017-04-01", "--json") == before
 
 
 def test_commands_before_init_say_what_to_do(env: dict[str, str]) -> None:

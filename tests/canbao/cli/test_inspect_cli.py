@@ -18,7 +18,7 @@ from tasks.identity.idnumber import check_char
 from tasks.identity.masking import find_unmasked
 from tasks.inspection.rates import inspection_error_rates
 from tasks.workspace import Workspace
-from tests.cli_runner import invoke
+from tests.cli_runner import invoke, invoke_ok
 
 FENGCHENG, PENGLAI = "350524100", "350524101"
 
@@ -226,20 +226,22 @@ def test_results_are_imported_bad_rows_sent_back_and_a_second_import_changes_not
         ("not_found", True, "2017-07-05", "李督查", 5),
     ]
 
-    code, out, _err = invoke(env, "inspect", "import", str(filled), "--on", "2017-07-05", "--json")
+    code, out, err = invoke(env, "inspect", "import", str(filled), "--on", "2017-07-05", "--json")
+    assert code == 0, err
     second = json.loads(out)
     assert (second["recorded"], second["rejected"], second["duplicates"], second["pending"]) == (0, 6, 4, 1)
     assert second["rejects_file"] == first["rejects_file"]
     assert count(workspace, "spot_check") == 3
 
-    code, out, _err = invoke(env, "inspect", "rates", "--as-of", "2017-07-05", "--json")
+    code, out, err = invoke(env, "inspect", "rates", "--as-of", "2017-07-05", "--json")
+    assert code == 0, err
     rates = json.loads(out)
     assert rates["as_of"] == "2017-07-05" and len(rates["townships"]) == 24
     by_code = {t["code"]: t for t in rates["townships"]}
     assert by_code[FENGCHENG] == {"code": FENGCHENG, "name": "凤城镇", "checked": 3, "errors": 2,
                                   "error_rate": pytest.approx(2 / 3)}  # fmt: skip
     assert by_code[PENGLAI] == {"code": PENGLAI, "name": "蓬莱镇", "checked": 0, "errors": 0, "error_rate": None}
-    before = json.loads(invoke(env, "inspect", "rates", "--as-of", "2017-07-04", "--json")[1])
+    before = json.loads(invoke_ok(env, "inspect", "rates", "--as-of", "2017-07-04", "--json"))
     assert {t["code"]: t["checked"] for t in before["townships"]}[FENGCHENG] == 0  # not received yet
 
     assert inspection_error_rates(workspace, date(2017, 7, 5))[FENGCHENG] == pytest.approx(2 / 3)

@@ -108,7 +108,7 @@ def test_sessions_and_sign_in_sheets_complete_the_township_milestone(env: dict[s
 
 
 def test_the_human_output_names_rejects_and_completions(env: dict[str, str], tmp_path: Path) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     code, out, err = invoke(env, "training", "attendance", "import", str(sign_in_file(tmp_path)), "--on", "2017-04-14")
     assert code == 0, err
     assert "培训签到" in out and "第 14 行：缺少必填项：姓名" in err
@@ -131,7 +131,7 @@ def test_the_human_output_names_rejects_and_completions(env: dict[str, str], tmp
 def test_mistakes_exit_2_in_chinese_and_record_nothing(
     env: dict[str, str], tmp_path: Path, args: list[str], message: str
 ) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     files = {
         "{bad}": str(write_csv(tmp_path / "bad.csv", [["乡镇", "姓名"], ["凤城镇", "张三"]])),
         "{good}": str(sign_in_file(tmp_path)),

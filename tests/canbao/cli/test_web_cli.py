@@ -62,8 +62,9 @@ def test_a_link_is_printed_once_and_only_its_hash_is_stored(env: dict[str, str])
 
 
 def test_a_revoked_link_opens_nothing(env: dict[str, str]) -> None:
-    invoke(env, "init")
-    _, out, _ = invoke(env, "web", "token", "凤城镇新安社区", "--worker", "张晓红", "--json")
+    assert invoke(env, "init")[0] == 0
+    code, out, err = invoke(env, "web", "token", "凤城镇新安社区", "--worker", "张晓红", "--json")
+    assert code == 0, err
     data = json.loads(out)
     path = "/w/" + data["url"].rsplit("/", 1)[1]
     settings = Settings(data_dir=env["CANBAO_DATA_DIR"], database_url=env["CANBAO_DATABASE_URL"])
@@ -78,13 +79,13 @@ def test_a_revoked_link_opens_nothing(env: dict[str, str]) -> None:
     code, _, err = invoke(env, "web", "revoke", str(data["token_id"]))
     assert code == 0 and "早已于" in err
     code, out, _ = invoke(env, "web", "tokens", "--json")
-    assert json.loads(out)[0]["revoked_at"] == revoked["revoked_at"]
+    assert code == 0 and json.loads(out)[0]["revoked_at"] == revoked["revoked_at"]
     code, _, err = invoke(env, "web", "revoke", "99")
     assert code == 2 and "没有编号为 99 的个人链接" in err
 
 
 def test_a_village_must_be_named_unambiguously(env: dict[str, str], campaign: Campaign) -> None:
-    invoke(env, "init")
+    assert invoke(env, "init")[0] == 0
     names = Counter(v.name for t in campaign.townships for v in t.villages)
     shared = next(name for name, n in names.items() if n > 1)
     code, out, err = invoke(env, "web", "token", shared, "--worker", "张晓红")
