@@ -1,0 +1,153 @@
+"""The comparison's figures written out by hand, and the edges of combining and concatenating partitions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from models.campaign.spec import Campaign
+from tasks.comparison.compare import Rules, combine_summaries, compare, summarise, with_keys
+from tasks.identity.idnumber import check_char
+
+AS_OF = date(2017, 4, 30)
+FENGCHENG, PENGLAI = "350524100", "350524101"
+
+
+def make_id(birth: str, seq: int) -> str:
+    first17 = f"350524{birth}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+ADULT = make_id("19800101", 11)  # man, 37
+WOMAN = make_id("19700505", 22)  # woman, 46
+TEEN = make_id("20010430", 31)  # 16 on AS_OF
+CHILD = make_id("20010501", 41)  # 15
+OLD = make_id("19300101", 51)  # cremated before AS_OF
+
+
+def listing(*ids: str, **extra: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"id_number": list(ids), **extra})
+
+
+def frames() -> dict[str, pd.DataFrame]:
+    register = pd.DataFrame(
+        {
+            "id_number": [ADULT, WOMAN, TEEN, CHILD, OLD],
+            "name": ["张三", "李梅", "王小明", "陈小", "林老"],
+            "township_code": [FENGCHENG, FENGCHENG, PENGLAI, PENGLAI, PENGLAI],
+            "village_code": ["350524100201", "350524100201", "350524101201", "350524101201", "350524101201"],
+        }
+    )
+    return {
+        "household": register,
+        "pension_resident": listing(ADULT, OLD),
+        "medical_resident": listing(ADULT, WOMAN),
+        "employment": listing(WOMAN, employer=["安溪茶厂"]),
+        "dibao": listing(WOMAN),
+        "cremation": listing(OLD, death_date=["2017-03-02"]),
+    }
+
+
+def test_the_summary_of_five_persons_by_hand(campaign: Campaign) -> None:
+    # 张三: pension and medical covered → insured_full, working age without a job.
+    # 李梅: medical only; employed, so pension and the three work insurances are missing → partial, subsidised.
+    # 王小明: 16 today, nothing covered → uninsured (pension and medical missing), working age without a job.
+    # 陈小: 15, medical missing → uninsured. 林老: cremated, still on the pension list → deceased, an anomaly.
+    summary = summarise(compare(frames(), Rules.of(campaign), AS_OF), campaign, AS_OF)
+    nothing_missing = {"pension": 0, "medical": 0, "injury": 0, "maternity": 0, "unemployment": 0}
+    by_township = summary.pop("by_township")
+    assert summary == {
+        "as_of": "2017-04-30",
+        "persons": 5,
+        "categories": {"insured_full": 1, "partial": 1, "uninsured": 2, "deceased": 1},
+        "missing_by_insurance": {"pension": 2, "medical": 2, "injury": 1, "maternity": 1, "unemployment": 1},
+        "anomalies": {
+            "duplicate_enrolment": 0,
+            "deceased_enrolled": 1,
+            "inconsistent_identity": 0,
+            "outside_register": 0,
+        },
+        "employment": {"employed_insured": 0, "employed_uninsured": 1, "working_age_unemployed": 2},
+        "subsidised": 1,
+    }
+    assert isinstance(by_township, list)
+    assert by_township[:3] == [
+        {
+            "code": FENGCHENG,
+            "name": "凤城镇",
+            "persons": 2,
+            "insured_full": 1,
+            "partial": 1,
+            "uninsured": 0,
+            "deceased": 0,
+            "missing_by_insurance": {"pension": 1, "medical": 0, "injury": 1, "maternity": 1, "unemployment": 1},
+        },
+        {
+            "code": PENGLAI,
+            "name": "蓬莱镇",
+            "persons": 3,
+            "insured_full": 0,
+            "partial": 0,
+            "uninsured": 2,
+            "deceased": 1,
+            "missing_by_insurance": {"pension": 1, "medical": 2, "injury": 0, "maternity": 0, "unemployment": 0},
+        },
+        {
+            "code": "350524102",
+            "name": "湖头镇",
+            "persons": 0,
+            "insured_full": 0,
+            "partial": 0,
+            "uninsured": 0,
+            "deceased": 0,
+            "missing_by_insurance": nothing_missing,
+        },
+    ]
+    assert [t["code"] for t in by_township] == campaign.township_codes
+    assert all(t["persons"] == 0 and t["missing_by_insurance"] == nothing_missing for t in by_township[2:])
+
+
+def test_partitions_are_concatenated_with_a_fresh_index(campaign: Campaign) -> None:
+    result = compare(frames(), Rules.of(campaign), AS_OF, parts=3)
+    assert sorted(result.persons["id_number"]) == sorted([ADULT, WOMAN, TEEN, CHILD, OLD])
+    assert list(result.persons.index) == list(range(5))
+    anomalies = compare({**frames(), "pension_employee": listing(ADULT, TEEN)}, Rules.of(campaign), AS_OF, parts=3)
+    assert list(anomalies.anomalies.index) == list(range(len(anomalies.anomalies)))
+    assert len(anomalies.anomalies) == 2  # 林老 still enrolled, 张三 enrolled twice
+
+
+def test_keys_are_added_without_other_columns() -> None:
+    frame = listing(ADULT, WOMAN).set_axis([7, 3])
+    keyed = with_keys({"pension_resident": frame})["pension_resident"]
+    assert list(keyed.columns) == ["id_number", "key"]
+    assert list(keyed.index) == [0, 1]
+
+
+def test_a_campaign_without_comparison_rules_is_refused_in_chinese(campaign: Campaign) -> None:
+    with pytest.raises(ValueError, match=r"^活动计划中没有比对规则（\[comparison\]）$"):
+        Rules.of(campaign.model_copy(update={"comparison": None}))
+
+
+def test_partition_summaries_add_up_and_must_otherwise_agree() -> None:
+    first = {"as_of": "2017-04-30", "persons": 2, "final": True, "by": [{"code": "a", "n": 1}]}
+    second = {"as_of": "2017-04-30", "persons": 3, "final": True, "by": [{"code": "a", "n": 4}]}
+    assert combine_summaries([first, second]) == {
+        "as_of": "2017-04-30",
+        "persons": 5,
+        "final": True,
+        "by": [{"code": "a", "n": 5}],
+    }
+    with pytest.raises(ValueError, match=r"^partitions disagree: '2017-04-30' != '2017-05-01'$"):
+        combine_summaries([first, {**second, "as_of": "2017-05-01"}])
+    with pytest.raises(ValueError, match=r"^partitions disagree: \{'n': 1\} != 5$"):
+        combine_summaries([{"x": {"n": 1}}, {"x": 5}])
+    with pytest.raises(ValueError, match=r"^partitions disagree: \[1\] != 'a'$"):
+        combine_summaries([{"x": [1]}, {"x": "a"}])
+    with pytest.raises(ValueError, match=r"^partitions disagree: 1 != '1'$"):
+        combine_summaries([{"x": 1}, {"x": "1"}])
+    with pytest.raises(ValueError, match="shorter"):
+        combine_summaries([{"x": [1, 2]}, {"x": [1]}])
+    with pytest.raises(ValueError, match=r"^no partitions to combine$"):
+        combine_summaries([])
