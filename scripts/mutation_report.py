@@ -84,7 +84,8 @@ def load_module(path: str, equivalents: dict[str, dict[str, str]]) -> ModuleResu
                 result.stale.append(f"{name}: no such mutant any more")
             continue
         if result.statuses[name] in CAUGHT:
-            continue  # a test kills it now: it was not equivalent, or the code changed
+            result.stale.append(f"{name}: a test kills it, so it is not equivalent (or the code changed)")
+            continue
         change = one_line_change(name, path)
         if change != entry.get("change"):
             result.stale.append(f"{name}: the mutant now changes {change!r}")

@@ -99,9 +99,12 @@ def counts(rows: list[tuple[str, str, int, int, int, int]]) -> pd.DataFrame:
 
 def test_judged_villages_come_sorted_with_a_fresh_index_and_whole_counts() -> None:
     unsorted = counts([("V2", "T2", 4, 1, 1, 1), ("V1", "T2", 5, 5, 5, 0), ("V3", "T1", 3, 0, 0, 0)])
+    unsorted["recent"] = unsorted["recent"].astype(object)  # as a database driver may hand the counts over
     frame = judge_villages(unsorted, RULES, date(2017, 5, 20))
     assert list(frame["village_code"]) == ["V3", "V1", "V2"]
     assert list(frame.index) == [0, 1, 2]
+    assert frame["pace_7d"].dtype == np.float64
+    assert list(frame["pace_7d"]) == [0.0, 0.0, 1 / 7]
     assert {frame[c].dtype for c in ("to_visit", "visited", "registered")} == {np.dtype(np.int64)}
 
 
