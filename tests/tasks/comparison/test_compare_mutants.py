@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models.campaign.spec import Campaign
-from tasks.comparison.compare import Rules, combine_summaries, compare, summarise, with_keys
+from tasks.comparison.compare import Rules, combine_summaries, compare, partition, summarise, with_keys
 from tasks.identity.idnumber import check_char
 
 AS_OF = date(2017, 4, 30)
@@ -151,3 +151,72 @@ def test_partition_summaries_add_up_and_must_otherwise_agree() -> None:
         combine_summaries([{"x": [1, 2]}, {"x": [1]}])
     with pytest.raises(ValueError, match=r"^no partitions to combine$"):
         combine_summaries([])
+
+
+def without_rules(campaign: Campaign, *insurances: str) -> Rules:
+    rules = Rules.of(campaign)
+    kept = {k: v for k, v in rules.comparison.insurances.items() if k not in insurances}
+    return Rules(rules.comparison.model_copy(update={"insurances": kept}), rules.roles)
+
+
+def test_an_insurance_without_a_rule_applies_to_nobody_and_the_others_still_do(campaign: Campaign) -> None:
+    persons = compare(frames(), without_rules(campaign, "pension", "injury"), AS_OF).persons.set_index("id_number")
+    assert set(persons["pension"]) == {"not_applicable"}
+    assert set(persons["injury"]) == {"not_applicable"}
+    # 李梅 is employed: maternity and unemployment, after the missing injury rule, still apply to her.
+    assert persons.loc[WOMAN, ["medical", "maternity", "unemployment"]].tolist() == ["insured", "missing", "missing"]
+    assert persons.loc[WOMAN, "employment_status"] == "employed_uninsured"  # no pension rule: nobody pensioned
+    assert persons.loc[WOMAN, "category"] == "partial"
+
+
+def test_the_persons_come_in_register_order_with_whole_ages_and_their_sex(campaign: Campaign) -> None:
+    persons = compare(frames(), Rules.of(campaign), AS_OF).persons
+    assert list(persons["id_number"]) == [ADULT, WOMAN, TEEN, CHILD, OLD]
+    assert persons["age"].dtype == "int64"
+    assert list(persons["age"]) == [37, 46, 16, 15, 87]
+    assert list(persons["sex"]) == ["男", "女", "男", "男", "男"]
+
+
+def test_a_work_insurance_never_applies_to_the_dead_even_on_the_employment_list(campaign: Campaign) -> None:
+    lists = {**frames(), "employment": listing(WOMAN, OLD, employer=["安溪茶厂", "安溪茶厂"])}
+    persons = compare(lists, Rules.of(campaign), AS_OF).persons.set_index("id_number")
+    assert set(persons.loc[OLD, ["injury", "maternity", "unemployment"]]) == {"not_applicable"}
+    assert persons.loc[OLD, "employment_status"] == ""
+
+
+@pytest.mark.parametrize(
+    ("birth", "status"),
+    [
+        ("19570501", "working_age_unemployed"),  # a man of 59: still of working age
+        ("19570430", ""),  # 60 on the as-of date: retired
+    ],
+)
+def test_a_mans_working_age_ends_on_his_60th_birthday(campaign: Campaign, birth: str, status: str) -> None:
+    man = make_id(birth, 71)
+    register = pd.DataFrame({"id_number": [man], "name": ["郑工"], "township_code": FENGCHENG})
+    persons = compare({"household": register}, Rules.of(campaign), AS_OF).persons
+    assert persons["employment_status"].tolist() == [status]
+
+
+def test_a_register_of_one_person_finds_them_and_nobody_else(campaign: Campaign) -> None:
+    register = pd.DataFrame({"id_number": [WOMAN], "name": ["李梅"], "township_code": FENGCHENG})
+    lists = {"household": register, "medical_resident": listing(ADULT, WOMAN, OLD)}
+    result = compare(lists, Rules.of(campaign), AS_OF)
+    assert result.persons["medical"].tolist() == ["insured"]
+    outside = result.anomalies[result.anomalies["kind"] == "outside_register"]
+    assert sorted(outside["id_number"]) == sorted([ADULT, OLD])
+
+
+def test_an_empty_register_finds_nobody_and_names_everyone_listed_as_outside(campaign: Campaign) -> None:
+    register = pd.DataFrame({"id_number": pd.Series([], dtype="str"), "name": pd.Series([], dtype="str")})
+    lists = {"household": register, "medical_resident": listing(ADULT)}
+    result = compare(lists, Rules.of(campaign), AS_OF)
+    assert len(result.persons) == 0
+    assert result.anomalies[["id_number", "kind"]].values.tolist() == [[ADULT, "outside_register"]]
+
+
+def test_every_list_is_split_into_the_parts_asked_for(campaign: Campaign) -> None:
+    keyed = with_keys(frames())
+    parts = partition(keyed, 2)
+    assert len(parts) == 2
+    assert sorted(k for part in parts for k in part["household"]["key"]) == sorted(keyed["household"]["key"])

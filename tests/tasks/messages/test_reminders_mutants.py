@@ -112,3 +112,11 @@ def test_escalation_starts_on_the_very_day_of_the_step_the_policy_names(campaign
     assert only(plan_reminders(strict, statuses, due), "escalation") == []
     [escalation] = only(plan_reminders(strict, statuses, due + timedelta(days=1)), "escalation")
     assert escalation.key.endswith(":county:after1")
+
+
+def test_an_owner_with_no_step_reached_yet_does_not_stop_the_owners_after_it(campaign: Campaign) -> None:
+    # On April 1 the data delivery (due April 20) is not yet at its first step; the leading group is overdue.
+    code = campaign.township_codes[0]
+    statuses = [status(campaign, DELIVERY, "hrss", "not_due"), status(campaign, LEADING_GROUP, code, "overdue")]
+    planned = plan_reminders(campaign, statuses, date(2017, 4, 1))
+    assert [(m.owner, m.kind) for m in planned] == [(code, "overdue")]
