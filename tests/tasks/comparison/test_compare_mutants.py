@@ -220,3 +220,119 @@ def test_every_list_is_split_into_the_parts_asked_for(campaign: Campaign) -> Non
     parts = partition(keyed, 2)
     assert len(parts) == 2
     assert sorted(k for part in parts for k in part["household"]["key"]) == sorted(keyed["household"]["key"])
+
+
+def anomalies_of(result_frames: dict[str, pd.DataFrame], campaign: Campaign, kind: str) -> pd.DataFrame:
+    anomalies = compare(result_frames, Rules.of(campaign), AS_OF).anomalies
+    return anomalies[anomalies["kind"] == kind].reset_index(drop=True)
+
+
+def test_each_anomaly_names_its_sources_evidence_and_village(campaign: Campaign) -> None:
+    lists = {**frames(), "medical_resident": listing(ADULT, WOMAN, OLD), "pension_employee": listing(ADULT)}
+    result = compare(lists, Rules.of(campaign), AS_OF)
+    anomalies = result.anomalies
+    assert list(anomalies.index) == list(range(len(anomalies)))
+    rows = anomalies.set_index(["kind", "id_number"])
+    dead = rows.loc[("deceased_enrolled", OLD)]
+    assert dead["sources"] == "cremation,medical_resident,pension_resident"  # in the campaign file's order
+    assert dead["evidence"] == "已火化仍在参保名单：medical_resident,pension_resident"
+    assert dead["village_code"] == "350524101201"
+    twice = rows.loc[("duplicate_enrolment", ADULT)]
+    assert (twice["sources"], twice["village_code"]) == ("pension_employee,pension_resident", "350524100201")
+    flags = result.persons.set_index("id_number")["anomalies"]
+    assert (flags[ADULT], flags[OLD], flags[WOMAN]) == ("duplicate_enrolment", "deceased_enrolled", "")
+
+
+def test_every_duplicate_pair_flags_its_persons(campaign: Campaign) -> None:
+    # 张三 is on both pension lists, 李梅 on both medical lists: the second pair must not undo the first.
+    lists = {
+        **frames(),
+        "pension_employee": listing(ADULT),
+        "medical_employee": listing(WOMAN),
+    }
+    flags = compare(lists, Rules.of(campaign), AS_OF).persons.set_index("id_number")["anomalies"]
+    assert (flags[ADULT], flags[WOMAN]) == ("duplicate_enrolment", "duplicate_enrolment")
+
+
+def test_an_outsider_is_named_with_the_lists_they_are_on(campaign: Campaign) -> None:
+    stranger = make_id("19900101", 61)
+    lists = {**frames(), "medical_resident": listing(ADULT, stranger), "pension_resident": listing(stranger)}
+    outside = anomalies_of(lists, campaign, "outside_register")
+    assert outside[["id_number", "sources", "evidence"]].values.tolist() == [
+        [stranger, "medical_resident,pension_resident", "不在户籍名单中，出现在：medical_resident,pension_resident"]
+    ]
+    assert outside["village_code"].tolist() == [None]
+
+
+def test_identity_conflicts_are_joined_per_person_and_flagged(campaign: Campaign) -> None:
+    register = frames()["household"].assign(
+        sex=["男", "女", "", None, "女"],  # 王小明 unknown, 陈小 missing: no conflict; 林老 is a man by his ID
+        id_sex=["男", "女", "男", "男", "男"],
+        birth_date=["1980-01-01", "1970-05-06", "不详", None, "1930-01-01"],
+        id_birth_date=["1980-01-01", "1970-05-05", "2001-04-30", "2001-05-01", None],
+    )
+    lists = {
+        "household": register,
+        "medical_resident": listing(WOMAN, TEEN, CHILD, name=["李美", None, "陈小"]),
+    }
+    result = compare(lists, Rules.of(campaign), AS_OF)
+    found = result.anomalies[result.anomalies["kind"] == "inconsistent_identity"].set_index("id_number")
+    assert sorted(found.index) == sorted([WOMAN, OLD])
+    assert found.loc[WOMAN, "sources"] == "medical_resident,household"
+    assert found.loc[WOMAN, "evidence"] == (
+        "medical_resident 姓名为“李美”，户籍为“李梅”；户籍出生日期“1970-05-06”与身份证号不符"
+    )
+    assert found.loc[OLD, "evidence"] == "户籍性别“女”与身份证号不符"
+    flags = result.persons.set_index("id_number")["anomalies"]
+    assert flags[WOMAN] == "inconsistent_identity" and flags[ADULT] == ""
+
+
+def test_one_register_column_without_its_counterpart_is_not_compared(campaign: Campaign) -> None:
+    register = frames()["household"].assign(sex="女", birth_date="1900-01-01")
+    found = anomalies_of({**frames(), "household": register}, campaign, "inconsistent_identity")
+    assert found.empty
+
+
+@pytest.mark.parametrize(
+    ("death_date", "deceased"),
+    [
+        ("2017-04-30", True),  # cremated on the as-of date itself
+        ("2017-05-01", False),  # the day after: still alive as of April 30
+        ("未知", True),  # an unreadable date counts like a missing one: known dead
+    ],
+)
+def test_a_death_counts_from_its_own_day(campaign: Campaign, death_date: str, deceased: bool) -> None:
+    lists = {**frames(), "cremation": listing(OLD, death_date=[death_date])}
+    persons = compare(lists, Rules.of(campaign), AS_OF).persons.set_index("id_number")
+    assert persons.loc[OLD, "deceased"] == deceased
+
+
+def test_the_16th_birthday_a_few_days_after_the_as_of_date_is_not_yet_reached(campaign: Campaign) -> None:
+    almost = make_id("20011225", 81)
+    register = pd.DataFrame({"id_number": [almost], "name": ["周小"], "township_code": FENGCHENG})
+    persons = compare({"household": register}, Rules.of(campaign), date(2017, 12, 20)).persons
+    assert persons["age"].tolist() == [15]
+    assert persons["pension"].tolist() == ["not_applicable"]
+
+
+def test_the_sex_follows_the_parity_of_the_17th_digit(campaign: Campaign) -> None:
+    ids = [make_id("19800101", 10 + digit) for digit in range(10)]
+    register = pd.DataFrame({"id_number": ids, "name": [f"人{d}" for d in range(10)], "township_code": FENGCHENG})
+    persons = compare({"household": register}, Rules.of(campaign), AS_OF).persons
+    assert persons["sex"].tolist() == ["女", "男"] * 5
+
+
+def test_register_columns_the_department_did_not_send_are_empty_text(campaign: Campaign) -> None:
+    persons = compare(frames(), Rules.of(campaign), AS_OF).persons
+    for column in ("household", "household_type", "address", "phone"):
+        assert persons[column].tolist() == [""] * 5
+        assert persons[column].dtype == "str"
+
+
+def test_a_person_listed_twice_in_the_register_keeps_the_first_row(campaign: Campaign) -> None:
+    ids = [make_id(f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", 100 + i) for i in range(150)]
+    rows = [(i, "甲") for i in ids] + [(i, "乙") for i in ids[::-1]] + [(i, "丙") for i in ids]
+    register = pd.DataFrame({"id_number": [r[0] for r in rows], "name": [r[1] for r in rows]})
+    persons = compare({"household": register}, Rules.of(campaign), AS_OF).persons
+    assert persons["id_number"].tolist() == ids
+    assert set(persons["name"]) == {"甲"}
