@@ -336,3 +336,46 @@ def test_a_person_listed_twice_in_the_register_keeps_the_first_row(campaign: Cam
     persons = compare({"household": register}, Rules.of(campaign), AS_OF).persons
     assert persons["id_number"].tolist() == ids
     assert set(persons["name"]) == {"甲"}
+
+
+def test_birth_dates_are_read_from_the_id(campaign: Campaign) -> None:
+    persons = compare(frames(), Rules.of(campaign), AS_OF).persons
+    expected = ["1980-01-01", "1970-05-05", "2001-04-30", "2001-05-01", "1930-01-01"]
+    assert persons["birth_date"].tolist() == [pd.Timestamp(d) for d in expected]
+    assert persons["birth_date"].dtype == "datetime64[s]"
+
+
+def test_the_employer_is_taken_from_the_persons_first_employment_row(campaign: Campaign) -> None:
+    employment = listing(WOMAN, ADULT, WOMAN, TEEN, employer=["甲厂", "乙厂", "丙厂", None])
+    persons = compare({**frames(), "employment": employment}, Rules.of(campaign), AS_OF).persons
+    assert persons["employer"].tolist() == ["乙厂", "甲厂", "", "", ""]
+    assert persons["employer"].dtype == "str"
+
+
+@pytest.mark.parametrize(
+    "employment",
+    [listing(WOMAN), listing(employer=[]), None],
+    ids=["without an employer column", "empty", "not delivered"],
+)
+def test_no_employer_to_name_leaves_the_column_empty(campaign: Campaign, employment: pd.DataFrame | None) -> None:
+    lists = {k: v for k, v in frames().items() if k != "employment"}
+    if employment is not None:
+        lists["employment"] = employment
+    persons = compare(lists, Rules.of(campaign), AS_OF).persons
+    assert persons["employer"].tolist() == [""] * 5
+    assert persons["employer"].dtype == "str"
+
+
+def test_register_details_are_carried_over_and_flags_are_joined(campaign: Campaign) -> None:
+    register = frames()["household"].assign(
+        household=["H1", "H1", "H2", "H2", "H3"],
+        household_type=["农业", "农业", "非农业", "非农业", "农业"],
+        address=["凤城镇1号", "凤城镇1号", "蓬莱镇2号", "蓬莱镇2号", "蓬莱镇3号"],
+        phone=["", "13800000000", "", "", ""],
+    )
+    lists = {**frames(), "household": register, "disabled": listing(WOMAN)}
+    persons = compare(lists, Rules.of(campaign), AS_OF).persons.set_index("id_number")
+    assert persons.loc[WOMAN, ["village_code", "household", "household_type", "address", "phone"]].tolist() == [
+        "350524100201", "H1", "农业", "凤城镇1号", "13800000000"
+    ]  # fmt: skip
+    assert persons.loc[WOMAN, "subsidised"] == "dibao,disabled"
