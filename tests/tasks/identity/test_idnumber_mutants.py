@@ -6,9 +6,20 @@ say what is wrong without quoting the number.
 
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from tasks.identity.idnumber import birth_date_of, check_char, id_to_int64, int64_to_id
+from tasks.identity.idnumber import (
+    _valid_birth_bytes,
+    birth_date_of,
+    check_char,
+    id_to_int64,
+    ids_to_int64,
+    int64_to_id,
+)
 
 VALID = "11010519491231002X"
 PACKED_LIMIT = 11 * 10**17
@@ -45,3 +56,54 @@ def test_packed_values_at_both_ends_of_the_range() -> None:
 def test_a_bool_is_no_packed_id() -> None:
     with pytest.raises(TypeError, match=r"^int64_to_id needs an integer, not a bool$"):
         int64_to_id(True)
+
+
+def birth_bytes(*days: str) -> np.ndarray:
+    return np.frombuffer("".join(days).encode("ascii"), dtype=np.uint8).reshape(-1, 8)
+
+
+@pytest.mark.parametrize(
+    ("day", "valid"),
+    [
+        ("20000229", True),  # divisible by 400: a leap year
+        ("19000229", False),  # divisible by 100 only: not one
+        ("20040229", True),
+        ("20010229", False),
+        ("20010228", True),
+        ("19960131", True),
+        ("19960132", False),
+        ("19960430", True),
+        ("19960431", False),
+        ("19961231", True),
+        ("19961301", False),
+        ("19960100", False),
+        ("19960001", False),
+        ("18500101", True),  # the earliest birth date accepted
+        ("18491231", False),
+        ("21000228", True),
+        ("21000229", False),
+    ],
+)
+def test_the_fast_birth_date_check_knows_the_calendar(day: str, valid: bool) -> None:
+    # The vectorised check must accept exactly the calendar dates; rows it rejects go the slow way, so a check
+    # that is too strict would only show as slowness, which this pins down.
+    assert _valid_birth_bytes(birth_bytes(day), date(2101, 1, 1)).tolist() == [valid]
+
+
+def test_the_fast_birth_date_check_accepts_the_as_of_date_itself() -> None:
+    assert _valid_birth_bytes(birth_bytes("20170630", "20170701"), date(2017, 6, 30)).tolist() == [True, False]
+
+
+def test_packing_a_column_keeps_its_index_and_name() -> None:
+    column = pd.Series([VALID], index=pd.Index([7], name="row"), name="id_number")
+    packed = ids_to_int64(column)
+    assert (packed.name, packed.index.tolist(), packed.index.name) == ("id_number", [7], "row")
+    empty = ids_to_int64(pd.Series([], dtype="str", index=pd.Index([], dtype="int64", name="row"), name="id_number"))
+    pd.testing.assert_series_equal(
+        empty, pd.Series([], dtype="int64", index=pd.Index([], dtype="int64", name="row"), name="id_number")
+    )
+
+
+def test_a_missing_id_in_a_column_to_pack_is_named_by_its_row() -> None:
+    with pytest.raises(ValueError, match=r"^1 missing IDs, e\.g\. at row 'b'$"):
+        ids_to_int64(pd.Series([VALID, None], index=["a", "b"]))
