@@ -379,3 +379,10 @@ def test_register_details_are_carried_over_and_flags_are_joined(campaign: Campai
         "350524100201", "H1", "农业", "凤城镇1号", "13800000000"
     ]  # fmt: skip
     assert persons.loc[WOMAN, "subsidised"] == "dibao,disabled"
+
+
+def test_a_missing_register_value_is_empty_text(campaign: Campaign) -> None:
+    register = frames()["household"]
+    register.loc[1, "village_code"] = None
+    persons = compare({**frames(), "household": register}, Rules.of(campaign), AS_OF).persons
+    assert persons["village_code"].tolist() == ["350524100201", "", "350524101201", "350524101201", "350524101201"]

@@ -75,6 +75,11 @@ def birth_bytes(*days: str) -> np.ndarray:
         ("19960430", True),
         ("19960431", False),
         ("19961231", True),
+        *(
+            (f"1996{month:02d}{days + 1}", False)
+            for month, days in ((3, 31), (5, 31), (7, 31), (8, 31), (10, 31), (12, 31))
+        ),
+        *((f"1996{month:02d}{days + 1}", False) for month, days in ((6, 30), (9, 30), (11, 30))),
         ("19961301", False),
         ("19960100", False),
         ("19960001", False),
