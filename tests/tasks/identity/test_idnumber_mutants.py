@@ -7,6 +7,7 @@ say what is wrong without quoting the number.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ from tasks.identity.idnumber import (
     id_to_int64,
     ids_to_int64,
     int64_to_id,
+    normalise_id,
+    normalise_ids,
+    validate_id,
+    validate_ids,
 )
 
 VALID = "11010519491231002X"
@@ -112,3 +117,50 @@ def test_packing_a_column_keeps_its_index_and_name() -> None:
 def test_a_missing_id_in_a_column_to_pack_is_named_by_its_row() -> None:
     with pytest.raises(ValueError, match=r"^1 missing IDs, e\.g\. at row 'b'$"):
         ids_to_int64(pd.Series([VALID, None], index=["a", "b"]))
+
+
+def test_refusals_of_malformed_input_say_what_was_expected() -> None:
+    with pytest.raises(ValueError, match=r"^expected a normalised 18-character ID \(17 digits, then a digit or X\)$"):
+        birth_date_of("1101051949123100")
+    with pytest.raises(ValueError, match=r"^check_char needs exactly 17 ASCII digits$"):
+        check_char("1101051949123100")
+
+
+@pytest.mark.parametrize(
+    ("raw", "converted"),
+    [("11010519491231002x!", False), ("11010519491231X", True), ("1101051949123", False)],
+    ids=["illegal character", "15 characters with an X", "13 digits"],
+)
+def test_a_refused_id_is_not_ok(raw: str, converted: bool) -> None:
+    check = validate_id(raw, as_of=date(2017, 6, 30))
+    assert (check.ok, check.id, check.converted_from_15) == (False, None, converted)
+
+
+def test_odd_cells_are_normalised_to_their_text() -> None:
+    assert normalise_id(True) == "True"
+    assert normalise_id(float("inf")) == "inf"
+    assert normalise_id(Decimal("110105194912310021")) == "110105194912310021"  # a database's numeric cell
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["110105 19491231002x"], [110105194912310021], ["11010519491231002X", 3.5]],
+    ids=["text", "integers", "mixed"],
+)
+def test_a_normalised_column_keeps_its_index_and_name(values: list[object]) -> None:
+    column = pd.Series(values, index=list(range(7, 7 + len(values))), name="id_number", dtype=object)
+    normalised = normalise_ids(column)
+    assert (normalised.name, normalised.index.tolist(), normalised.dtype) == ("id_number", column.index.tolist(), "str")
+
+
+def test_a_colon_is_no_digit_whatever_the_check_character() -> None:
+    # ":" follows "9" in ASCII; as a digit it would count as 10 and one of the 11 check characters would fit.
+    for check in "0123456789X":
+        with pytest.raises(ValueError, match="malformed or fail the check"):
+            ids_to_int64(pd.Series(["11010519491231:02" + check]))
+
+
+def test_validated_ids_are_text() -> None:
+    frame = validate_ids(pd.Series([VALID, "x"]), as_of=date(2017, 6, 30))
+    assert frame["id"].dtype == "str"
+    assert frame["id"].tolist() == [VALID, ""]
