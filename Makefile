@@ -25,7 +25,7 @@ test: install lint browser office
 
 ## mutation: mutmut's mutants of the rule modules ([tool.mutmut] in pyproject.toml), each run against the tests
 ## of its module, then the score per module and the survivors (scripts/mutation_report.py; fails below 90 %).
-## Not part of `make test`: about an hour on two busy cores. Results are kept in mutants/, so a second run only
+## Not part of `make test`: about 35 minutes on two shared cores. Results are kept in mutants/, so a second run only
 ## tests mutants of changed functions; `mutmut run "tasks.scoring.*"` reruns one module.
 MUTATION_CHILDREN ?= 2
 mutation: install
