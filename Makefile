@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint browser office postgres clean
+.PHONY: install demo test lint mutation browser office postgres clean
 
 install: $(STAMP)
 
@@ -35,6 +35,15 @@ postgres: install
 	@if [ -z "$${CANBAO_REQUIRE_SERVICES:-}" ] || [ "$${CANBAO_REQUIRE_SERVICES}" = 0 ]; then exit 0; fi; \
 	$(BIN)/python -m tests.services postgres \
 		|| { echo "postgres: the database tests cannot run (CANBAO_REQUIRE_SERVICES=1: required)" >&2; exit 1; }
+
+## mutation: mutmut's mutants of the rule modules ([tool.mutmut] in pyproject.toml), each run against the tests
+## of its module, then the score per module and the survivors (scripts/mutation_report.py; fails below 90 %).
+## Not part of `make test`: about 35 minutes on two shared cores. Results are kept in mutants/, so a second run only
+## tests mutants of changed functions; `mutmut run "tasks.scoring.*"` reruns one module.
+MUTATION_CHILDREN ?= 2
+mutation: install
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
+	$(BIN)/python scripts/mutation_report.py
 
 ## browser: Debian's Chromium, which the web page's browser test drives; installed only where it is missing.
 ## Without apt (or root, or sudo without a password) the browser test skips with its reason, or, with
