@@ -39,7 +39,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from models.campaign.spec import Campaign, Inspection, Source
+from tasks.intake.cells import rows_as
 
 # Columns of a returned spot-check workbook; the first synonym is the heading canbao writes.
 CHECK_COLUMNS: dict[str, list[str]] = {
@@ -228,12 +229,7 @@ class _ReturnedRow:
 
 def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
     """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
-    n = len(accepted)
-    names = [field.name for field in fields(_ReturnedRow)]
-    columns = {name: accepted[name].tolist() if name in accepted.columns else [""] * n for name in names}
-    for name in ("result", "note", "inspector", "issues", "sample", "name"):
-        columns[name] = [_text(value) for value in columns[name]]
-    return [_ReturnedRow(**dict(zip(names, cells, strict=True))) for cells in zip(*columns.values(), strict=True)]
+    return rows_as(accepted, _ReturnedRow, ("result", "note", "inspector", "issues", "sample", "name"))
 
 
 @dataclass
@@ -410,12 +406,6 @@ def _member_of(
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value).strip()
 
 
 def _date_issue(issues: str) -> str:

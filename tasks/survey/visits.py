@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 
 from models.campaign.spec import INSURANCES, Campaign, Source, Survey
 from models.campaign.values import PERSON_FIELDS, CompletionFact, VisitRecord
+from tasks.intake.cells import rows_as
 
 ELSEWHERE = "elsewhere"
 CORRECTED = "corrected"
@@ -224,12 +225,7 @@ class _ReturnedRow:
 
 def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
     """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
-    n = len(accepted)
-    names = [field.name for field in fields(_ReturnedRow)]
-    columns = {name: accepted[name].tolist() if name in accepted.columns else [""] * n for name in names}
-    for name in ("name", "outcome", "corrections", "visitor", "issues"):
-        columns[name] = [_text(value) for value in columns[name]]
-    return [_ReturnedRow(**dict(zip(names, cells, strict=True))) for cells in zip(*columns.values(), strict=True)]
+    return rows_as(accepted, _ReturnedRow, ("name", "outcome", "corrections", "visitor", "issues"))
 
 
 def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -> dict[str, Any]:
@@ -311,12 +307,6 @@ def returned_visits(
         else:
             rejected_rows.append(visit)
     return ReturnedRows(visits, pd.DataFrame(rejected_rows, columns=_REJECTED_COLUMNS), pending)
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value).strip()
 
 
 def _date_issue(issues: str) -> str:
