@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from models import crud
 from tasks.intake import snapshots
 from tasks.intake.folders import delivery_folder
-from tasks.intake.ingest import IngestError, read_source
+from tasks.intake.ingest import IngestError, existing_files, read_source
 from tasks.plan.data_completions import delivery_completions
 from tasks.workspace import Workspace, today_in
 
@@ -30,9 +30,7 @@ def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_o
     spec = campaign.sources.get(source)
     if spec is None:
         raise IngestError(f"未知的数据源“{source}”。可用的数据源：{'、'.join(campaign.sources)}")
-    missing = [str(f) for f in files if not Path(f).is_file()]
-    if missing:
-        raise IngestError(f"找不到文件：{'、'.join(missing)}")
+    existing_files(files)
     day = delivered_on or today_in(campaign)
     digest = snapshots.digest_files(files)
     with ws.session() as session:

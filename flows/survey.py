@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from models.survey.visits import listed_places
-from tasks.intake.ingest import IngestError, read_source
+from tasks.intake.ingest import existing_files, read_source
 from tasks.intake.returned import write_returned_rejects
 from tasks.survey.recording import record_and_complete
 from tasks.survey.visits import RETURNED_COLUMNS, returned_list_source, returned_visits
@@ -29,10 +28,7 @@ class NoWorklists(LookupError):
 def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date | None) -> dict[str, Any]:
     campaign_id, campaign = ws.campaign()
     day = received_on or today_in(campaign)
-    paths = [Path(f) for f in files]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise IngestError(f"找不到文件：{'、'.join(missing)}")
+    paths = existing_files(files)
     with ws.engine.connect() as connection:
         listed = listed_places(connection, campaign_id=campaign_id)
     if not listed:

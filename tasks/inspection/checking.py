@@ -21,7 +21,7 @@ from models.inspection import person_details, recorded_checks, sample_members, t
 from models.inspection_records import add_spot_checks, record_spot_export
 from tasks.inspection.samples import record_sample, write_sample
 from tasks.inspection.spot_checks import CHECK_COLUMNS, check_results, default_seed, draw_sample, spot_check_source
-from tasks.intake.ingest import IngestError, read_source
+from tasks.intake.ingest import existing_files, read_source
 from tasks.intake.returned import write_returned_rejects
 from tasks.workspace import Workspace, today_in
 
@@ -96,10 +96,7 @@ def import_spot_checks(ws: Workspace, files: Sequence[str], received_on: date | 
     """Record the results of returned spot-check workbooks; rows that cannot be used go to a rejects workbook."""
     campaign_id, campaign = ws.campaign()
     day = received_on or today_in(campaign)
-    paths = [Path(f) for f in files]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise IngestError(f"找不到文件：{'、'.join(missing)}")
+    paths = existing_files(files)
     with ws.engine.connect() as connection:
         members = sample_members(connection, campaign_id=campaign_id)
     if members.empty:

@@ -110,6 +110,15 @@ class IngestError(Exception):
         super().__init__(mask_text(message))
 
 
+def existing_files(files: Sequence[str | Path]) -> list[Path]:
+    """The files as paths; IngestError naming every one that is not there, before anything is read."""
+    paths = [Path(f) for f in files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise IngestError(f"找不到文件：{'、'.join(missing)}")
+    return paths
+
+
 @dataclass
 class IngestResult:
     source: str
