@@ -164,12 +164,15 @@ class Person(SQLModel, table=True):
     village_code: str = Field(index=True)
     household: str = ""
     household_type: str = ""
-    address: str = ""
+    registered_address: str = Field(default="", sa_column_kwargs={"server_default": ""})  # 户籍所在地
+    address: str = ""  # 现居住地
     phone: str = ""
     deceased: bool = False
     student: bool = False
     employed: bool = False
     employer: str = ""
+    graduate: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # on a graduates' list
+    employee_enrolled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     pension: str  # insured | missing | not_applicable
     medical: str
     injury: str
@@ -186,7 +189,9 @@ class Person(SQLModel, table=True):
 
 
 class Anomaly(SQLModel, table=True):
-    """A data problem found by the comparison, with its evidence, to visit or to return to a department."""
+    """A data problem found by the comparison, with its evidence, to visit or to return to a department; also the
+    persons enrolled in the county but absent from the household register (kind outside_register), kept here
+    with their lists as information."""
 
     __tablename__ = "anomaly"
 
@@ -194,7 +199,9 @@ class Anomaly(SQLModel, table=True):
     campaign_id: int = Field(index=True)  # no foreign keys, as for persons: written in bulk with its run
     compare_run_id: int
     id_number: str = Field(index=True)
-    kind: str  # duplicate_enrolment | deceased_enrolled | inconsistent_identity | outside_register
+    # duplicate_enrolment | deceased_enrolled | inconsistent_identity, or outside_register: information (户籍外参保),
+    # never counted or reported as an anomaly
+    kind: str
     sources: str  # comma-separated source keys involved
     evidence: str
     village_code: str | None = None

@@ -113,6 +113,10 @@ def compare_command(
     out.print(f"比对日期 {summary['as_of']}：户籍人员 {summary['persons']} 人", highlight=False)
     names = {"insured_full": "已参保", "partial": "未参全", "uninsured": "未参保", "deceased": "死亡"}
     out.print("  " + "，".join(f"{names[k]} {v}" for k, v in summary["categories"].items()), highlight=False)
+    out.print(
+        f"  户籍外参保 {summary['outside_register']} 人（在本县参保、不在户籍名单中，供参考，不属数据异常）",
+        highlight=False,
+    )
     table = Table("乡镇", "户籍人数", "已参保", "未参全", "未参保", "死亡")
     for t in summary["by_township"]:
         table.add_row(

@@ -159,6 +159,9 @@ class Comparison(_Strict):
     insurances: dict[str, Insurance]
     duplicate_pairs: list[tuple[str, str]] = []
     subsidised: list[str] = []
+    # The employee schemes' enrolment lists (职工参保): a graduate (大学生档案) on none of them is a priority of
+    # the expansion plan. Empty: no list counts as an employee list.
+    employee_lists: list[str] = []
     working_age_min: int = 16
     working_age_max_male: int = 60
     working_age_max_female: int = 55
@@ -201,7 +204,15 @@ DEFAULT_CORRECTIONS: dict[str, CorrectionField] = {
     "sex": CorrectionField(label="性别", notify="police"),
     "birth_date": CorrectionField(label="出生日期", aliases=["出生年月"], notify="police"),
     "household_type": CorrectionField(label="户口性质", notify="police"),
-    "address": CorrectionField(label="现居住地", aliases=["住址", "地址", "居住地"], notify="police"),
+    # 二（一）'s two addresses: the registered one is the police's household register; where the person lives now is
+    # what the registration itself records (人社部门's 全民参保登记库), not a police record. On a work list a village
+    # worker's "住址" is where they found the person; the registered address is corrected only by its own name.
+    "registered_address": CorrectionField(
+        label="户籍所在地", aliases=["户籍地址", "户籍地", "户口所在地", "户籍住址"], notify="police"
+    ),
+    "address": CorrectionField(
+        label="现居住地", aliases=["住址", "地址", "居住地", "现住址", "居住地址", "实际居住地"], notify="hrss"
+    ),
     "phone": CorrectionField(label="联系电话", aliases=["电话", "手机", "手机号码", "联系方式"], notify="hrss"),
     "employer": CorrectionField(label="工作单位", aliases=["单位", "就业单位"], notify="hrss"),
 }
@@ -346,9 +357,18 @@ class PriorityGroup(_Strict):
     of `insurances` (e.g. employed persons without work-injury or unemployment insurance: their employers)."""
 
     name: str
-    insurances: list[str] = Field(min_length=1)
+    insurances: list[str] = []  # empty: no insurance condition, the filters alone say who is in the group
     employed: bool | None = None  # True: only employed persons; False: only persons not employed; None: anyone
     subsidised: bool | None = None  # True: only subsidised groups (低保, 特困, 残疾…); None: anyone
+    graduate: bool | None = None  # True: only persons on a graduates' list (大学生档案); None: anyone
+    employee_enrolled: bool | None = None  # False: only persons on none of `[comparison] employee_lists`
+
+    @model_validator(mode="after")
+    def _says_who(self) -> PriorityGroup:
+        filters = (self.employed, self.subsidised, self.graduate, self.employee_enrolled)
+        if not self.insurances and all(f is None for f in filters):
+            raise ValueError(f"重点人群“{self.name}”没有任何条件：请填写 insurances 或 employed、subsidised、graduate、employee_enrolled")
+        return self
 
 
 DEFAULT_PRIORITIES: dict[str, PriorityGroup] = {
@@ -358,6 +378,8 @@ DEFAULT_PRIORITIES: dict[str, PriorityGroup] = {
     ),
     "residents_pension": PriorityGroup(name="城乡居民未参养老保险", insurances=["pension"], employed=False),
     "residents_medical": PriorityGroup(name="城乡居民未参医疗保险", insurances=["medical"], employed=False),
+    # 大学生档案 (三（二）): graduates whose archives the county holds and who are on no employee scheme's list.
+    "graduates": PriorityGroup(name="高校毕业生未参加职工社会保险", graduate=True, employee_enrolled=False),
 }
 
 
@@ -603,9 +625,10 @@ def _comparison_problems(campaign: Campaign, comparison: Comparison) -> list[Pro
         for source in pair:
             if source not in known:
                 problems.append((["comparison", "duplicate_pairs", i], f"数据源 {source} 未定义"))
-    for source in comparison.subsidised:
-        if source not in known:
-            problems.append((["comparison", "subsidised"], f"数据源 {source} 未定义"))
+    for field in ("subsidised", "employee_lists"):
+        for source in getattr(comparison, field):
+            if source not in known:
+                problems.append((["comparison", field], f"数据源 {source} 未定义"))
     return problems
 
 

@@ -21,10 +21,11 @@ nowhere):
   its coverage is computed from its totals.
 
 Priority groups (`[analysis.priorities]`, in file order) name who to start with, per township: the persons who
-match a group's filters (employed or not, in a subsidised group or not) and miss at least one of its insurances,
-e.g. employed persons without work-injury or unemployment insurance (their employers must enrol them) and
-residents without resident pension or medical insurance (the village can enrol them). A person may be in
-several groups.
+match a group's filters (employed or not, in a subsidised group or not, on a graduates' list or not, on an employee
+scheme's list or not) and miss at least one of its insurances (a group without insurances: the filters alone),
+e.g. employed persons without work-injury or unemployment insurance (their employers must enrol them),
+residents without resident pension or medical insurance (the village can enrol them) and graduates whose
+archives the county holds (大学生档案) on no employee scheme's list. A person may be in several groups.
 """
 
 from __future__ import annotations
@@ -167,15 +168,21 @@ def priority_groups(campaign: Campaign, persons: pd.DataFrame) -> pd.DataFrame:
     subsidised = living["subsidised"].fillna("").astype(str).ne("").to_numpy()
     townships = living["township_code"].astype(str).to_numpy()
     records = []
+    graduate = _flag(living, "graduate")
+    employee_enrolled = _flag(living, "employee_enrolled")
     for key, group in campaign.analysis.priorities.items():
-        member = np.zeros(len(living), dtype=bool)
+        member = np.zeros(len(living), dtype=bool) if group.insurances else np.ones(len(living), dtype=bool)
         for insurance in group.insurances:
             if insurance in living:
                 member |= living[insurance].astype(str).eq("missing").to_numpy()
-        if group.employed is not None:
-            member &= employed == group.employed
-        if group.subsidised is not None:
-            member &= subsidised == group.subsidised
+        for wanted, flags in (
+            (group.employed, employed),
+            (group.subsidised, subsidised),
+            (group.graduate, graduate),
+            (group.employee_enrolled, employee_enrolled),
+        ):
+            if wanted is not None:
+                member &= flags == wanted
         per_township = pd.Series(townships[member]).value_counts()
         for township in campaign.townships:
             records.append(
@@ -200,6 +207,13 @@ def priority_groups(campaign: Campaign, persons: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         records, columns=["township_code", "township_name", "group", "group_name", "persons"]
     )
+
+
+def _flag(persons: pd.DataFrame, column: str) -> np.ndarray:
+    """A yes/no column as booleans; a registry compared before the column existed says no."""
+    if column not in persons:
+        return np.zeros(len(persons), dtype=bool)
+    return persons[column].fillna(False).astype(bool).to_numpy()
 
 
 def _planned_insurances(campaign: Campaign) -> list[str]:

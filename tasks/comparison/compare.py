@@ -25,14 +25,18 @@ Mask = npt.NDArray[np.bool_]
 
 CATEGORIES = ("insured_full", "partial", "uninsured", "deceased")
 STATUSES = ("not_applicable", "insured", "missing")
-ANOMALIES = ("duplicate_enrolment", "deceased_enrolled", "inconsistent_identity", "outside_register")
+ANOMALIES = ("duplicate_enrolment", "deceased_enrolled", "inconsistent_identity")
+# On a county list but not in the household register (户籍外参保): mostly people from elsewhere who work or live in
+# the county, which is normal. It is stored beside the anomalies (same rows: ID, lists, evidence) as information,
+# and every reader that speaks of anomalies leaves it out.
+OUTSIDE_REGISTER = "outside_register"
 EMPLOYMENT = ("employed_insured", "employed_uninsured", "working_age_unemployed")
 ENROLMENT_ROLES: tuple[SourceRole, ...] = ("enrolment",)
 
 PERSON_COLUMNS = (
     "id_number", "name", "sex", "birth_date", "age", "township_code", "village_code", "household",
-    "household_type", "address", "phone", "deceased", "student", "employed", "employer", *INSURANCES,
-    "category", "employment_status", "subsidised", "anomalies",
+    "household_type", "registered_address", "address", "phone", "deceased", "student", "employed", "employer",
+    *INSURANCES, "category", "employment_status", "subsidised", "anomalies", "graduate", "employee_enrolled",
 )  # fmt: skip
 ANOMALY_COLUMNS = ("id_number", "kind", "sources", "evidence", "village_code")
 
@@ -58,7 +62,8 @@ class Rules:
 @dataclass(frozen=True)
 class CompareResult:
     persons: pd.DataFrame  # one row per registered person, PERSON_COLUMNS
-    anomalies: pd.DataFrame  # one row per anomaly and person, ANOMALY_COLUMNS
+    # One row per anomaly and person, ANOMALY_COLUMNS; kind OUTSIDE_REGISTER rows are information, not anomalies.
+    anomalies: pd.DataFrame
 
     @classmethod
     def concat(cls, parts: Sequence[CompareResult]) -> CompareResult:
@@ -163,6 +168,8 @@ def compare_partition(frames: Mapping[str, pd.DataFrame], rules: Rules, as_of: d
     age = ((_date_int(as_of) - birth) // 10000).astype(np.int64)
     male = _male(people["id_number"])
     student = listed(s for s, role in rules.roles.items() if role == "students")
+    graduate = listed(s for s, role in rules.roles.items() if role == "graduates")  # 大学生档案
+    employee_enrolled = listed(c.employee_lists)
     employed = on.get(c.employment, empty)
     living = ~deceased
 
@@ -203,6 +210,7 @@ def compare_partition(frames: Mapping[str, pd.DataFrame], rules: Rules, as_of: d
             "village_code": _text(people, "village_code"),
             "household": _text(people, "household"),
             "household_type": _text(people, "household_type"),
+            "registered_address": _text(people, "registered_address"),
             "address": _text(people, "address"),
             "phone": _text(people, "phone"),
             "deceased": deceased,
@@ -214,6 +222,8 @@ def compare_partition(frames: Mapping[str, pd.DataFrame], rules: Rules, as_of: d
             "employment_status": _categories(employment_status, ("", *EMPLOYMENT)),
             "subsidised": _flag_sets([(s, on.get(s, empty)) for s in c.subsidised], n),
             "anomalies": _flag_sets(person_flags, n),
+            "graduate": graduate,
+            "employee_enrolled": employee_enrolled,
         }
     )
     return CompareResult(persons[list(PERSON_COLUMNS)], found[list(ANOMALY_COLUMNS)])
@@ -303,7 +313,7 @@ def _anomalies(
             pd.DataFrame(
                 {
                     "id_number": np.concatenate(outside_ids)[order[starts]],
-                    "kind": "outside_register",
+                    "kind": OUTSIDE_REGISTER,
                     "sources": listed_in,
                     "evidence": [f"不在户籍名单中，出现在：{x}" for x in listed_in],
                     "village_code": None,
@@ -440,6 +450,9 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
     persons = result.persons
     living = persons[persons["category"] != "deceased"]
     anomaly_counts = result.anomalies.groupby("kind")["id_number"].nunique()
+    outside = result.anomalies[result.anomalies["kind"] == OUTSIDE_REGISTER]
+    on_lists = outside["sources"].astype(str).str.split(",").explode()
+    outside_by_source = on_lists.value_counts()
     by_township = []
     grouped = persons.groupby("township_code")
     for township in campaign.townships:
@@ -465,6 +478,13 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
         "categories": {k: int(categories.get(k, 0)) for k in CATEGORIES},
         "missing_by_insurance": {i: int((living[i] == "missing").sum()) for i in INSURANCES},
         "anomalies": {k: int(anomaly_counts.get(k, 0)) for k in ANOMALIES},
+        # Information, not an anomaly: enrolled on a county list, absent from the household register.
+        "outside_register": int(outside["id_number"].nunique()),
+        "outside_register_by_source": {
+            key: int(outside_by_source.get(key, 0))
+            for key in campaign.sources
+            if campaign.comparison is None or key != campaign.comparison.population
+        },
         "employment": {k: int(employment.get(k, 0)) for k in EMPLOYMENT},
         "subsidised": int((persons["subsidised"] != "").sum()),
         "by_township": by_township,

@@ -55,6 +55,7 @@ class SummaryFigures:
     scores: Sequence[TownshipScore]
     insurances: Sequence[InsuranceFigures]  # the county's expansion plan
     township_gaps: dict[str, int] = field(default_factory=dict)  # township name → persons insured nowhere
+    outside_register: int = 0  # 户籍外参保: enrolled in the county, not on its register (information, not an anomaly)
 
 
 def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -> OfficialDocument:
@@ -75,7 +76,7 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
         anomalies = "，".join(f"{k}{v}人" for k, v in sorted(f.anomalies.items(), key=lambda kv: -kv[1]))
         sections.append(Section("数据比对结果", [
             f"归集公安、卫计、教育、人社、民政、残联等部门数据，截至{cn_date(f.compared_on)}比对户籍人员{f.persons}人：{categories}。",
-            f"比对发现数据异常：{anomalies or '无'}。"]))  # fmt: skip
+            f"比对发现数据异常：{anomalies or '无'}。" + _outside_register_sentence(f.outside_register)]))  # fmt: skip
     if f.to_visit:
         rate = f.visited_by_deadline / f.to_visit
         finished = sum(s.finished for s in f.scores)
@@ -149,6 +150,13 @@ def suggestions(f: SummaryFigures) -> list[str]:
     return lines or ["各项工作已按计划完成，建议保持部门间数据交换，动态更新全民参保登记数据库。"]
 
 
+def _outside_register_sentence(persons: int) -> str:
+    """户籍外参保 as what it is: people with another county's hukou enrolled here, nothing to correct."""
+    if not persons:
+        return ""
+    return f"另有户籍外参保{persons}人（在本县参保、户籍不在本县，多为在本县就业的外地户籍人员），属正常情况，不作为数据异常。"
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -161,6 +169,8 @@ def figures_json(f: SummaryFigures) -> dict[str, Any]:
         "visited_by_deadline": f.visited_by_deadline,
         "visited": f.visited,
         "late_visits": f.late_visits,
+        "anomalies": dict(f.anomalies),
+        "outside_register": f.outside_register,
         "subsidy": round(sum(s.subsidy for s in f.scores), 2),
         "criticised": [s.name for s in f.scores if s.criticised],
         "insurances": [

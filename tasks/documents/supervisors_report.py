@@ -2,7 +2,8 @@
 self-contained HTML page. Pure: counts and score sheets in, DataFrames, bytes and text out.
 
 Sections: 概况 (overview), 入户调查进度 (cumulative completion per township and day), 排名与评分 and 评分明细
-(tasks.scoring.scores), 数据异常 (anomalies by kind and township), 扩面盲点 (coverage gaps by insurance and township),
+(tasks.scoring.scores), 数据异常 (anomalies by kind and township; 户籍外参保 only as a line of information),
+扩面盲点 (coverage gaps by insurance and township),
 工作节点 (milestones on time / late / overdue). Only counts and township names appear: no personal data.
 """
 
@@ -26,7 +27,8 @@ from tasks.documents.webfonts import embed_fonts
 from tasks.identity.masking import find_unmasked
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
-from tasks.survey.worklists import ANOMALY_NAMES
+from tasks.comparison.compare import OUTSIDE_REGISTER
+from tasks.survey.worklists import ANOMALY_NAMES, OUTSIDE_REGISTER_NAME
 from tasks.wording.render import TEMPLATES_DIR, cn_date
 
 SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作节点")
@@ -185,6 +187,7 @@ def anomaly_table(counts: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
     """Persons with each kind of anomaly per township (rows in the campaign's order, a total row last)."""
     township_of = {v.code: t.code for t in campaign.townships for v in t.villages}
     kinds = list(ANOMALY_NAMES)
+    counts = counts[counts["kind"].isin(kinds)]  # 户籍外参保 is information: see outside_register_note
     frame = counts.assign(township_code=[township_of.get(str(v), "") for v in counts["village_code"]])
     pivot = frame.pivot_table(index="township_code", columns="kind", values="persons", aggfunc="sum")
     rows = [(t.code, t.name) for t in campaign.townships]
@@ -196,6 +199,15 @@ def anomaly_table(counts: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
         table[ANOMALY_NAMES[kind]] = pivot[kind].to_numpy()
     table[TOTAL] = table[[ANOMALY_NAMES[k] for k in kinds]].sum(axis=1)
     return _with_total(table)
+
+
+def outside_register_note(counts: pd.DataFrame) -> str:
+    """The persons enrolled in the county but absent from the household register, said as information."""
+    persons = int(counts.loc[counts["kind"] == OUTSIDE_REGISTER, "persons"].sum())
+    return (
+        f"另有{OUTSIDE_REGISTER_NAME}{persons}人（在本县参保、不在本县户籍名单中，多为在本县就业、居住的外地户籍人员），"
+        "属正常情况，仅作信息列示，不计入数据异常。"
+    )
 
 
 def gap_table(counts: pd.DataFrame, campaign: Campaign, insurance_names: Mapping[str, str]) -> pd.DataFrame:
@@ -317,7 +329,8 @@ def build_report(inputs: ReportInputs) -> Report:
         "概况": f"已访人数按{visited_note}前（含）有走访结果的应访人员计，同一人在同一村名单上只计一次。",
         "入户调查进度": f"自{cn_date(start)}起每日累计完成率，至{cn_date(end)}；应完成率按计划线性增长。",
         "排名与评分": "评分规则见活动计划文件 [scoring] 部分；名次相同者得分、完成率和节点按时率均相同。",
-        "数据异常": "按异常类型统计的人数（同一人同类异常只计一次），明细已下发各村核查。",
+        "数据异常": "按异常类型统计的人数（同一人同类异常只计一次），明细已下发各村核查。"
+        + outside_register_note(inputs.anomalies),
         "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果，已计入入户调查登记）。",
         "工作节点": "截至统计日期各乡镇应完成的工作节点：按时完成、逾期完成、逾期未完成的个数。",
     }

@@ -164,6 +164,7 @@ def data_summary(data: dict[str, Any]) -> dict[str, Any]:
         "categories": comparison["categories"],
         "missing_by_insurance": comparison["missing_by_insurance"],
         "anomalies": comparison["anomalies"],
+        "outside_register": comparison.get("outside_register", 0),
         "worklists": data["worklists"]["out"],
         "to_visit": data["worklists"]["persons"],
     }

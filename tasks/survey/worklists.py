@@ -20,12 +20,13 @@ ANOMALY_NAMES = {
     "duplicate_enrolment": "重复参保",
     "deceased_enrolled": "死亡未停保",
     "inconsistent_identity": "信息不一致",
-    "outside_register": "户籍外参保",
 }
+# Information, never an anomaly (tasks.comparison.compare.OUTSIDE_REGISTER): no one on a village's list has it.
+OUTSIDE_REGISTER_NAME = "户籍外参保"
 CATEGORY_NAMES = {"uninsured": "未参保", "partial": "未参全", "insured_full": "已参保", "deceased": "死亡"}
 OUTCOME_COLUMNS = ("走访结果", "更正信息", "走访人", "走访日期")
 LIST_COLUMNS = (
-    "序号", "户号", "姓名", "身份证号", "性别", "年龄", "现居住地", "联系电话", "走访原因", "缺少险种",
+    "序号", "户号", "姓名", "身份证号", "性别", "年龄", "户籍所在地", "现居住地", "联系电话", "走访原因", "缺少险种",
     "资助参保对象", "核查说明", *OUTCOME_COLUMNS,
 )  # fmt: skip
 
@@ -48,7 +49,7 @@ def to_visit(persons: pd.DataFrame, anomalies: pd.DataFrame) -> pd.DataFrame:
     )
     chosen["走访原因"] = ["、".join([r, *f] if r else f) for r, f in zip(reasons, flagged, strict=True)]
     evidence = (
-        anomalies[anomalies["kind"] != "outside_register"].groupby("id_number")["evidence"].agg("；".join)
+        anomalies[anomalies["kind"].isin(list(ANOMALY_NAMES))].groupby("id_number")["evidence"].agg("；".join)
         if len(anomalies)
         else pd.Series(dtype="str")
     )
@@ -72,6 +73,7 @@ def village_lists(
             "身份证号": chosen["id_number"].to_numpy(),
             "性别": chosen["sex"].to_numpy(),
             "年龄": chosen["age"].to_numpy(),
+            "户籍所在地": chosen["registered_address"].to_numpy() if "registered_address" in chosen else "",
             "现居住地": chosen["address"].to_numpy(),
             "联系电话": chosen["phone"].to_numpy(),
             "走访原因": chosen["走访原因"].to_numpy(),
