@@ -1185,12 +1185,14 @@ def _field_values(
 
 def _current_residence(pop: _Population, places: _Places, pids: Ints) -> Any:
     """Where a person lives now: their registered address, except one in seven of those aged 18 to 45 (chosen by
-    their place in the population, so no random draw shifts the seed's county), who rent in the county seat."""
+    their place in the population, so no random draw shifts the seed's county), who rent in the first township's
+    town (人户分离)."""
     registered = _take(pop.address, pids)
     age = pop.age[pids]
     away = (pop.village[pids] >= 0) & (age >= 18) & (age <= 45) & ((pids * 2654435761) % 7 == 0)
-    seat = f"{places.local.address_prefix}{places.township_names[0]}城区租住" if len(places.township_names) else ""
-    return pc.if_else(pa.array(away), seat, registered)
+    seat = f"{places.local.address_prefix}{places.township_names[0]}城区" if len(places.township_names) else ""
+    rented = pc.binary_join_element_wise(seat, pa.array(pids % 300 + 1).cast(pa.string()), "号", "")
+    return pc.if_else(pa.array(away), rented, registered)
 
 
 @dataclass

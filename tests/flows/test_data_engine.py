@@ -53,7 +53,7 @@ def test_collect_compare_and_worklists_match_the_ground_truth(
     code, out, err = invoke(env, "compare", "--as-of", AS_OF, "--json")
     assert code == 0, err
     summary = json.loads(out)
-    for key in ("persons", "categories", "missing_by_insurance", "anomalies", "employment"):
+    for key in ("persons", "categories", "missing_by_insurance", "anomalies", "outside_register", "employment"):
         assert summary[key] == truth[key], key
     ours = {t["code"]: (t["persons"], t["uninsured"], t["partial"]) for t in summary["by_township"]}
     assert ours == {t["code"]: (t["persons"], t["uninsured"], t["partial"]) for t in truth["by_township"]}

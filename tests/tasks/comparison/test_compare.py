@@ -126,7 +126,14 @@ def test_duplicate_enrolment_and_outside_register(campaign: Campaign) -> None:
     outside = anomalies[anomalies["kind"] == "outside_register"]
     assert outside["id_number"].tolist() == [stranger[0]]
     assert outside["sources"].tolist() == ["medical_resident,pension_resident"]  # in the campaign file's order
-    assert summarise(result, campaign, AS_OF)["anomalies"]["outside_register"] == 1  # type: ignore[index]
+    summary = summarise(result, campaign, AS_OF)
+    # 户籍外参保 is information reported beside the anomalies, never among them.
+    assert summary["outside_register"] == 1
+    assert "outside_register" not in summary["anomalies"]  # type: ignore[operator]
+    assert summary["anomalies"] == {"duplicate_enrolment": 1, "deceased_enrolled": 0, "inconsistent_identity": 0}
+    by_source = summary["outside_register_by_source"]
+    assert isinstance(by_source, dict) and "household" not in by_source
+    assert {k: v for k, v in by_source.items() if v} == {"pension_resident": 1, "medical_resident": 1}
 
 
 def test_inconsistent_identity_from_names_and_register_columns(campaign: Campaign) -> None:

@@ -67,8 +67,9 @@ def test_the_summary_of_five_persons_by_hand(campaign: Campaign) -> None:
             "duplicate_enrolment": 0,
             "deceased_enrolled": 1,
             "inconsistent_identity": 0,
-            "outside_register": 0,
         },
+        "outside_register": 0,
+        "outside_register_by_source": {key: 0 for key in campaign.sources if key != "household"},
         "employment": {"employed_insured": 0, "employed_uninsured": 1, "working_age_unemployed": 2},
         "subsidised": 1,
     }
