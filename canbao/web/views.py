@@ -123,6 +123,7 @@ def person_context(
         "sex": person.sex,
         "age": person.age,
         "household_type": person.household_type,
+        "registered_address": mask_text(person.registered_address),
         "address": mask_text(person.address),
         "employer": mask_text(person.employer),
         "statuses": status_rows(worker, person),
@@ -166,6 +167,7 @@ def correction_fields(worker: Worker, person: ListedPerson, form: VisitForm) -> 
         "sex": person.sex,
         "birth_date": f"{person.age}岁" if person.age is not None else "",  # the birth date is the ID's hidden part
         "household_type": person.household_type,
+        "registered_address": mask_text(person.registered_address),
         "address": mask_text(person.address),
         "phone": mask_phone(person.phone) if person.phone else "",
         "employer": mask_text(person.employer),

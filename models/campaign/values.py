@@ -14,8 +14,8 @@ from functools import cached_property
 from models.campaign.spec import INSURANCES
 
 # Fields of the person table a visit may change, in the order the audit trail lists them.
-PERSON_FIELDS = ("name", "sex", "birth_date", "household_type", "address", "phone", "employer", "deceased",
-                 *INSURANCES, "category", "survey_outcome", "surveyed_on")  # fmt: skip
+PERSON_FIELDS = ("name", "sex", "birth_date", "household_type", "registered_address", "address", "phone", "employer",
+                 "deceased", *INSURANCES, "category", "survey_outcome", "surveyed_on")  # fmt: skip
 
 
 @dataclass(frozen=True)

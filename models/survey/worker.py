@@ -85,7 +85,8 @@ class ListedPerson:
     age: int | None
     household: str
     household_type: str
-    address: str
+    registered_address: str  # 户籍所在地
+    address: str  # 现居住地
     phone: str
     employer: str
     birth_date: date | None
@@ -97,7 +98,7 @@ class ListedPerson:
 
 _ENTRY_QUERY = (
     "SELECT e.id, e.id_number, e.township_code, e.village_code, e.reasons, p.id AS person_id, p.name, p.sex, p.age, "
-    "p.household, p.household_type, p.address, p.phone, p.employer, p.birth_date, "
+    "p.household, p.household_type, p.registered_address, p.address, p.phone, p.employer, p.birth_date, "
     + ", ".join(f"p.{name}" for name in INSURANCES)
     + " FROM worklist_entry e LEFT JOIN person p ON p.campaign_id = e.campaign_id AND p.id_number = e.id_number "
     "WHERE e.campaign_id = :c AND e.village_code = :v"
@@ -164,6 +165,7 @@ def _with_visits(connection: Connection, campaign_id: int, rows: list[dict[str, 
                 age=r["age"],
                 household=r["household"] or "",
                 household_type=r["household_type"] or "",
+                registered_address=r["registered_address"] or "",
                 address=r["address"] or "",
                 phone=r["phone"] or "",
                 employer=r["employer"] or "",

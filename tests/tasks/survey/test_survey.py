@@ -225,10 +225,12 @@ def test_correction_lists_go_to_the_department_named_in_the_campaign(campaign: C
     lists = correction_lists(
         visits, campaign.survey, {"A": {"name": "王五", "phone": "13800000000", "address": "旧址"}}
     )
-    assert [row["finding"] for row in lists["police"]] == ["已死亡", "信息更正"]
-    assert lists["police"][1]["field"] == "现居住地"
-    assert lists["police"][1]["before"] == "旧址"
-    assert [(row["field"], row["after"]) for row in lists["hrss"]] == [("联系电话", "13905951234")]
+    assert [row["finding"] for row in lists["police"]] == ["已死亡"]
+    # 现居住地 is the registration's own record (人社), not the police's household register.
+    assert [(row["field"], row["before"], row["after"]) for row in lists["hrss"]] == [
+        ("联系电话", "13800000000", "13905951234"),
+        ("现居住地", "旧址", "新址"),
+    ]
     assert set(lists) == {"police", "hrss"}
 
 
