@@ -27,7 +27,8 @@ def figures(**changes: object) -> SummaryFigures:
         compared_on=date(2017, 4, 20),
         persons=20000,
         categories={"insured_full": 15000, "partial": 3000, "uninsured": 1500, "deceased": 500},
-        anomalies={"户籍外参保": 200, "重复参保": 50},
+        anomalies={"死亡未停保": 200, "重复参保": 50},
+        outside_register=120,
         to_visit=6000,
         visited_by_deadline=5800,
         visited=5990,
@@ -48,7 +49,7 @@ def test_suggestions_name_what_the_figures_show() -> None:
     lines = suggestions(figures())
     assert lines[0].startswith("扩面重点：工伤保险（覆盖率72.0%") and "养老保险" in lines[0]
     assert "金谷镇（80人）、凤城镇（30人）、湖头镇（10人）" in lines[1]
-    assert "数据异常共250人" in lines[2] and "户籍外参保" in lines[2]
+    assert "数据异常共250人" in lines[2] and "死亡未停保" in lines[2]
     assert lines[3].startswith("工作落实：金谷镇")
     assert "现场登记参保3000人" in lines[4]
 
