@@ -367,7 +367,10 @@ class PriorityGroup(_Strict):
     def _says_who(self) -> PriorityGroup:
         filters = (self.employed, self.subsidised, self.graduate, self.employee_enrolled)
         if not self.insurances and all(f is None for f in filters):
-            raise ValueError(f"重点人群“{self.name}”没有任何条件：请填写 insurances 或 employed、subsidised、graduate、employee_enrolled")
+            raise ValueError(
+                f"重点人群“{self.name}”没有任何条件：请填写 insurances，"
+                "或 employed、subsidised、graduate、employee_enrolled 之一"
+            )
         return self
 
 

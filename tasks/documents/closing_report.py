@@ -154,7 +154,10 @@ def _outside_register_sentence(persons: int) -> str:
     """户籍外参保 as what it is: people with another county's hukou enrolled here, nothing to correct."""
     if not persons:
         return ""
-    return f"另有户籍外参保{persons}人（在本县参保、户籍不在本县，多为在本县就业的外地户籍人员），属正常情况，不作为数据异常。"
+    return (
+        f"另有户籍外参保{persons}人（在本县参保、户籍不在本县，多为在本县就业的外地户籍人员），"
+        "属正常情况，不作为数据异常。"
+    )
 
 
 def _percent(value: float | None) -> str:

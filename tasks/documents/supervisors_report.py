@@ -22,12 +22,12 @@ import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from models.campaign.spec import INSURANCES, Campaign
+from tasks.comparison.compare import OUTSIDE_REGISTER
 from tasks.documents.charts import heatmap_chart, png_bytes, progress_chart, score_chart
 from tasks.documents.webfonts import embed_fonts
 from tasks.identity.masking import find_unmasked
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
-from tasks.comparison.compare import OUTSIDE_REGISTER
 from tasks.survey.worklists import ANOMALY_NAMES, OUTSIDE_REGISTER_NAME
 from tasks.wording.render import TEMPLATES_DIR, cn_date
 

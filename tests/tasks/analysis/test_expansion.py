@@ -143,5 +143,9 @@ def test_priority_groups_follow_the_campaign_file(campaign: Campaign) -> None:
     plan = expansion_plan(campaign, persons, AS_OF)
     groups = plan.priorities[plan.priorities["township_code"] == FENGCHENG].set_index("group")["persons"]
     assert groups.to_dict() == {
-        "subsidised": 1, "employees": 1, "residents_pension": 2, "residents_medical": 1, "graduates": 0
+        "subsidised": 1,
+        "employees": 1,
+        "residents_pension": 2,
+        "residents_medical": 1,
+        "graduates": 0,
     }

@@ -44,7 +44,9 @@ def test_each_address_is_its_own_item_and_goes_to_its_owner(
 
 
 def test_both_in_one_visit_change_the_record_and_split_between_departments(campaign: Campaign) -> None:
-    corrections, problems = parse_corrections("户籍所在地：凤城镇大同村12号；现居住地：厦门市思明区88号", campaign.survey)
+    corrections, problems = parse_corrections(
+        "户籍所在地：凤城镇大同村12号；现居住地：厦门市思明区88号", campaign.survey
+    )
     assert problems == []
     visit = VisitRecord("A", "t", "v", "corrected", date(2017, 5, 10), RECEIVED, "file", "张三", "", corrections)
     person = {"name": "王五", "registered_address": "旧户籍", "address": "旧住址", "pension": "missing"}
