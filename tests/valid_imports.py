@@ -139,6 +139,7 @@ class Kinds:
                 "township": township,
                 "village": draw(st.sampled_from(forms)),
                 "household": f"H{draw(st.integers(1, 99999)):05d}",
+                "registered_address": f"{township}{village}{draw(st.integers(1, 300))}号",
                 "address": f"{township}{village}{draw(st.integers(1, 300))}号",
                 "phone": draw(phones),
             }
