@@ -451,8 +451,9 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
     living = persons[persons["category"] != "deceased"]
     anomaly_counts = result.anomalies.groupby("kind")["id_number"].nunique()
     outside = result.anomalies[result.anomalies["kind"] == OUTSIDE_REGISTER]
-    on_lists = outside["sources"].astype(str).str.split(",").explode()
-    outside_by_source = on_lists.value_counts()
+    outside_lists = outside["sources"].astype(str).str.split(",")
+    outside_by_source = outside_lists.explode().value_counts()
+    rules = campaign.comparison.insurances if campaign.comparison is not None else {}
     by_township = []
     grouped = persons.groupby("township_code")
     for township in campaign.townships:
@@ -484,6 +485,10 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
             key: int(outside_by_source.get(key, 0))
             for key in campaign.sources
             if campaign.comparison is None or key != campaign.comparison.population
+        },
+        "outside_register_by_insurance": {
+            i: int(outside_lists.map(set(rules[i].covered_by).intersection).astype(bool).sum()) if i in rules else 0
+            for i in INSURANCES
         },
         "employment": {k: int(employment.get(k, 0)) for k in EMPLOYMENT},
         "subsidised": int((persons["subsidised"] != "").sum()),

@@ -134,6 +134,8 @@ def test_duplicate_enrolment_and_outside_register(campaign: Campaign) -> None:
     by_source = summary["outside_register_by_source"]
     assert isinstance(by_source, dict) and "household" not in by_source
     assert {k: v for k, v in by_source.items() if v} == {"pension_resident": 1, "medical_resident": 1}
+    by_insurance = summary["outside_register_by_insurance"]
+    assert by_insurance == {"pension": 1, "medical": 1, "injury": 0, "maternity": 0, "unemployment": 0}
 
 
 def test_inconsistent_identity_from_names_and_register_columns(campaign: Campaign) -> None:

@@ -70,6 +70,7 @@ def test_the_summary_of_five_persons_by_hand(campaign: Campaign) -> None:
         },
         "outside_register": 0,
         "outside_register_by_source": {key: 0 for key in campaign.sources if key != "household"},
+        "outside_register_by_insurance": dict.fromkeys(("pension", "medical", "injury", "maternity", "unemployment"), 0),
         "employment": {"employed_insured": 0, "employed_uninsured": 1, "working_age_unemployed": 2},
         "subsidised": 1,
     }
