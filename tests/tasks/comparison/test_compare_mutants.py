@@ -50,6 +50,9 @@ def frames() -> dict[str, pd.DataFrame]:
     }
 
 
+INSURANCE_KEYS = ("pension", "medical", "injury", "maternity", "unemployment")
+
+
 def test_the_summary_of_five_persons_by_hand(campaign: Campaign) -> None:
     # 张三: pension and medical covered → insured_full, working age without a job.
     # 李梅: medical only; employed, so pension and the three work insurances are missing → partial, subsidised.
@@ -70,7 +73,7 @@ def test_the_summary_of_five_persons_by_hand(campaign: Campaign) -> None:
         },
         "outside_register": 0,
         "outside_register_by_source": {key: 0 for key in campaign.sources if key != "household"},
-        "outside_register_by_insurance": dict.fromkeys(("pension", "medical", "injury", "maternity", "unemployment"), 0),
+        "outside_register_by_insurance": dict.fromkeys(INSURANCE_KEYS, 0),
         "employment": {"employed_insured": 0, "employed_uninsured": 1, "working_age_unemployed": 2},
         "subsidised": 1,
     }

@@ -34,7 +34,7 @@ def test_outside_register_is_counted_apart_from_the_anomalies(campaign: Campaign
     village = campaign.townships[0].villages[0]
     lists: dict[str, pd.DataFrame] = {
         "household": pd.DataFrame(
-            {"id_number": local, "name": "某", "township_code": campaign.townships[0].code, "village_code": village.code}
+            {"id_number": local, "name": "某", "township_code": village.code[:9], "village_code": village.code}
         )
     }
     for key in LISTS:
