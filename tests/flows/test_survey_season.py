@@ -63,7 +63,8 @@ def test_a_survey_season_from_returned_lists(
     returned = tmp_path / "returned"
 
     # Village 1: every kind of row.
-    correction = "联系电话：13905951234；现居住地：凤城镇新街1号"
+    # 现居住地 goes to 人社 with the phone, 户籍所在地 to the police.
+    correction = "联系电话：13905951234；现居住地：凤城镇新街1号；户籍所在地：凤城镇大同村3号"
     entries = {
         a[0]: {"走访结果": "已登记参保", "走访日期": "2017-05-03", "走访人": "张三"},
         a[1]: {"走访结果": "信息更正", "更正信息": correction, "走访日期": "2017-05-04"},
@@ -113,10 +114,11 @@ def test_a_survey_season_from_returned_lists(
     assert again["duplicates"] == 2 + len(b)
 
     # The record and its audit trail.
-    phone, address, outcome = _query(
-        env, "SELECT phone, address, survey_outcome FROM person WHERE id_number = :i", i=a[1]
+    phone, address, registered_address, outcome = _query(
+        env, "SELECT phone, address, registered_address, survey_outcome FROM person WHERE id_number = :i", i=a[1]
     )[0]
     assert (phone, address, outcome) == ("13905951234", "凤城镇新街1号", "corrected")
+    assert registered_address == "凤城镇大同村3号"
     audit = {
         r[0]: (r[1], r[2])
         for r in _query(env, "SELECT field, before, after FROM person_change WHERE id_number = :i", i=a[1])
