@@ -25,7 +25,8 @@ def person_columns(connection: Connection, *, campaign_id: int, columns: Sequenc
 
 
 def anomaly_rows(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
-    """id_number, kind, sources, evidence and village_code of every anomaly the latest comparison found."""
+    """id_number, kind, sources, evidence and village_code of every anomaly the latest comparison found, and of
+    every person it found outside the household register (kind outside_register, information)."""
     import pandas as pd
 
     return pd.read_sql(

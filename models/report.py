@@ -35,7 +35,8 @@ def first_visit_days(connection: Connection, *, campaign_id: int) -> pd.DataFram
 
 
 def anomaly_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
-    """Distinct persons per village and kind of anomaly. Columns village_code (may be null), kind, persons."""
+    """Distinct persons per village and kind of anomaly (kind outside_register included: the report states it as
+    information apart from the anomalies). Columns village_code (may be null), kind, persons."""
     import pandas as pd
 
     query = text(
