@@ -11,7 +11,6 @@ from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, workspace
 from tasks.wording.render import cn_date
 from tasks.workspace import today_in
 
-
 DEDUCTIONS = typer.Option(None, "--deductions", help="另写出绩效考核扣分表（.xlsx，A4 打印），供县效能办使用")
 
 

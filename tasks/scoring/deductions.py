@@ -19,9 +19,7 @@ class Deduction:
     points: float  # negative
 
 
-def township_deductions(
-    score: TownshipScore, fact: TownshipFacts, rules: Scoring, deadline: date
-) -> list[Deduction]:
+def township_deductions(score: TownshipScore, fact: TownshipFacts, rules: Scoring, deadline: date) -> list[Deduction]:
     """The township's deductions, in the order of its breakdown; none when it lost no point."""
     found = []
     for p in score.breakdown:

@@ -19,9 +19,7 @@ def event_key(campaign: Campaign, milestone_key: str) -> str:
     return f"event:{by}" if by else f"milestone:{milestone_key}"
 
 
-def milestone_shares(
-    campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date
-) -> dict[str, float | None]:
+def milestone_shares(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date) -> dict[str, float | None]:
     """Per township: credit over the events due by `as_of` or done by then (on time 1, late
     `ranking.late_credit`, not done 0); None when none is due yet."""
     credit = campaign.ranking.late_credit

@@ -89,11 +89,13 @@ def survey_timing(first: pd.DataFrame, deadline: date) -> dict[str, SurveyTiming
 
 
 def load_survey_timing(ws: Workspace, campaign_id: int, campaign: Campaign, as_of: date) -> dict[str, SurveyTiming]:
-    """Visits made and received by the deadline (final scores) or by `as_of` (provisional)."""
+    """Visits made and received by the deadline (final scores), or made by `as_of` (provisional, as the
+    progress counts them)."""
     _start, deadline = campaign.survey_window()
-    cut = min(as_of, deadline)
+    final = as_of > deadline
     with ws.engine.connect() as connection:
-        first = first_visits(connection, campaign_id=campaign_id, made_by=cut, received_by=cut)
+        first = first_visits(connection, campaign_id=campaign_id, made_by=min(as_of, deadline),
+                             received_by=deadline if final else None)  # fmt: skip
     return survey_timing(first, deadline)
 
 
