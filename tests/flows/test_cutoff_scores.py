@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from models.campaign.spec import Campaign
@@ -151,6 +152,19 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     assert by_code[nearly]["subsidy"] == by_code[posted_late]["subsidy"] == 0.0  # missed the deadline
     assert not by_code[nearly]["finished"] and by_code[nearly]["criticised"]
     assert not by_code[posted_late]["finished"]
+
+    # The deductions for the performance office: in the JSON with their reasons, and as a workbook.
+    deducted = {w["township"]: sum(v for k, v in w["points"].items() if k in ("unfinished", "bottom")) for w in want}
+    assert {s["township"]: sum(d["points"] for d in s["deductions"]) for s in ours} == pytest.approx(deducted)
+    assert all(d["reason"] and d["label"] for s in ours for d in s["deductions"])
+    book = tmp_path / "绩效考核扣分表.xlsx"
+    code, out, err = invoke(env, "scores", "--as-of", SCORED_ON.isoformat(), "--deductions", str(book))
+    assert code == 0 and "绩效考核扣分表" in out, err
+    listed: dict[str, float] = defaultdict(float)
+    for row in openpyxl.load_workbook(book)["扣分明细"].iter_rows(min_row=4, values_only=True):
+        if row[2]:
+            listed[str(row[2])] += float(row[5])
+    assert dict(listed) == pytest.approx(deducted)
 
     # The final notice went to every township and the county, with the document attached.
     final_notice = _final_notice_documents(env, ours)
