@@ -24,6 +24,8 @@ from tests.cli_runner import invoke
 # The rules' names as the documents print them (tasks/scoring/scores.py's docstring, in Chinese).
 LABELS = {
     "survey_completion": "入户调查完成率",
+    "survey_earliness": "入户调查提前完成",
+    "survey_pace": "入户调查平均提前走访",
     "milestone_timeliness": "工作节点按时完成率",
     "inspection_accuracy": "督查抽查准确率",
     "unfinished": "未按期完成入户调查扣分",
@@ -91,24 +93,52 @@ def _visited(env: dict[str, str], as_of: date, deadline: date, final: bool) -> t
     return to_visit, visited
 
 
+def first_visit_days(env: dict[str, str], campaign: Campaign, as_of: date) -> dict[str, tuple[int, float]]:
+    """Per township whose every listed person (once per village) was visited by the cut (the deadline, visits
+    also received by then, for final scores; `as_of`, whenever received, before): days before the deadline of
+    the last first visit, and the mean days before the deadline of the first visits."""
+    _start, deadline = campaign.survey_window()
+    final = as_of > deadline
+    cut = deadline.isoformat() if final else as_of.isoformat()
+    first: dict[str, str] = {}
+    for i, visited_on, received_on, outcome in rows(
+        env, "SELECT id_number, visited_on, received_on, outcome FROM visit"
+    ):
+        day = _day(visited_on)
+        if outcome and day <= cut and (not final or _day(received_on) <= cut):
+            first[i] = min(first.get(i, day), day)
+    listed: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for township, village, id_number in rows(env, "SELECT township_code, village_code, id_number FROM worklist_entry"):
+        listed[township].add((village, id_number))
+    timing = {}
+    for township, persons in listed.items():
+        if all(i in first for _v, i in persons):
+            early = [(deadline - date.fromisoformat(first[i])).days for _v, i in persons]
+            timing[township] = (min(early), sum(early) / len(early))
+    return timing
+
+
 def _milestone_shares(env: dict[str, str], campaign: Campaign, as_of: date) -> dict[str, float | None]:
     """Per township: the on-time share of its milestones due by `as_of` or done by then (late ones earn the
-    ranking's late credit); None when none is due yet."""
+    ranking's late credit), the milestones with the same `completed_by` making one item worth the mean of
+    their credits; None when none is due yet."""
     done = {(m, o): _day(d) for m, o, d in rows(env, "SELECT milestone, owner, done_on FROM completion")}
     day = as_of.isoformat()
     shares: dict[str, float | None] = {}
     for township in campaign.townships:
-        considered, credit = 0, 0.0
+        items: dict[str, list[float]] = defaultdict(list)
         for milestone in campaign.milestones:
             if "townships" not in milestone.owners and township.code not in milestone.owners:
                 continue
             done_on = done.get((milestone.key, township.code))
             finished = done_on is not None and done_on <= day
-            if milestone.due.isoformat() <= day or finished:
-                considered += 1
+            if not (milestone.due.isoformat() <= day or finished):
+                continue
+            credit = 0.0
             if finished:
-                credit += 1.0 if done_on <= milestone.due.isoformat() else campaign.ranking.late_credit
-        shares[township.code] = credit / considered if considered else None
+                credit = 1.0 if done_on <= milestone.due.isoformat() else campaign.ranking.late_credit
+            items[milestone.completed_by or "own:" + milestone.key].append(credit)
+        shares[township.code] = sum(sum(c) / len(c) for c in items.values()) / len(items) if items else None
     return shares
 
 
@@ -134,6 +164,8 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
     rules = campaign.scoring
     weights, deductions, subsidy = rules.weights, rules.deductions, rules.subsidy
     to_visit, visited = _visited(env, as_of, deadline, final)
+    timing = first_visit_days(env, campaign, as_of)
+    span = rules.earliness_days or (deadline - _start).days
     shares = _milestone_shares(env, campaign, as_of)
     errors = error_rates(env, as_of)
     accuracies = [1 - e for e in errors.values()]
@@ -150,8 +182,16 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
         finished = visited[t.code] >= to_visit[t.code]
         share = shares[t.code]
         accuracy = 1 - errors[t.code] if t.code in errors else unchecked
+        if not to_visit[t.code]:
+            early, pace = span, float(span)  # nobody to visit: finished on the first day
+        elif finished and t.code in timing:
+            early, pace = timing[t.code]
+        else:
+            early, pace = 0, 0.0
         points = {
             "survey_completion": round(weights.survey_completion * rate, 2),
+            "survey_earliness": round(weights.survey_earliness * min(max(early, 0), span) / span, 2),
+            "survey_pace": round(weights.survey_pace * min(max(pace, 0.0), span) / span, 2),
             "milestone_timeliness": round(weights.milestone_timeliness * (1.0 if share is None else share), 2),
             "inspection_accuracy": round(weights.inspection_accuracy * accuracy, 2),
         }
@@ -159,7 +199,7 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
             points["unfinished"] = -deductions.unfinished
         table.append({"township": t.code, "name": t.name, "to_visit": to_visit[t.code], "visited": visited[t.code],
                       "rate": rate, "share": 1.0 if share is None else share, "error_rate": errors.get(t.code),
-                      "finished": finished, "points": points})  # fmt: skip
+                      "accuracy": accuracy, "finished": finished, "points": points})  # fmt: skip
 
     subtotals = {r["township"]: round(sum(r["points"].values()), 2) for r in table}
     lowest = sorted(subtotals.values())
@@ -173,7 +213,17 @@ def independent_scores(env: dict[str, str], campaign: Campaign, as_of: date) -> 
             r["points"]["bottom"] = -deductions.bottom
         r["score"] = max(round(sum(r["points"].values()), 2), 0.0)
         r["criticised"] = (final and not r["finished"]) or r["township"] in bottom
-        if r["finished"]:
+        if subsidy.rule == "quality":
+            weight = subsidy.accuracy_weight + subsidy.punctuality_weight
+            quality = (
+                (subsidy.accuracy_weight * r["accuracy"] + subsidy.punctuality_weight * r["share"]) / weight
+                if weight
+                else 1.0
+            )
+            r["subsidy"] = (
+                round(subsidy.amount * (subsidy.floor + (1 - subsidy.floor) * quality), 2) if r["finished"] else 0.0
+            )
+        elif r["finished"]:
             r["subsidy"] = float(subsidy.amount)
         elif subsidy.rule == "proportional" and r["rate"] >= subsidy.minimum_rate:
             r["subsidy"] = round(subsidy.amount * r["rate"], 2)

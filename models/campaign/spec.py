@@ -405,10 +405,12 @@ class County(_Strict):
 
 
 class ScoringWeights(_Strict):
-    """Points for each measured part of the work; they need not add up to 100."""
+    """Points for each measured part of the work; they need not add up to 100 (the defaults do)."""
 
-    survey_completion: Annotated[float, Field(ge=0)] = 60  # × the survey completion rate at the cut-off
-    milestone_timeliness: Annotated[float, Field(ge=0)] = 25  # × the on-time share (late ones earn late_credit)
+    survey_completion: Annotated[float, Field(ge=0)] = 50  # × the share of listed persons visited at the cut-off
+    survey_earliness: Annotated[float, Field(ge=0)] = 5  # × days finished before the deadline / earliness_days
+    survey_pace: Annotated[float, Field(ge=0)] = 10  # × mean days first visits came before the deadline / same
+    milestone_timeliness: Annotated[float, Field(ge=0)] = 20  # × the on-time share (late ones earn late_credit)
     inspection_accuracy: Annotated[float, Field(ge=0)] = 15  # × (1 − the spot-check error rate)
 
 
@@ -419,21 +421,34 @@ class ScoringDeductions(_Strict):
 
 
 class Subsidy(_Strict):
-    """The work subsidy (工作经费补助): full for finishing on time, otherwise by `rule`."""
+    """The work subsidy (工作经费补助), by `rule`:
+    "quality" — only a survey finished by the deadline earns it, amount × (floor + (1 − floor) × quality), the
+    quality being the weighted mean of the spot-check accuracy and the milestones' on-time share;
+    "on_time_only" — the full amount for a survey finished by the deadline, nothing otherwise;
+    "proportional" — the full amount when finished, otherwise amount × rate once the rate reaches minimum_rate.
+    """
 
     amount: Annotated[float, Field(ge=0)] = 50000  # yuan per township
-    rule: Literal["proportional", "on_time_only"] = "proportional"
-    minimum_rate: Annotated[float, Field(ge=0, le=1)] = 0.8  # below this completion rate: no subsidy
+    rule: Literal["quality", "proportional", "on_time_only"] = "quality"
+    minimum_rate: Annotated[float, Field(ge=0, le=1)] = 0.8  # "proportional": below this rate, no subsidy
+    floor: Annotated[float, Field(ge=0, le=1)] = 0.5  # "quality": the share paid whatever the quality
+    accuracy_weight: Annotated[float, Field(ge=0)] = 1  # "quality": weight of the spot-check accuracy
+    punctuality_weight: Annotated[float, Field(ge=0)] = 1  # "quality": weight of the milestones' on-time share
 
 
 class Scoring(_Strict):
-    """Performance scores (绩效评分) of the townships; see tasks.scoring.scores for how they are computed."""
+    """Performance scores (绩效评分) of the townships; see tasks.scoring.scores for how they are computed. These
+    are the county office's own assessment rules (考评办法): the work plan names the consequences, not numbers."""
 
     weights: ScoringWeights = ScoringWeights()
     deductions: ScoringDeductions = ScoringDeductions()
     subsidy: Subsidy = Subsidy()
     # A township never spot-checked: "average" = the checked townships' mean accuracy, "full", or "zero".
     inspection_missing: Literal["average", "full", "zero"] = "average"
+    # Days before the deadline that earn the full earliness points; None: the survey phase's length.
+    earliness_days: Annotated[int, Field(ge=1)] | None = None
+    # What the documents call these rules.
+    rules_name: str = "全民参保登记工作考评办法"
 
 
 class Campaign(_Strict):

@@ -89,7 +89,7 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
         subsidy = sum(s.subsidy for s in f.scores)
         criticised = [s.name for s in f.scores if s.criticised]
         sections.append(Section("绩效评分与经费补助", [
-            f"按活动计划规定的评分规则，各乡镇得分及排名见下表；兑现工作经费补助合计{subsidy:,.2f}元。"
+            f"按《{campaign.scoring.rules_name}》，各乡镇得分及排名见下表；兑现工作经费补助合计{subsidy:,.2f}元。"
             + (f"{'、'.join(criticised)}已予通报批评。" if criticised else "")],
             Table(["名次", "乡镇", "完成率", "得分", "经费补助（元）"],
                   [[str(s.rank), s.name, f"{s.rate * 100:.1f}%", f"{s.score:.2f}", f"{s.subsidy:,.2f}"]

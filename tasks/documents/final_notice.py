@@ -40,6 +40,7 @@ def final_notice_context(
             "finished": s.finished,
             "criticised": s.criticised,
             "reasons": list(s.reasons),
+            "deducted": -s.deducted,  # points deducted in the performance assessment, as a positive number
         }
         for s in scores
     ]
@@ -51,6 +52,7 @@ def final_notice_context(
         "doc_number": notice_number(campaign, deadline.year, serial),
         "deadline": deadline,
         "plan": campaign.name,
+        "rules_name": campaign.scoring.rules_name,
         "rows": rows,
         "totals": {
             "to_visit": to_visit,
@@ -75,7 +77,7 @@ def final_document(
     issuer, totals, deadline = campaign.notices.issuer, c["totals"], c["deadline"]
     sections = [
         Section(None, [f"根据《{c['plan']}》要求，全县入户调查工作应于{cn_date(deadline)}前全面完成。"
-                       "现将各乡镇完成情况、绩效评分和经费补助兑现情况通报如下。"]),
+                       f"现按《{c['rules_name']}》，将各乡镇完成情况、绩效评分和经费补助兑现情况通报如下。"]),
         Section("总体情况", [
             f"全县应入户调查{totals['to_visit']}人，截至{cn_date(deadline)}已走访{totals['visited']}人，"
             f"完成率{totals['rate'] * 100:.1f}%；{totals['finished']}个乡镇按期完成，"
@@ -90,11 +92,12 @@ def final_document(
     if c["commended"]:
         names = "、".join(r["name"] for r in c["commended"])
         sections.append(Section("通报表扬", [f"{names}等{len(c['commended'])}个乡镇按期完成入户调查任务，"
-                                            "予以通报表扬，全额兑现工作经费补助。"]))  # fmt: skip
+                                            "予以通报表扬，按工作落实情况兑现工作经费补助（见上表）。"]))  # fmt: skip
     if c["criticised"]:
         lines = [
             f"{r['name']}：{'，'.join(r['reasons'])}，"
-            + (f"经费补助按完成率兑现{r['subsidy']:,.2f}元。" if r["subsidy"] > 0 else "不予兑现经费补助。")
+            + (f"经费补助兑现{r['subsidy']:,.2f}元" if r["subsidy"] > 0 else "不予兑现经费补助")
+            + (f"，年度绩效考核扣{r['deducted']:g}分。" if r["deducted"] else "。")
             for r in c["criticised"]
         ]
         lines.append("请上述乡镇认真查找原因，制定整改措施，并将整改情况书面报县全民参保登记工作领导小组办公室。")

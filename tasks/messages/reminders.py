@@ -43,6 +43,7 @@ def plan_reminders(
     policy = campaign.reminders
     pending_sources = pending_sources or {}
     names = campaign.owner_names()
+    townships = {t.code for t in campaign.townships}
     planned: list[PlannedMessage] = []
     escalations: dict[tuple[str, str], list[MilestoneStatus]] = defaultdict(list)
     for status in statuses:
@@ -64,6 +65,9 @@ def plan_reminders(
                 milestone=status.key,
                 owner_name=status.owner_name,
                 context={
+                    # Only townships are assessed (五（三）); departments and the county office are reminded.
+                    "is_township": status.owner in townships,
+                    "rules_name": campaign.scoring.rules_name,
                     "milestone": milestone.model_dump(),
                     "phase": campaign.phases[milestone.phase].model_dump(),
                     "due": status.due,

@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from models.campaign.spec import Campaign
 from tests.cli_runner import invoke, invoke_ok
 from tests.flows.test_survey_season import _published, _query
-from tests.independent_scores import error_rates, independent_scores, spot_check
+from tests.independent_scores import error_rates, first_visit_days, independent_scores, spot_check
 from tests.survey_files import fill_returned, listed_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -143,9 +144,27 @@ def test_cutoff_and_scores_of_a_known_season(env: dict[str, str], county: Path, 
     accuracy = {s["township"]: {p["rule"]: p["points"] for p in s["breakdown"]}["inspection_accuracy"] for s in ours}
     assert (accuracy[on_time], accuracy[nearly], accuracy[posted_late]) == (12.0, 15.0, 13.5)
     by_code = {s["township"]: s for s in ours}
-    assert by_code[on_time]["finished"] and by_code[on_time]["subsidy"] == 50000
+    timing = {s["township"]: {p["rule"]: p["value"] for p in s["breakdown"]} for s in ours}
+    # on_time's lists were all visited on June 10: 20 days before the deadline, 20 on average.
+    assert (timing[on_time]["survey_earliness"], timing[on_time]["survey_pace"]) == (20, 20.0)
+    assert timing[nearly]["survey_earliness"] is None and timing[posted_late]["survey_pace"] is None
+    assert by_code[on_time]["finished"] and 25000 < by_code[on_time]["subsidy"] < 50000  # by the quality
+    assert by_code[nearly]["subsidy"] == by_code[posted_late]["subsidy"] == 0.0  # missed the deadline
     assert not by_code[nearly]["finished"] and by_code[nearly]["criticised"]
     assert not by_code[posted_late]["finished"]
+
+    # The deductions for the performance office: in the JSON with their reasons, and as a workbook.
+    deducted = {w["township"]: sum(v for k, v in w["points"].items() if k in ("unfinished", "bottom")) for w in want}
+    assert {s["township"]: sum(d["points"] for d in s["deductions"]) for s in ours} == pytest.approx(deducted)
+    assert all(d["reason"] and d["label"] for s in ours for d in s["deductions"])
+    book = tmp_path / "绩效考核扣分表.xlsx"
+    code, out, err = invoke(env, "scores", "--as-of", SCORED_ON.isoformat(), "--deductions", str(book))
+    assert code == 0 and "绩效考核扣分表" in out, err
+    listed: dict[str, float] = defaultdict(float)
+    for row in openpyxl.load_workbook(book)["扣分明细"].iter_rows(min_row=4, values_only=True):
+        if row[2]:
+            listed[str(row[2])] += float(row[5])
+    assert dict(listed) == pytest.approx(deducted)
 
     # The final notice went to every township and the county, with the document attached.
     final_notice = _final_notice_documents(env, ours)
@@ -189,28 +208,40 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
         to_visit[township] += len(members)
         visited[township] += len(members & on_time_visits)
 
-    considered: dict[str, float] = defaultdict(float)
-    credit: dict[str, float] = defaultdict(float)
+    # Milestones completed by the same event (household_survey and survey_data_entry by the survey) make one item.
+    items: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for m in status["milestones"]:
         if m["due"] <= SCORED_ON.isoformat() or m["state"] in ("done_on_time", "done_late"):
-            considered[m["owner"]] += 1
-            credit[m["owner"]] += {"done_on_time": 1.0, "done_late": 0.5}.get(m["state"], 0.0)
+            milestone = campaign.milestone(m["key"])
+            event = (milestone.completed_by if milestone else None) or m["key"]
+            items[m["owner"]][event].append({"done_on_time": 1.0, "done_late": 0.5}.get(m["state"], 0.0))
 
+    # 50 × rate, 5 × days early / 60, 10 × mean days early / 60, 20 × share, 15 × accuracy (the campaign file).
+    timing = first_visit_days(env, campaign, SCORED_ON)
     errors = error_rates(env, SCORED_ON)
     unchecked = sum(1 - e for e in errors.values()) / len(errors) if errors else 1.0  # "average"
     rows = []
     for t in campaign.townships:
         rate = visited[t.code] / to_visit[t.code] if to_visit[t.code] else 1.0
         finished = visited[t.code] == to_visit[t.code]
-        share = credit[t.code] / considered[t.code] if considered[t.code] else 1.0
+        events = items[t.code]
+        share = sum(sum(c) / len(c) for c in events.values()) / len(events) if events else 1.0
+        accuracy = 1 - errors[t.code] if t.code in errors else unchecked
+        if not to_visit[t.code]:
+            early, pace = 60, 60.0  # nobody to visit: finished on the survey's first day
+        else:
+            early, pace = timing[t.code] if finished else (0, 0.0)
         points = {
-            "survey_completion": round(60 * rate, 2),
-            "milestone_timeliness": round(25 * share, 2),
-            "inspection_accuracy": round(15 * (1 - errors[t.code] if t.code in errors else unchecked), 2),
+            "survey_completion": round(50 * rate, 2),
+            "survey_earliness": round(5 * min(early, 60) / 60, 2),
+            "survey_pace": round(10 * min(pace, 60) / 60, 2),
+            "milestone_timeliness": round(20 * share, 2),
+            "inspection_accuracy": round(15 * accuracy, 2),
         }
         if not finished:
             points["unfinished"] = -10.0
-        rows.append({"township": t.code, "rate": rate, "share": share, "finished": finished, "points": points})
+        rows.append({"township": t.code, "rate": rate, "share": share, "finished": finished, "points": points,
+                     "quality": (accuracy + share) / 2})  # fmt: skip
     subtotal = {r["township"]: round(sum(r["points"].values()), 2) for r in rows}
     ordered = sorted(subtotal.values())
     bottom = {c for c, v in subtotal.items() if v < ordered[3]}
@@ -219,7 +250,7 @@ def _independent_scores(env: dict[str, str], campaign: Campaign, status: dict[st
             r["points"]["bottom"] = -5.0
         r["score"] = max(round(sum(r["points"].values()), 2), 0.0)
         r["criticised"] = not r["finished"] or r["township"] in bottom
-        r["subsidy"] = 50000.0 if r["finished"] else (round(50000 * r["rate"], 2) if r["rate"] >= 0.8 else 0.0)
+        r["subsidy"] = round(50000 * (0.5 + 0.5 * r["quality"]), 2) if r["finished"] else 0.0
     rows.sort(key=lambda r: (-r["score"], -r["rate"], -r["share"], r["township"]))
     previous = None
     for n, r in enumerate(rows, start=1):

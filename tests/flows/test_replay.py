@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,11 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     missed = {s["code"] for s in outcome.values() if s["missed_deadline"]}
     assert {t["name"] for t in townships if t["code"] in missed} == set(cutoff["unfinished"])
     ranked = {t["code"]: t for t in scores["townships"]}
-    assert all(ranked[c]["criticised"] and ranked[c]["subsidy"] < 50000 for c in missed)
+    assert all(ranked[c]["criticised"] and ranked[c]["subsidy"] == 0 for c in missed)  # none for missing June 30
+    # The ranking tells townships apart: no score shared by more than three townships, and ties share a rank.
+    shared = Counter(t["score"] for t in scores["townships"])
+    assert max(shared.values()) <= 3, shared
+    assert all(len({t["rank"] for t in scores["townships"] if t["score"] == s}) == 1 for s in shared)
     assert max(ranked[c]["rank"] for c in ranked if c not in missed) < min(ranked[c]["rank"] for c in missed)
     finals = [p for p in mailbox.rglob("*.txt") if "入户调查工作完成情况的通报" in p.read_text(encoding="utf-8")]
     assert len(finals) == 25  # every township and the county

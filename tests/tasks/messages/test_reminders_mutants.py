@@ -51,6 +51,8 @@ def test_a_reminder_carries_the_date_the_owner_and_its_days(campaign: Campaign) 
     assert message.milestone == LEADING_GROUP
     assert message.context == {
         "owner_name": "凤城镇",
+        "is_township": True,
+        "rules_name": "全民参保登记工作考评办法",
         "milestone": milestone.model_dump(),
         "phase": campaign.phases["launch"].model_dump(),
         "due": date(2017, 3, 31),

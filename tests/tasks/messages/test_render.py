@@ -63,3 +63,26 @@ def test_a_department_reminder_names_the_data_it_has_not_delivered(campaign: Cam
     hrss = render_planned(campaign, planned["hrss"]).body
     assert "尚未提供的数据：职工基本养老保险参保人员、工伤保险参保人员。" in hrss
     assert "尚未提供的数据" not in render_planned(campaign, planned["police"]).body
+
+
+@pytest.mark.parametrize(
+    ("owner_group", "key", "as_of", "assessed", "addressed"),
+    [
+        ("departments", "data_delivery", date(2017, 4, 25), False, "你单位"),  # overdue since April 20
+        ("townships", "township_leading_group", date(2017, 4, 5), True, "你镇（乡）"),  # overdue since March 31
+        ("departments", "data_delivery", date(2017, 4, 17), False, "你单位"),  # reminder before the due date
+        ("townships", "township_leading_group", date(2017, 3, 28), False, "你镇（乡）"),
+    ],
+)
+def test_departments_are_reminded_never_threatened_with_the_townships_assessment(
+    campaign: Campaign, owner_group: str, key: str, as_of: date, assessed: bool, addressed: str
+) -> None:
+    statuses = [s for s in milestone_statuses(campaign, [], as_of) if s.key == key]
+    owners = campaign.township_codes if owner_group == "townships" else [d.key for d in campaign.departments]
+    messages = [m for m in plan_reminders(campaign, statuses, as_of) if m.owner in owners]
+    assert messages
+    for message in messages:
+        body = render_planned(campaign, message).body
+        assert ("绩效考核" in body) is assessed
+        assert ("《全民参保登记工作考评办法》" in body) is assessed
+        assert addressed in body and "贵单位" not in body

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from models.campaign.spec import Scoring
 from tasks.scoring.scores import TownshipFacts, TownshipScore, score_townships
+from tests.tasks.scoring.legacy import NO_TIMING, legacy_rules
 
-RULES = Scoring()  # weights 60 / 25 / 15; deductions 10 unfinished, 5 bottom ×3; subsidy 50,000 ≥ 0.8
+RULES = legacy_rules()  # weights 60 / 25 / 15; deductions 10 unfinished, 5 bottom ×3; subsidy 50,000 ≥ 0.8
 
 
 def facts(
@@ -70,7 +70,7 @@ def test_points_of_a_single_township(
     fact: TownshipFacts, final: bool, expected_points: dict[str, float], score: float
 ) -> None:
     (result,) = score_townships([fact], RULES, final=final)
-    assert points(result) == pytest.approx(expected_points)
+    assert points(result) == pytest.approx({**NO_TIMING, **expected_points})
     assert result.score == pytest.approx(score)
     assert result.score == pytest.approx(sum(p.points for p in result.breakdown))
     assert result.rank == 1
@@ -96,7 +96,7 @@ def test_the_breakdown_carries_rule_labels_and_figures() -> None:
     [("average", 15 * 0.85), ("full", 15.0), ("zero", 0.0)],
 )
 def test_a_township_never_spot_checked(policy: str, expected: float) -> None:
-    rules = Scoring(inspection_missing=policy)  # type: ignore[arg-type]
+    rules = legacy_rules(inspection_missing=policy)
     scores = by_code(score_townships([facts("a", error=0.1), facts("b", error=0.2), facts("c", error=None)], rules,
                                      final=True))  # fmt: skip
     inspection = {p.rule: p for p in scores["c"].breakdown}["inspection_accuracy"]
@@ -143,7 +143,7 @@ def test_ties_share_a_rank_and_are_broken_by_documented_keys() -> None:
         facts("a", visited=100, share=0.88, error=None),
         facts("d", visited=50, error=None),
     ]
-    rules = Scoring(inspection_missing="zero")
+    rules = legacy_rules(inspection_missing="zero")
     ranked = score_townships(township_facts, rules, final=False)
     assert [(s.township, s.rank, s.score) for s in ranked[:3]] == [("a", 1, 82.0), ("b", 2, 82.0), ("c", 2, 82.0)]
     assert ranked[3].rank == 4
@@ -161,7 +161,7 @@ def test_ties_share_a_rank_and_are_broken_by_documented_keys() -> None:
     ],
 )
 def test_subsidy(visited: int, rule: str, subsidy: float) -> None:
-    rules = Scoring.model_validate({"subsidy": {"rule": rule}})
+    rules = legacy_rules(subsidy={"rule": rule})
     (result,) = score_townships([facts("a", visited=visited)], rules, final=True)
     assert result.subsidy == subsidy
 
@@ -175,13 +175,14 @@ def test_not_finishing_by_the_deadline_is_criticised_only_when_final() -> None:
 
 
 def test_a_score_never_drops_below_zero() -> None:
-    rules = Scoring.model_validate({"deductions": {"unfinished": 500}})
+    rules = legacy_rules(deductions={"unfinished": 500})
     scores = by_code(score_townships([facts("a"), facts("b", visited=0, share=0, error=1)], rules, final=True))
     assert scores["b"].score == 0
 
 
 def test_weights_from_the_campaign_file() -> None:
-    rules = Scoring.model_validate({"weights": {"survey_completion": 80, "milestone_timeliness": 20,
-                                                "inspection_accuracy": 0}})  # fmt: skip
+    rules = legacy_rules(weights={"survey_completion": 80, "milestone_timeliness": 20,
+                                                "inspection_accuracy": 0})  # fmt: skip
     (result,) = score_townships([facts("a", visited=50, share=0.5)], rules, final=False)
-    assert points(result) == {"survey_completion": 40, "milestone_timeliness": 10, "inspection_accuracy": 0}
+    assert points(result) == {"survey_completion": 40, "milestone_timeliness": 10, "inspection_accuracy": 0,
+                              **NO_TIMING}  # fmt: skip
