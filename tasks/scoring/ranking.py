@@ -1,5 +1,8 @@
 """Ranking townships on what is measurable so far (milestones; survey progress joins later). Pure.
 
+Milestones completed by the same event (e.g. the survey that completes the household survey and its data
+entry) are one item, as in the performance scores (tasks.scoring.punctuality).
+
 Order: score (on-time share, a late completion earning `late_credit`), then milestones done, then how
 early on average they were done, then township code. Townships equal on the first three share a rank.
 """
@@ -12,6 +15,7 @@ from datetime import date
 
 from models.campaign.spec import Campaign
 from tasks.plan.status import MilestoneStatus
+from tasks.scoring.punctuality import event_key
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,13 @@ class _Tally:
 def rank_townships(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date) -> list[TownshipStanding]:
     names = {t.code: t.name for t in campaign.townships}
     tallies = {code: _Tally() for code in names}
+    counted: set[tuple[str, str]] = set()
     for s in statuses:
         tally = tallies.get(s.owner)
-        if tally is None:
+        event = (s.owner, event_key(campaign, s.key))
+        if tally is None or event in counted:
             continue
+        counted.add(event)
         tally.considered += s.due <= as_of or s.done
         tally.on_time += s.state == "done_on_time"
         tally.late += s.state == "done_late"

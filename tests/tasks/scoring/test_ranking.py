@@ -50,3 +50,17 @@ def test_milestones_done_early_count_before_they_are_due(campaign: Campaign) -> 
     standing = next(s for s in rank_townships(campaign, milestone_statuses(campaign, early, AS_OF), AS_OF)
                     if s.code == code)  # fmt: skip
     assert standing.considered == 4 and standing.on_time == 1
+
+
+def test_milestones_completed_by_one_event_count_once(campaign: Campaign) -> None:
+    """The survey completes both the household survey and its data entry: one item, not two."""
+    code = campaign.township_codes[0]
+    survey_keys = [m.key for m in campaign.milestones if m.completed_by == "survey"]
+    assert len(survey_keys) == 2
+    as_of = date(2017, 7, 5)
+    done = [CompletionFact(key, code, date(2017, 6, 20)) for key in survey_keys]
+    standing = next(s for s in rank_townships(campaign, milestone_statuses(campaign, done, as_of), as_of)
+                    if s.code == code)  # fmt: skip
+    townships_milestones = {m.key for m, owner in campaign.assignments() if owner == code and m.due <= as_of}
+    assert standing.considered == len(townships_milestones) - 1
+    assert standing.on_time == 1 and standing.overdue == len(townships_milestones) - 2
