@@ -157,16 +157,22 @@ class HeadingMatcher:
             return Match(1, -len(bare), exact)
         found: list[Match] = []
         for synonym, name in self._synonyms:
-            if any(k.startswith(synonym) and k[len(synonym) :] in _SAME_BEHIND for k in (key, bare)):
-                found.append(Match(2, -len(synonym), name))
-            elif bare.endswith(synonym):
-                before = bare[: -len(synonym)]
-                if _OWN.match(before):
-                    found.append(Match(2, -len(synonym), name))
-                elif (
-                    len(synonym) >= _LOOSE_MIN_SYNONYM
-                    and len(before) <= _LOOSE_MAX_PREFIX
-                    and not _SOMEONE_ELSE.search(before)
-                ):
-                    found.append(Match(3, -len(synonym), name))
+            for text in dict.fromkeys((key, bare)):  # "所在村(社区)" keeps the brackets its synonym has
+                level = _level_around(text, synonym)
+                if level is not None:
+                    found.append(Match(level, -len(synonym), name))
         return min(found) if found else None
+
+
+def _level_around(text: str, synonym: str) -> int | None:
+    """The level at which `text` is `synonym` with words around it (2 or 3), or None."""
+    if text.startswith(synonym) and text[len(synonym) :] in _SAME_BEHIND:
+        return 2
+    if not text.endswith(synonym) or text == synonym:
+        return None
+    before = text[: -len(synonym)]
+    if _OWN.match(before):
+        return 2
+    if len(synonym) >= _LOOSE_MIN_SYNONYM and len(before) <= _LOOSE_MAX_PREFIX and not _SOMEONE_ELSE.search(before):
+        return 3
+    return None

@@ -75,8 +75,8 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 
 from models.campaign.spec import Campaign, Source
 from tasks.identity.idnumber import validate_ids
-from tasks.intake.headings import HeadingMatcher
 from tasks.identity.masking import mask_text
+from tasks.intake.headings import HeadingMatcher
 
 __all__ = ["IngestError", "IngestResult", "read_source"]
 
@@ -1019,9 +1019,9 @@ def missing_column_warnings(headers: _Headers, layouts: Sequence[tuple[str, str,
         for missing, named in groups.items():
             if not missing:
                 continue
-            where = f"文件 {file}"
+            where = f"文件 {file} "  # a space after the name, as after a path, not after a closing quote
             if len(groups) > 1 and any(named):
-                where += " 的工作表" + "".join(f"“{s}”" for s in named)
+                where += "的工作表" + "".join(f"“{s}”" for s in named)
             columns = "".join(f"“{headers.labels[name]}”" for name in missing)
             these = "该列" if len(missing) == 1 else "这些列"
             warnings.append(f"{where}没有{columns}列：数据已导入，{these}按空白处理")
