@@ -78,13 +78,27 @@ def heading_key(value: str) -> str:
     return text
 
 
-def _without_notes(key: str) -> str:
+_OUTER_NOTE = re.compile(r"^\([^()]*\)|\([^()]*\)$")
+
+
+def _note_free_forms(key: str) -> list[str]:
+    """The heading without its notes, most of the heading kept first: bracketed notes removed one at a time
+    from either end ("村(社区)(必填)" -> "村(社区)"), then every bracketed text; fill-in notes and markers
+    removed from each. The heading itself is not among them."""
+    forms: list[str] = []
     text = key
-    previous = None
-    while previous != text:
-        previous = text
-        text = _BRACKETED.sub("", text)
-    text = text.replace("(", "").replace(")", "")
+    while (shorter := _OUTER_NOTE.sub("", text, count=1)) != text:
+        text = shorter
+        forms.append(text)
+    text = key
+    while (shorter := _BRACKETED.sub("", text)) != text:
+        text = shorter
+    forms.append(text.replace("(", "").replace(")", ""))
+    forms = [key, *forms]
+    return [f for f in dict.fromkeys(_without_fill_notes(f) for f in forms) if f and f != key]
+
+
+def _without_fill_notes(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
@@ -149,15 +163,14 @@ class HeadingMatcher:
         exact = self._exact.get(key)
         if exact is not None:
             return Match(0, -len(key), exact)
-        bare = _without_notes(key)
-        if not bare:
-            return None
-        exact = self._exact.get(bare)
-        if exact is not None:
-            return Match(1, -len(bare), exact)
+        bare = _note_free_forms(key)
+        for form in bare:
+            exact = self._exact.get(form)
+            if exact is not None:
+                return Match(1, -len(form), exact)
         found: list[Match] = []
         for synonym, name in self._synonyms:
-            for text in dict.fromkeys((key, bare)):  # "所在村(社区)" keeps the brackets its synonym has
+            for text in [key, *bare]:  # "所在村(社区)" keeps the brackets its synonym has
                 level = _level_around(text, synonym)
                 if level is not None:
                     found.append(Match(level, -len(synonym), name))

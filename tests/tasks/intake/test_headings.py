@@ -221,3 +221,17 @@ def test_by_default_the_name_is_required(tmp_path: Path, campaign: Campaign) -> 
     path = write_csv(tmp_path / "居民养老.csv", [["公民身份号码"], [ZHANG]])
     with pytest.raises(IngestError, match="缺少必填列 姓名"):
         read_source(campaign.sources["pension_resident"], [path], campaign, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("村（社区）（必填）", "village"),  # a note after a synonym that has brackets of its own
+        ("【必填】村（社区）", "village"),
+        ("*乡镇（街道）（选填）：", "township"),
+        ("身份证号码（18位）（必填）", "id_number"),
+    ],
+)
+def test_notes_next_to_a_synonyms_own_brackets(campaign: Campaign, heading: str, field: str) -> None:
+    found = HeadingMatcher(campaign.sources["household"].columns).match(heading)
+    assert found is not None and (found.field, found.level) == (field, 1)
