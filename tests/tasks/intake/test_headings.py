@@ -103,6 +103,8 @@ def test_headings_that_name_no_field(campaign: Campaign, heading: str) -> None:
         ("出生年月（yyyymm）", "birth_date"),
         ("所在村(社区)", "village"),
         ("村（社区）名称", "village"),
+        ("居(村)委会", "village"),
+        ("所属居（村）委会", "village"),
     ],
 )
 def test_household_headings(campaign: Campaign, heading: str, field: str | None) -> None:
@@ -235,3 +237,18 @@ def test_by_default_the_name_is_required(tmp_path: Path, campaign: Campaign) -> 
 def test_notes_next_to_a_synonyms_own_brackets(campaign: Campaign, heading: str, field: str) -> None:
     found = HeadingMatcher(campaign.sources["household"].columns).match(heading)
     assert found is not None and (found.field, found.level) == (field, 1)
+
+
+def test_a_heading_listed_for_a_source_is_taken_even_if_the_rule_would_refuse_it(
+    tmp_path: Path, campaign: Campaign
+) -> None:
+    """A county whose 低保 lists are per household lists 户主身份证号 for that source: the listed synonym wins."""
+    dibao = campaign.sources["dibao"]
+    per_household = dibao.model_copy(
+        update={"columns": {**dibao.columns, "id_number": [*dibao.columns["id_number"], "户主身份证号"]}}
+    )
+    path = write_csv(tmp_path / "低保.csv", [["户主身份证号", "户主姓名", "姓名"], [HOUSEHOLDER, "王五", "王五"]])
+    with pytest.raises(IngestError, match="缺少必填列 身份证号"):
+        read_source(dibao, [path], campaign, as_of=AS_OF)
+    result = read_source(per_household, [path], campaign, as_of=AS_OF)
+    assert result.accepted["id_number"].tolist() == [HOUSEHOLDER]
