@@ -59,6 +59,8 @@ def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_o
         "%s：读取 %d 行，接收 %d，退回 %d，重复 %d",
         spec.name, delivery.rows_read, delivery.accepted, delivery.rejected, delivery.duplicates,
     )  # fmt: skip
+    for warning in delivery.warnings:
+        get_run_logger().warning("%s：%s", spec.name, warning)
     return delivery.to_json()
 
 

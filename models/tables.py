@@ -127,6 +127,8 @@ class SourceSnapshot(SQLModel, table=True):
     duplicates: int
     data_path: str
     rejects_path: str | None = None
+    # JSON list of Chinese warnings: the optional columns a file lacked (its rows were imported all the same).
+    warnings: str = Field(default="[]", sa_column_kwargs={"server_default": "[]"})
     delivered_on: date
     active: bool = Field(default=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)

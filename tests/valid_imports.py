@@ -3,9 +3,10 @@
 Each importer's `Kind` draws records that are valid by construction (an ID that passes the check character, a
 known place, a date inside the window, an outcome or result that exists, distinct keys) and the values the
 importer must return for each of them. `valid_tables` lays them out as a department or a village would: any
-synonym of each heading, in any order, optional columns left out, a 序号 column, title rows above, notes
-below, blank rows between, exact copies of rows (which must be counted as duplicates) and, for returned lists
-and spot checks, rows without a result yet (which must be counted as pending).
+synonym of each heading (spaced, full width, marked required or with a bracketed note), in any order,
+optional columns left out, a 序号 column, title rows above, notes below, blank rows between, exact copies of
+rows (which must be counted as duplicates) and, for returned lists and spot checks, rows without a result yet
+(which must be counted as pending).
 """
 
 from __future__ import annotations
@@ -254,6 +255,27 @@ class Kinds:
         return Kind(spot_check_source(self.campaign).columns, ("id_number", "result"), record, pend)
 
 
+_FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+def heading_as_written(synonym: str) -> st.SearchStrategy[str]:
+    """A listed synonym as exports head a column: as listed, spaced out, in full width, marked required, with a
+    colon or a bracketed note (the importer must read each as the synonym)."""
+    return st.sampled_from(
+        [
+            synonym,
+            "\u3000".join(synonym),
+            f" {synonym} ",
+            synonym.translate(_FULL_WIDTH),
+            f"*{synonym}",
+            f"{synonym}：",
+            f"{synonym}（必填）",
+            f"【选填】{synonym}",
+            f"※{synonym}(必填项)：",
+        ]
+    )
+
+
 TITLES: list[list[Any]] = [["安溪县全民参保登记"], ["单位：人", None, "填报日期：2017年5月"], []]
 NOTES: list[list[Any]] = [["备注：以上数据截至4月30日"], ["制表人：李四", None, "审核人：王五"], ["合计"], []]
 
@@ -265,7 +287,7 @@ def valid_tables(draw: st.DrawFn, kind: Kind) -> ValidTable:
     chosen = draw(st.lists(st.sampled_from(optional), unique=True)) if optional else []
     fields = draw(st.permutations([*kind.required, *chosen]))
     present = frozenset(fields)
-    header: list[Any] = [draw(st.sampled_from(kind.columns[f])) for f in fields]
+    header: list[Any] = [draw(st.sampled_from(kind.columns[f]).flatmap(heading_as_written)) for f in fields]
     serial = draw(st.none() | st.integers(0, len(header)))
     records: list[Row] = []
     for _ in range(draw(st.integers(1, 12))):

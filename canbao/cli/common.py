@@ -27,7 +27,7 @@ AsOf = typer.Option(None, "--as-of", help="按哪一天计算（YYYY-MM-DD），
 Json = typer.Option(False, "--json", help="输出 JSON（标准输出只有 JSON）")
 
 # What a department delivery reports (`canbao ingest`, `collect`, `exchange`).
-DELIVERY_FIELDS = ("source", "files", "rows_read", "accepted", "rejected", "duplicates", "rejects_file")
+DELIVERY_FIELDS = ("source", "files", "rows_read", "accepted", "rejected", "duplicates", "rejects_file", "warnings")
 
 T = TypeVar("T")
 
@@ -56,6 +56,13 @@ def print_import(result: dict[str, Any], extra: dict[str, str] | None = None) ->
     table = Table("文件数", *headings.values(), "退回表")
     table.add_row(str(len(result["files"])), *(str(result[k]) for k in headings), result["rejects_file"] or "")
     out.print(table)
+
+
+def print_delivery_warnings(deliveries: list[dict[str, Any]]) -> None:
+    """Each delivery's warnings (optional columns its files lacked) on standard error; the rows were imported."""
+    for delivery in deliveries:
+        for warning in delivery.get("warnings") or []:
+            err.print(f"[yellow]注意：[/]{warning}", highlight=False)
 
 
 def emit_json(data: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import DELIVERY_FIELDS, Json, emit_json, err, out, parse_date, run_flow
+from canbao.cli.common import DELIVERY_FIELDS, Json, emit_json, err, out, parse_date, print_delivery_warnings, run_flow
 
 
 def exchange(
@@ -44,6 +44,7 @@ def exchange(
                     table.add_row(t["name"], *(str(t[k]) for k in names))
             out.print(table)
         out.print(f"变化报告：{result['report']}（身份证号已脱敏）", highlight=False)
+        print_delivery_warnings(imported)
     for d in failed:
         err.print(f"[red]{d['source']}：{d['error']}[/]", highlight=False)
     if failed:

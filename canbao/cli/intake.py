@@ -11,7 +11,18 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import DELIVERY_FIELDS, AsOf, Json, emit_json, err, fail, out, parse_date, run_flow
+from canbao.cli.common import (
+    DELIVERY_FIELDS,
+    AsOf,
+    Json,
+    emit_json,
+    err,
+    fail,
+    out,
+    parse_date,
+    print_delivery_warnings,
+    run_flow,
+)
 from models.campaign.spec import CampaignFileError, load_campaign
 from models.settings import Settings
 
@@ -32,6 +43,7 @@ def ingest(
         emit_json({k: delivery[k] for k in DELIVERY_FIELDS})
         return
     report_deliveries([delivery])
+    print_delivery_warnings([delivery])
 
 
 def collect(
@@ -50,6 +62,7 @@ def collect(
         emit_json([{k: r[k] for k in DELIVERY_FIELDS} if "error" not in r else r for r in results])
     else:
         report_deliveries([r for r in results if "error" not in r])
+        print_delivery_warnings([r for r in results if "error" not in r])
         for r in failed:
             err.print(f"[red]{r['source']}：{r['error']}[/]", highlight=False)
     if failed:

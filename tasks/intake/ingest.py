@@ -9,10 +9,15 @@ collapsed as an exact duplicate.
 
 Decisions, each visible in the code below:
 
-* Header: the first of the first 30 non-blank rows whose cells name every required field (after NFKC, with
-  all whitespace and "*" removed, brackets made half-width; "身份证号码（18位）" also matches "身份证号码").
-  Rows above it are not counted. Columns that name no field are ignored; if two columns name the same field,
-  the first one wins.
+* Header: the first of the first 30 non-blank rows whose cells name every required field (the source's
+  `required` and `header`: by default the ID number and the name). Which heading names which field is
+  decided by tasks.intake.headings (normalised spacing, width, case, bracketed notes and required-markers;
+  a synonym with a note or a qualifier such as 参保人 around it; never another person's value such as
+  户主身份证号). Rows above it are not counted. Columns that name no field are ignored; if two columns name
+  the same field, the surer heading and then the first one wins.
+* Optional columns: every other column of the source may be missing. The file is read all the same, its
+  cells of that field count as empty, and `IngestResult.warnings` names the file and the missing columns
+  by their Chinese heading. A missing required column refuses the file (IngestError).
 * Rows not counted as read: blank rows (every mapped cell empty, whatever unmapped columns such as 序号
   hold), repeated header rows, note rows and the footer. A row is anonymous when its ID cell is empty or is
   text with a Chinese character in it (notes sit in the first column, which is often the ID column) and its
@@ -71,6 +76,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 from models.campaign.spec import Campaign, Source
 from tasks.identity.idnumber import validate_ids
 from tasks.identity.masking import mask_text
+from tasks.intake.headings import HeadingMatcher
 
 __all__ = ["IngestError", "IngestResult", "read_source"]
 
@@ -129,6 +135,8 @@ class IngestResult:
     duplicates: int  # exact duplicate rows collapsed (after normalisation)
     # The Chinese column heading of each field (its first synonym), for the rejects workbook.
     labels: dict[str, str] = field(default_factory=dict)
+    # In Chinese, per file (or sheet): the optional columns it does not have (its rows are imported all the same).
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.rows_read != len(self.accepted) + len(self.rejected) + self.duplicates:
@@ -155,29 +163,16 @@ class _Headers:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.labels = {name: (synonyms[0] if synonyms else name) for name, synonyms in source.columns.items()}
-        self.lookup: dict[str, str] = {}
-        for name, synonyms in source.columns.items():
-            for synonym in [*synonyms, name]:
-                self.lookup.setdefault(header_key(synonym), name)
+        self.matcher = HeadingMatcher(source.columns)
         self.required = list(dict.fromkeys(source.required))  # cells that must not be empty
         self.header = list(dict.fromkeys([*source.required, *source.header]))  # columns the header must name
 
     def field_of(self, cell: object) -> str | None:
-        key = header_key(cell)
-        if not key:
-            return None
-        found = self.lookup.get(key)
-        if found is None and key.endswith(")") and "(" in key:  # "身份证号码(18位)", but "村(社区)" matched above
-            found = self.lookup.get(key[: key.index("(")])
-        return found
+        """The field a cell names as a heading (a synonym, notes aside): for a header repeated among the data."""
+        return self.matcher.field_of(_cell_text(cell))
 
     def mapping(self, cells: Sequence[object]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for j, cell in enumerate(cells):
-            name = self.field_of(cell)
-            if name is not None and name not in found:
-                found[name] = j
-        return found
+        return self.matcher.mapping([_cell_text(c) for c in cells])
 
     def find(self, records: Sequence[tuple[int, Sequence[object]]]) -> tuple[int, dict[str, int]] | None:
         """The position in `records` of the header and its column mapping, or None."""
@@ -988,11 +983,13 @@ def read_source(
     paths = [Path(f) for f in files]
     sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
     blocks: list[_Block] = []
+    layouts: list[tuple[str, str, set[str]]] = []
     done_rows, done_bytes = 0, 0
     for path, size in zip(paths, sizes, strict=True):
         if not path.is_file():
             raise IngestError(f"找不到文件：{path}")
         for table in _read_file(path, headers):
+            layouts.append((table.file, table.sheet, set(table.mapping)))
             block = _block(table, headers, as_of)
             blocks.append(block)
             done_rows += len(block.rows)
@@ -1001,9 +998,34 @@ def read_source(
             estimate = round(done_rows * sum(sizes) / done_bytes) if done_bytes else done_rows
             progress(done_rows, max(estimate, done_rows))
     result = _assemble(source, campaign, headers, blocks, as_of, [str(p) for p in paths])
+    result.warnings = missing_column_warnings(headers, layouts)
     if progress is not None:
         progress(result.rows_read, result.rows_read)
     return result
+
+
+def missing_column_warnings(headers: _Headers, layouts: Sequence[tuple[str, str, set[str]]]) -> list[str]:
+    """One warning per file naming the source's optional columns it lacks by their Chinese heading (the sheets
+    named when a workbook's sheets differ). Its rows are imported: those cells count as empty."""
+    by_file: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for file, sheet, present in layouts:
+        missing = tuple(name for name in headers.source.columns if name not in present)
+        by_file.setdefault(file, []).append((sheet, missing))
+    warnings = []
+    for file, sheets in by_file.items():
+        groups: dict[tuple[str, ...], list[str]] = {}  # missing columns -> the sheets missing them, in file order
+        for sheet, missing in sheets:
+            groups.setdefault(missing, []).append(sheet)
+        for missing, named in groups.items():
+            if not missing:
+                continue
+            where = f"文件 {file} "  # a space after the name, as after a path, not after a closing quote
+            if len(groups) > 1 and any(named):
+                where += "的工作表" + "".join(f"“{s}”" for s in named)
+            columns = "".join(f"“{headers.labels[name]}”" for name in missing)
+            these = "该列" if len(missing) == 1 else "这些列"
+            warnings.append(f"{where}没有{columns}列：数据已导入，{these}按空白处理")
+    return warnings
 
 
 @dataclass

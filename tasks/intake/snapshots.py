@@ -38,6 +38,7 @@ class Delivery:
     rejects_file: str | None
     snapshot: int
     unchanged: bool
+    warnings: list[str]  # in Chinese: the optional columns a file lacked (its rows were imported all the same)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -114,6 +115,7 @@ def save_snapshot(
         duplicates=result.duplicates,
         data_path=str(data_path),
         rejects_path=str(rejects_path) if rejects_path else None,
+        warnings=json.dumps(result.warnings, ensure_ascii=False),
         delivered_on=delivered_on,
     )
     session.add(snapshot)
@@ -155,6 +157,7 @@ def _delivery(snapshot: SourceSnapshot, *, unchanged: bool) -> Delivery:
         rejects_file=snapshot.rejects_path,
         snapshot=snapshot.id,
         unchanged=unchanged,
+        warnings=json.loads(snapshot.warnings or "[]"),
     )
 
 

@@ -40,7 +40,16 @@ def test_collect_compare_and_worklists_match_the_ground_truth(
     deliveries = {d["source"]: d for d in json.loads(out)}
     assert set(deliveries) == set(truth["rows_written"])
     for source, d in deliveries.items():
-        assert set(d) == {"source", "files", "rows_read", "accepted", "rejected", "duplicates", "rejects_file"}
+        assert set(d) == {
+            "source",
+            "files",
+            "rows_read",
+            "accepted",
+            "rejected",
+            "duplicates",
+            "rejects_file",
+            "warnings",
+        }
         assert d["rows_read"] == d["accepted"] + d["rejected"] + d["duplicates"], source
         assert d["rejected"] == truth["expected_rejects"][source], source
         assert d["duplicates"] == truth["expected_duplicates"][source], source
