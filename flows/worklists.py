@@ -29,9 +29,7 @@ def run_worklists(
 
 
 @flow(name="publish-worklists")
-def publish_worklists(
-    out: str | None = None, published_on: date | None = None, forms: bool = False
-) -> dict[str, Any]:
+def publish_worklists(out: str | None = None, published_on: date | None = None, forms: bool = False) -> dict[str, Any]:
     ws = Workspace.open()
     try:
         with ws.lock("worklists"):

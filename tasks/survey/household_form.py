@@ -34,8 +34,9 @@ BOX = "□"
 BLANK = "＿" * 8
 EMPLOYMENT_CHOICES = ("就业", "灵活就业", "未就业", "在校学生", "退休", "其他")
 BASIC_HEADINGS = ("序号", "姓名", "性别", "身份证号", "出生日期", "户口性质", "户籍所在地", "现居住地", "联系电话")
-BASIC_WIDTHS_MM = (8, 15, 8, 35, 20, 13, 25, 28, 22)  # 174 mm: A4 portrait less 18 mm margins each side
+BASIC_WIDTHS_MM = (9, 14, 9, 36, 24, 12, 18, 28, 24)  # 174 mm: A4 portrait less 18 mm margins each side
 LABEL_WIDTH_MM = 26
+CELL_POINTS = 9  # an 18-digit ID fits 36 mm on one line, a phone number 24 mm
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 18
 
 
@@ -275,7 +276,7 @@ def _cell_text(cell: Any, text: str, bold: bool = False, center: bool = False, m
             paragraph = cell.add_paragraph()
         if center:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, line, size=9.5, bold=bold)
+        _run(paragraph, line, size=CELL_POINTS, bold=bold)
 
 
 def _run(paragraph: Any, text: str, size: float, bold: bool = False, font: str = FONT) -> Any:
@@ -336,7 +337,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     try:
-        if pd.isna(value):  # type: ignore[call-overload]
+        if pd.isna(value):
             return ""
     except (TypeError, ValueError):
         pass
@@ -348,10 +349,12 @@ def _day(value: object) -> str:
     if _text(value) == "":
         return ""
     if isinstance(value, datetime | pd.Timestamp):
-        value = value.date()
-    if not isinstance(value, date):
+        day: date = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
         parsed = pd.to_datetime(str(value), errors="coerce")
         if pd.isna(parsed):
             return str(value)
-        value = parsed.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+        day = parsed.date()
+    return f"{day.year}年{day.month}月{day.day}日"

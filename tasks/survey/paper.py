@@ -18,6 +18,9 @@ FOOTER = "&C第 &P 页 共 &N 页"
 ID_WIDTH = 21.0  # an 18-digit ID number with room to spare
 MIN_WIDTH = 5.0
 MAX_WIDTH = 36.0  # longer texts (full addresses, notes) wrap inside the cell instead
+BLANK_WIDTH = 14.0  # a column left empty is there to be filled in by hand
+LINE_POINTS = 13.5  # the height of one line of 10-point text
+TEXT_PER_UNIT = 1.3  # 10-point 宋体 fits about 1.3 display units per unit of column width (Calc, Excel)
 TITLE_POINTS = 14  # the title's font size; one line of it is about 21 points high
 
 
@@ -27,9 +30,26 @@ def display_width(text: str) -> int:
 
 
 def column_width(heading: str, values: Iterable[object]) -> float:
-    """Wide enough for the heading and the longest value, within MIN_WIDTH and MAX_WIDTH (longer ones wrap)."""
+    """Wide enough for the heading and the longest value, within MIN_WIDTH and MAX_WIDTH (longer ones wrap); a
+    column with no value at all is left BLANK_WIDTH wide for handwriting."""
     longest = max((display_width(str(v)) for v in values if v is not None), default=0)
+    if longest == 0:
+        return max(BLANK_WIDTH, display_width(heading) + 2)
     return max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(heading), longest) + 2))
+
+
+def row_height(values: Iterable[object], widths: Iterable[float]) -> float | None:
+    """The height (points) a row needs for its wrapped texts, or None where one line is enough. Spreadsheet
+    programs do not grow a row for wrapped text on opening a file, so the height is written."""
+    lines = max(
+        (
+            math.ceil(display_width(str(v)) / max((w - 1) * TEXT_PER_UNIT, 1.0))
+            for v, w in zip(values, widths, strict=True)
+            if v
+        ),
+        default=1,
+    )
+    return lines * LINE_POINTS if lines > 1 else None
 
 
 def title_height(title: str, total_width: float) -> float:

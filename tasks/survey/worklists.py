@@ -207,6 +207,9 @@ def _write_table(
         ws.write_string(1, c, column, bold)
     as_text = [column in text_columns for column in columns]
     for r, row in enumerate(values, start=2):
+        height = paper.row_height((None if as_text[c] else v for c, v in enumerate(row)), widths)
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
             if as_text[c]:
                 ws.write_string(r, c, "" if value is None else str(value), text)

@@ -19,7 +19,7 @@ from tasks.analysis.expansion_workbook import write_plan_workbook
 from tasks.inspection.samples import Drawn, write_sample
 from tasks.survey.corrections import CORRECTION_HEADINGS
 from tasks.survey.household_form import FormChoices, households, registered_place, village_forms, write_forms
-from tasks.survey.paper import ID_WIDTH, display_width
+from tasks.survey.paper import ID_WIDTH, LINE_POINTS, display_width
 from tasks.survey.worklists import village_lists, write_table, write_village_list
 from tests.services import require_libreoffice
 
@@ -146,6 +146,7 @@ def test_a_full_address_gets_a_wide_wrapping_column(campaign: Campaign, persons:
     assert cell.alignment.wrap_text
     assert ws.column_dimensions[cell.column_letter].width >= 30
     assert display_width(LONG_ADDRESS) > ws.column_dimensions[cell.column_letter].width  # hence the wrap
+    assert ws.row_dimensions[3].height >= 2 * LINE_POINTS  # and the row is tall enough to show it
 
 
 # -- the household forms ---------------------------------------------------------------------------------------
@@ -186,6 +187,7 @@ def test_the_form_file_has_one_form_per_household_on_a4_with_the_prefilled_items
 ) -> None:
     document = Document(str(forms_file(campaign, persons, tmp_path / "forms.docx")))
     section = document.sections[0]
+    assert section.page_width is not None and section.page_height is not None
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     text = "\n".join(
         [p.text for p in document.paragraphs] + [c.text for t in document.tables for row in t.rows for c in row.cells]
