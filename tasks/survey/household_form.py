@@ -32,6 +32,7 @@ FONT = "宋体"
 TITLE_FONT = "黑体"
 BOX = "□"
 BLANK = "＿" * 8
+SIGNATURE = "＿" * 11  # two signature fields side by side fit the 174 mm line at 11 pt
 EMPLOYMENT_CHOICES = ("就业", "灵活就业", "未就业", "在校学生", "退休", "其他")
 BASIC_HEADINGS = ("序号", "姓名", "性别", "身份证号", "出生日期", "户口性质", "户籍所在地", "现居住地", "联系电话")
 BASIC_WIDTHS_MM = (9, 14, 9, 36, 24, 12, 18, 28, 24)  # 174 mm: A4 portrait less 18 mm margins each side
@@ -155,8 +156,9 @@ def _household_form(document: Any, household: Household, choices: FormChoices, n
     _section_heading(document, "一、个人基本信息")
     _basic_table(document, household)
     _section_heading(document, "二、参保情况及调查结果（逐人填写）")
+    count = len(household.members)
     for position, (_, person) in enumerate(household.members.iterrows(), start=1):
-        _member_table(document, person, position, choices)
+        _member_table(document, household, person, position, choices, last=position == count)
     _signatures(document)
 
 
@@ -184,7 +186,11 @@ def _basic_table(document: Any, household: Household) -> None:
             _cell_text(cell, value)
 
 
-def _member_table(document: Any, person: pd.Series, position: int, choices: FormChoices) -> None:
+def _member_table(
+    document: Any, household: Household, person: pd.Series, position: int, choices: FormChoices, last: bool
+) -> None:
+    """A member's block, kept on one page; the last one stays with the signatures. Its first row names the
+    household too, for a form that runs onto a second page."""
     has = [choices.insurance_names[i] for i in INSURANCES if person.get(i) == "insured"]
     lacks = [choices.insurance_names[i] for i in INSURANCES if person.get(i) == "missing"]
     employer = _text(person.get("employer"))
@@ -205,21 +211,25 @@ def _member_table(document: Any, person: pd.Series, position: int, choices: Form
     _table_frame(table, (LABEL_WIDTH_MM, PAGE_WIDTH_MM - 2 * MARGIN_MM - LABEL_WIDTH_MM))
     first = table.rows[0].cells[0].merge(table.rows[0].cells[1])
     _cell_text(
-        first, f"（{position}）{_text(person.get('name'))}　身份证号：{_text(person.get('id_number'))}", bold=True
+        first,
+        f"（{position}）{_text(person.get('name'))}　身份证号：{_text(person.get('id_number'))}"
+        f"　户号：{household.number or '（无户号）'}",
+        bold=True,
     )
     _keep_row_together(table.rows[0], with_next=True)
     for index, (label, value) in enumerate(rows):
         row = table.add_row()
         _cell_text(row.cells[0], label, bold=True)
         _cell_text(row.cells[1], value, min_lines=2 if not value or label == "信息更正" else 1)
-        _keep_row_together(row, with_next=index < len(rows) - 1)  # a member's block stays on one page
-    document.add_paragraph().paragraph_format.space_after = Pt(0)
+        _keep_row_together(row, with_next=last or index < len(rows) - 1)  # a member's block stays on one page
+    spacer = document.add_paragraph()
+    spacer.paragraph_format.keep_with_next = last
 
 
 def _signatures(document: Any) -> None:
     lines = (
-        f"被调查人签字：{BLANK}{BLANK}　　　调查员签字：{BLANK}{BLANK}",
-        f"入户调查证号：{BLANK}{BLANK}　　　调查日期：{'＿' * 4}年{'＿' * 2}月{'＿' * 2}日",
+        f"被调查人签字：{SIGNATURE}　　调查员签字：{SIGNATURE}",
+        f"入户调查证号：{SIGNATURE}　　调查日期：{'＿' * 4}年{'＿' * 2}月{'＿' * 2}日",
     )
     for index, line in enumerate(lines):
         paragraph = document.add_paragraph()
