@@ -19,7 +19,7 @@ from tasks.analysis.expansion_workbook import write_plan_workbook
 from tasks.inspection.samples import Drawn, write_sample
 from tasks.survey.corrections import CORRECTION_HEADINGS
 from tasks.survey.household_form import FormChoices, households, registered_place, village_forms, write_forms
-from tasks.survey.paper import ID_WIDTH, LINE_POINTS, display_width
+from tasks.survey.paper import ID_WIDTH, LINE_POINTS, column_width, display_width, row_height
 from tasks.survey.worklists import village_lists, write_table, write_village_list
 from tests.services import require_libreoffice
 
@@ -245,3 +245,33 @@ def test_the_household_form_prints_through_libreoffice(
     assert flat.count(title) == 2
     for value in (ID_A, ID_B, ID_C, "13905951234", "被调查人签字", "调查员签字", "入户调查证号", "第1页共2页"):
         assert value in flat, value
+
+
+@pytest.mark.parametrize(
+    ("heading", "values", "width"),
+    [
+        ("序号", [1, 2, 10], 6),  # the heading (4 units) and 2
+        ("身份证号", [ID_A], 20),  # 18 digits and 2
+        ("姓名", ["欧阳小明"], 10),  # Chinese characters count two
+        ("走访结果", ["", None], 14),  # an empty column is left wide enough to write in
+        ("现居住地", [LONG_ADDRESS], 36),  # capped: the address wraps
+        ("性别", ["男"], 6),
+    ],
+)
+def test_column_width(heading: str, values: list[object], width: float) -> None:
+    assert column_width(heading, values) == width
+
+
+@pytest.mark.parametrize(
+    ("values", "widths", "height"),
+    [
+        (["陈一", "男"], [10, 6], None),  # one line each
+        ([LONG_ADDRESS], [36], 2 * LINE_POINTS),  # 86 units over 35 * 1.3 = 45.5 per line
+        ([LONG_ADDRESS * 2], [36], 4 * LINE_POINTS),
+        ([None, "短"], [36, 6], None),
+    ],
+)
+def test_row_height_follows_the_longest_wrapped_text(
+    values: list[object], widths: list[float], height: float | None
+) -> None:
+    assert row_height(values, widths) == height
