@@ -14,23 +14,25 @@ from tasks.workspace import Workspace, today_in
 
 
 @task(name="write-worklists", cache_policy=NO_CACHE)
-def write_worklists(ws: Workspace, out: Path, published_on: date) -> dict[str, Any]:
-    published = publish_worklist_files(ws, out, published_on)
+def write_worklists(ws: Workspace, out: Path, published_on: date, forms: bool = False) -> dict[str, Any]:
+    published = publish_worklist_files(ws, out, published_on, forms=forms)
     get_run_logger().info("已生成 %d 个村（社区）的入户调查名单，共 %d 人", published["villages"], published["persons"])
     return published
 
 
-def run_worklists(ws: Workspace, out: Path | None = None, published_on: date | None = None) -> dict[str, Any]:
+def run_worklists(
+    ws: Workspace, out: Path | None = None, published_on: date | None = None, forms: bool = False
+) -> dict[str, Any]:
     _cid, campaign = ws.campaign()
     day = published_on or today_in(campaign)
-    return write_worklists(ws, out or ws.settings.data_path / "worklists" / day.isoformat(), day)
+    return write_worklists(ws, out or ws.settings.data_path / "worklists" / day.isoformat(), day, forms)
 
 
 @flow(name="publish-worklists")
-def publish_worklists(out: str | None = None, published_on: date | None = None) -> dict[str, Any]:
+def publish_worklists(out: str | None = None, published_on: date | None = None, forms: bool = False) -> dict[str, Any]:
     ws = Workspace.open()
     try:
         with ws.lock("worklists"):
-            return run_worklists(ws, Path(out) if out else None, published_on)
+            return run_worklists(ws, Path(out) if out else None, published_on, forms)
     finally:
         ws.close()

@@ -1,6 +1,6 @@
 """The log of every file written with personal data in full (ID numbers, phones): who may need to know where
 such data went. Work lists for the villages, the departments' correction lists, rejects workbooks, spot-check
-samples: each file written is one row."""
+samples, household survey forms: each file written is one row."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ KIND_NAMES = {
     "corrections": "错误信息反馈清单",
     "rejects": "退回数据表",
     "spot_sample": "督查抽查样本",
+    "household_form": "入户调查登记表",
 }
 
 

@@ -146,13 +146,14 @@ def compare_command(
 def worklists(
     out_dir: Path = typer.Option(None, "--out", help="输出文件夹，默认 var/worklists/<日期>"),
     on: str = typer.Option(None, "--on", help="下发日期（YYYY-MM-DD），默认今天"),
+    forms: bool = typer.Option(False, "--forms", help="同时按户生成各村（社区）入户调查登记表（.docx，可打印）"),
     as_json: bool = Json,
 ) -> None:
-    """按最近一次比对结果生成各村（社区）入户调查名单和各乡镇扩面盲点表。"""
+    """按最近一次比对结果生成各村（社区）入户调查名单和各乡镇扩面盲点表（--forms：另生成按户的入户调查登记表）。"""
     day = parse_date(on, "--on")
     from flows.worklists import publish_worklists
 
-    result = run_flow(publish_worklists, out=str(out_dir) if out_dir else None, published_on=day)
+    result = run_flow(publish_worklists, out=str(out_dir) if out_dir else None, published_on=day, forms=forms)
     if as_json:
         emit_json(result)
         return
@@ -160,6 +161,9 @@ def worklists(
         f"已生成 {result['villages']} 个村（社区）的入户调查名单，共 {result['persons']} 人：{result['out']}",
         highlight=False,
     )
+    if forms:
+        made = result["forms"]
+        out.print(f"已生成 {made['files']} 个村（社区）的入户调查登记表，共 {made['households']} 户", highlight=False)
 
 
 def synth(

@@ -10,10 +10,12 @@ from typing import Any
 import pandas as pd
 
 from models import crud
+from models.campaign.spec import Campaign
 from models.exports import log_exports
 from models.survey.visits import add_worklist_entries
 from tasks.comparison.registry import latest_comparison, load_registry
 from tasks.plan.data_completions import worklist_completions
+from tasks.survey.household_form import FormChoices, village_forms, write_forms
 from tasks.survey.worklists import coverage_gaps, to_visit, village_lists, write_gaps, write_village_list
 from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
@@ -21,9 +23,9 @@ from tasks.workspace import Workspace
 AUTO_RECORDER = "系统（名单下发）"
 
 
-def publish_worklist_files(ws: Workspace, out: Path, published_on: date) -> dict[str, Any]:
-    """Write the lists and gaps under `out`, list their persons as of `published_on`; returns the figures
-    `canbao worklists --json` prints."""
+def publish_worklist_files(ws: Workspace, out: Path, published_on: date, forms: bool = False) -> dict[str, Any]:
+    """Write the lists and gaps under `out` (and with `forms` each village's household forms), list their persons
+    as of `published_on`; returns the figures `canbao worklists --json` prints."""
     campaign_id, campaign = ws.campaign()
     run = latest_comparison(ws, campaign_id)
     persons, anomalies = load_registry(ws, campaign_id)
@@ -45,6 +47,7 @@ def publish_worklist_files(ws: Workspace, out: Path, published_on: date) -> dict
             f"{township.name}各村（社区）扩面盲点（{as_of}）",
         )
     write_gaps(gaps, out / "全县扩面盲点.xlsx", f"{campaign.county.name}各村（社区）扩面盲点（{as_of}）")
+    form_files = _write_household_forms(campaign, persons, anomalies, names, out) if forms else []
     listed = to_visit(persons, anomalies)
     entries = pd.DataFrame(
         {
@@ -57,6 +60,7 @@ def publish_worklist_files(ws: Workspace, out: Path, published_on: date) -> dict
     with ws.session() as session:
         added = add_worklist_entries(session, campaign_id=campaign_id, entries=entries, listed_on=published_on)
         log_exports(session, campaign_id=campaign_id, kind="worklist", files=written)
+        log_exports(session, campaign_id=campaign_id, kind="household_form", files=[(p, n) for p, n, _h in form_files])
         crud.record_missing_completions(
             session, campaign_id=campaign_id, facts=worklist_completions(campaign, published_on), by=AUTO_RECORDER
         )
@@ -66,4 +70,22 @@ def publish_worklist_files(ws: Workspace, out: Path, published_on: date) -> dict
         "villages": len(written),
         "persons": len(listed),
         "newly_listed": added,
+        **(_forms_json(form_files) if forms else {}),
     }
+
+
+def _write_household_forms(
+    campaign: Campaign, persons: pd.DataFrame, anomalies: pd.DataFrame, names: dict[str, str], out: Path
+) -> list[tuple[Path, int, int]]:
+    """One .docx of household forms per village with listed persons: (file, persons, households) each."""
+    choices = FormChoices.of(campaign, names)
+    written = []
+    for village in village_forms(campaign, persons, anomalies):
+        path = out / village.township / f"{village.village_code}-{village.village_name}-入户调查登记表.docx"
+        write_forms(village.households, choices, path)
+        written.append((path, village.persons, len(village.households)))
+    return written
+
+
+def _forms_json(files: list[tuple[Path, int, int]]) -> dict[str, Any]:
+    return {"forms": {"files": len(files), "households": sum(h for _p, _n, h in files)}}

@@ -15,6 +15,7 @@ import pandas as pd
 import xlsxwriter
 
 from models.campaign.spec import INSURANCES, Campaign
+from tasks.survey import paper
 
 ANOMALY_NAMES = {
     "duplicate_enrolment": "重复参保",
@@ -179,18 +180,39 @@ def write_sheets(path: Path, sheets: list[Sheet]) -> Path:
 def _write_table(
     workbook: xlsxwriter.Workbook, ws: Any, title: str, frame: pd.DataFrame, text_columns: set[str]
 ) -> None:
-    bold = workbook.add_format({"bold": True, "font_name": "宋体", "border": 1, "align": "center"})
-    heading = workbook.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
-    text = workbook.add_format({"num_format": "@", "font_name": "宋体"})
-    plain = workbook.add_format({"font_name": "宋体"})
-    ws.write_string(0, 0, title, heading)
+    """The title merged across the columns, the header, the rows with borders, set up to print (tasks.survey.paper);
+    `text_columns` are written as text so that an 18-digit ID never shows as a number."""
+    cell = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
+    bold = workbook.add_format({**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#EDEDED"})
+    heading = workbook.add_format(
+        {"bold": True, "font_size": paper.TITLE_POINTS, "font_name": "宋体", "align": "center", "valign": "vcenter",
+         "text_wrap": True}
+    )  # fmt: skip
+    text = workbook.add_format({**cell, "num_format": "@"})
+    plain = workbook.add_format({**cell, "text_wrap": True})
     columns = [str(c) for c in frame.columns]
+    values = frame.astype(object).to_numpy().tolist()
+    widths = []
+    for c, column in enumerate(columns):
+        width = paper.column_width(column, (row[c] for row in values))
+        if column in text_columns and column == "身份证号":
+            width = max(width, paper.ID_WIDTH)
+        widths.append(width)
+        ws.set_column(c, c, width, text if column in text_columns else plain)
+    last = max(len(columns) - 1, 0)
+    if last:
+        ws.merge_range(0, 0, 0, last, title, heading)
+    else:
+        ws.write_string(0, 0, title, heading)
+    ws.set_row(0, paper.title_height(title, sum(widths)))
     for c, column in enumerate(columns):
         ws.write_string(1, c, column, bold)
-        ws.set_column(c, c, max(8, min(40, len(column) * 2 + 4)), text if column in text_columns else plain)
     as_text = [column in text_columns for column in columns]
-    for r, values in enumerate(frame.astype(object).to_numpy().tolist(), start=2):
-        for c, value in enumerate(values):
+    for r, row in enumerate(values, start=2):
+        height = paper.row_height((None if as_text[c] else v for c, v in enumerate(row)), widths)
+        if height:
+            ws.set_row(r, height)
+        for c, value in enumerate(row):
             if as_text[c]:
                 ws.write_string(r, c, "" if value is None else str(value), text)
             elif isinstance(value, str) or value is None:
@@ -198,3 +220,4 @@ def _write_table(
             else:
                 ws.write_number(r, c, float(value), plain)
     ws.freeze_panes(2, 0)
+    paper.set_up_for_paper(ws, header_rows=2)

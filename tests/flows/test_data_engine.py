@@ -95,6 +95,19 @@ def test_collect_compare_and_worklists_match_the_ground_truth(
         listed += ids
     assert len(listed) == len(to_visit)
 
+    forms_dir = tmp_path / "forms"
+    code, out, err = invoke(env, "worklists", "--out", str(forms_dir), "--on", "2017-04-28", "--forms", "--json")
+    assert code == 0, err
+    made = json.loads(out)["forms"]
+    files = sorted(forms_dir.rglob("*-入户调查登记表.docx"))
+    households = to_visit.assign(household=to_visit["household"].replace("", None))
+    expected = households.groupby("village_code")["household"].agg(lambda h: h.nunique() + h.isna().sum())
+    assert made == {"files": len(files), "households": int(expected.sum())}
+    assert {f.name.split("-")[0] for f in files} == set(expected.index)
+    logged = _exports(env, "household_form")
+    assert sorted(logged) == sorted((str(f), int((to_visit["village_code"] == f.name.split("-")[0]).sum()))
+                                    for f in files)  # fmt: skip
+
     status = {
         (m["key"], m["owner"]): m
         for m in json.loads(invoke_ok(env, "status", "--as-of", AS_OF, "--json"))["milestones"]
@@ -111,6 +124,18 @@ def _persons(env: dict[str, str]) -> pd.DataFrame:
     finally:
         ws.close()
     return frame.fillna("").set_index("id_number")
+
+
+def _exports(env: dict[str, str], kind: str) -> list[tuple[str, int]]:
+    ws = Workspace.open(Settings(data_dir=Path(env["CANBAO_DATA_DIR"]), database_url=env["CANBAO_DATABASE_URL"]))
+    try:
+        with ws.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT file, persons FROM personal_data_export WHERE kind = :kind"), {"kind": kind}
+            )
+            return [(str(file), int(persons)) for file, persons in rows]
+    finally:
+        ws.close()
 
 
 def test_a_missing_required_column_exits_2_naming_it(env: dict[str, str], tmp_path: Path) -> None:
