@@ -2,7 +2,8 @@
 to be corrected and sent again.
 
 A refused row is stored once per campaign and content (its `fingerprint`): the same row imported again, from
-the same workbook or a copy, is the same refusal, and the day it was last refused is kept. A refusal is
+the same workbook or a copy, is the same refusal and keeps the day it was first refused (an old workbook sent
+again after the correction does not reopen it; a new wrong row is a new refusal). A refusal is
 outstanding until a visit of the same person with a result is received on that day or later; what counts as
 outstanding is read here, what to say about it is tasks.messages'.
 """
@@ -36,7 +37,7 @@ class RefusedVisitRow(SQLModel, table=True):
     township_code: str = Field(index=True)
     village_code: str
     reason: str
-    received_on: date  # the last day the row came back and was refused
+    received_on: date  # the day the row first came back and was refused
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Refusal:
 
 
 def record_refusals(connection: Connection, *, campaign_id: int, refusals: Sequence[Refusal], received_on: date) -> int:
-    """Store refused rows; one already stored keeps its row and takes the later day. Returns how many were new."""
+    """Store refused rows not stored before (see the module notes). Returns how many were new."""
     if not refusals:
         return 0
     known = {
@@ -59,7 +60,6 @@ def record_refusals(connection: Connection, *, campaign_id: int, refusals: Seque
         )
     }
     fresh = list({r.fingerprint: r for r in refusals if r.fingerprint not in known}.values())
-    again = sorted({r.fingerprint for r in refusals if r.fingerprint in known})
     if fresh:
         connection.execute(
             text(
@@ -71,14 +71,6 @@ def record_refusals(connection: Connection, *, campaign_id: int, refusals: Seque
                  "r": r.reason, "d": received_on}  # fmt: skip
                 for r in fresh
             ],
-        )
-    if again:
-        connection.execute(
-            text(
-                "UPDATE refused_visit_row SET received_on = :d "
-                "WHERE campaign_id = :c AND fingerprint = :f AND received_on < :d"
-            ),
-            [{"c": campaign_id, "f": f, "d": received_on} for f in again],
         )
     return len(fresh)
 
