@@ -67,8 +67,15 @@ def record_refusals(connection: Connection, *, campaign_id: int, refusals: Seque
                 " reason, received_on) VALUES (:c, :f, :i, :t, :v, :r, :d)"
             ),
             [
-                {"c": campaign_id, "f": r.fingerprint, "i": r.id_number, "t": r.township_code, "v": r.village_code,
-                 "r": r.reason, "d": received_on}  # fmt: skip
+                {
+                    "c": campaign_id,
+                    "f": r.fingerprint,
+                    "i": r.id_number,
+                    "t": r.township_code,
+                    "v": r.village_code,
+                    "r": r.reason,
+                    "d": received_on,
+                }
                 for r in fresh
             ],
         )

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -47,37 +47,35 @@ class SurveyStanding:
 def survey_standings(campaign: Campaign, townships: pd.DataFrame) -> list[SurveyStanding]:
     """Every township of the campaign ranked on completion; one with nobody to visit counts as complete."""
     rows = {str(r["township_code"]): r for r in townships.to_dict("records")}
-    standings_rows: list[tuple[tuple[Any, ...], bool]] = []
-    for township in campaign.townships:
-        row = rows.get(township.code)
-        if row is None:
-            standings_rows.append(((township.code, township.name, 0, 0, 0, 1.0, 0.0, None, False), False))
-            continue
-        done = row["projected_done"]
-        standings_rows.append(
-            (
-                (
-                    township.code,
-                    township.name,
-                    int(row["to_visit"]),
-                    int(row["visited"]),
-                    int(row["registered"]),
-                    float(row["rate"]),
-                    float(row["expected_rate"]),
-                    None if pd.isna(done) else pd.Timestamp(done).date().isoformat(),
-                    bool(row["behind"]),
-                ),
-                bool(row.get("projected_late", False)),
-            )
-        )
-    standings_rows.sort(key=lambda t: (-round(t[0][5], 3), -t[0][3], t[0][0]))
+    unranked = [_standing(township.code, township.name, rows.get(township.code)) for township in campaign.townships]
+    unranked.sort(key=lambda s: (-round(s.rate, 3), -s.visited, s.code))
     standings: list[SurveyStanding] = []
-    for position, (item, late) in enumerate(standings_rows, start=1):
+    for position, standing in enumerate(unranked, start=1):
         rank = position
-        if standings and round(standings[-1].rate, 3) == round(item[5], 3):
+        if standings and round(standings[-1].rate, 3) == round(standing.rate, 3):
             rank = standings[-1].rank
-        standings.append(SurveyStanding(*item, rank=rank, projected_late=late))
+        standings.append(replace(standing, rank=rank))
     return standings
+
+
+def _standing(code: str, name: str, row: Mapping[str, Any] | None) -> SurveyStanding:
+    """A township's survey figures, not ranked yet (rank 0)."""
+    if row is None:
+        return SurveyStanding(code, name, 0, 0, 0, 1.0, 0.0, None, False, rank=0)
+    done = row["projected_done"]
+    return SurveyStanding(
+        code,
+        name,
+        int(row["to_visit"]),
+        int(row["visited"]),
+        int(row["registered"]),
+        float(row["rate"]),
+        float(row["expected_rate"]),
+        None if pd.isna(done) else pd.Timestamp(done).date().isoformat(),
+        bool(row["behind"]),
+        rank=0,
+        projected_late=bool(row.get("projected_late", False)),
+    )
 
 
 def in_survey(campaign: Campaign, as_of: date) -> bool:
@@ -113,7 +111,9 @@ def plan_survey_reminders(
         if row["behind"]:
             planned.append(_behind(campaign, row, by_village, days_behind, as_of, deadline, workdays_left))
             if days_behind.get(code, 0) >= survey.escalate_after_days:
-                escalated.append({"name": names.get(code, code), "days_behind": int(days_behind[code]), **_figures(row)})
+                escalated.append(
+                    {"name": names.get(code, code), "days_behind": int(days_behind[code]), **_figures(row)}
+                )
         elif row.get("projected_late", False):
             planned.append(_warning(campaign, row, villages, village_names, as_of, deadline, workdays_left))
     if escalated:
@@ -204,15 +204,15 @@ def _warning(
 def plan_refused_reminders(
     campaign: Campaign, refused: pd.DataFrame, as_of: date, village_channels: Collection[str] = ()
 ) -> list[PlannedMessage]:
-    """"N 条走访结果被退回，请更正后重新报送": to each township with its villages' counts, and to each village
-    with a channel of its own. One message per recipient and day."""
+    """The refused-rows reminder ("N 条走访结果被退回，请更正后重新报送"): to each township with its villages'
+    counts, and to each village with a channel of its own. One message per recipient and day."""
     names = campaign.owner_names()
     village_names = campaign.village_names()
     planned: list[PlannedMessage] = []
     rows = refused[refused["refused"] > 0].sort_values(["township_code", "village_code"])
-    for code, group in rows.groupby("township_code", sort=True):
-        code = str(code)
-        listed = [
+    for township, group in rows.groupby("township_code", sort=True):
+        code = str(township)
+        listed: list[dict[str, Any]] = [
             {"code": str(v), "name": village_names.get(str(v), str(v)), "refused": int(n)}
             for v, n in zip(group["village_code"], group["refused"], strict=True)
         ]

@@ -23,7 +23,7 @@ _CONTENT = ("id_number", "outcome", "corrections", "visitor", "visited_on", "rea
 
 
 def _text(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return str(value).strip()
 

@@ -113,7 +113,9 @@ def test_a_season_returned_in_batches_is_judged_against_序时进度(
         for path in by_township[code]:
             ids = listed_ids(path)
             done = [i for i in ids if i in visited]
-            entries = {i: {"走访结果": outcome, "走访日期": _visit_day(k, date(2017, 5, 20))} for k, i in enumerate(done)}
+            entries = {
+                i: {"走访结果": outcome, "走访日期": _visit_day(k, date(2017, 5, 20))} for k, i in enumerate(done)
+            }
             if path == refused_village:
                 for i in refused_ids:
                     entries[i] = {"走访结果": NOT_AN_OUTCOME, "走访日期": "2017-05-15"}

@@ -117,7 +117,8 @@ V100 = "350524100203"
 def _one_township(as_of: date, batches: list[tuple[int, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """T1 with one village of 100 persons; `batches`: (how many first visits, ISO day) in order."""
     to_visit = pd.DataFrame({"village_code": V100, "township_code": T1, "id_number": [f"p{i}" for i in range(100)]})
-    ids, days = [], []
+    ids: list[str] = []
+    days: list[str] = []
     for count, day in batches:
         ids += [f"p{len(ids) + i}" for i in range(count)]
         days += [day] * count
@@ -146,9 +147,7 @@ VERDICT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("as_of", "batches", "kinds"), [pytest.param(*case[1:], id=case[0]) for case in VERDICT_CASES]
-)
+@pytest.mark.parametrize(("as_of", "batches", "kinds"), [pytest.param(*case[1:], id=case[0]) for case in VERDICT_CASES])
 def test_behind_against_序时进度_and_projections_only_warn(
     campaign: Campaign, as_of: date, batches: list[tuple[int, str]], kinds: list[str]
 ) -> None:
@@ -224,10 +223,21 @@ def test_no_refused_rows_no_refused_reminder(campaign: Campaign) -> None:
     ("batches", "refused", "phrases"),
     [
         ([(40, "2017-05-30")], None, ["你镇（乡）", "低于序时进度50.8%", "2017年5月31日", "2017年6月30日"]),
-        ([(96, "2017-05-12")], None, ["你镇（乡）", "序时进度50.8%", "预计无法在2017年6月30日前全面完成",
-                                      "近7天没有新的走访结果报送，尚有4人未走访"]),
-        ([(100, "2017-05-12")], _refused(), ["你镇（乡）交回的入户调查名单中有4条走访结果被退回，请更正后重新报送",
-                                             "2017年5月31日"]),
+        (
+            [(96, "2017-05-12")],
+            None,
+            [
+                "你镇（乡）",
+                "序时进度50.8%",
+                "预计无法在2017年6月30日前全面完成",
+                "近7天没有新的走访结果报送，尚有4人未走访",
+            ],
+        ),
+        (
+            [(100, "2017-05-12")],
+            _refused(),
+            ["你镇（乡）交回的入户调查名单中有4条走访结果被退回，请更正后重新报送", "2017年5月31日"],
+        ),
     ],
     ids=["behind", "warning", "refused"],
 )
