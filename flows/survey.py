@@ -14,6 +14,7 @@ from models.survey.visits import listed_places
 from tasks.intake.ingest import existing_files, read_source
 from tasks.intake.returned import write_returned_rejects
 from tasks.survey.recording import record_and_complete
+from tasks.survey.refusals import keep_refusals
 from tasks.survey.visits import RETURNED_COLUMNS, returned_list_source, returned_visits
 from tasks.workspace import Workspace, today_in
 
@@ -40,6 +41,8 @@ def import_returned_lists(ws: Workspace, files: Sequence[str], received_on: date
     rejects_file = write_returned_rejects(
         ws, rejected, paths, day, area="survey", title="入户调查名单", columns=RETURNED_COLUMNS
     )
+    # Kept so the villages are reminded of what is still to be corrected, until a result for the person comes.
+    keep_refusals(ws, rejected, listed, day)
     outcome = record_and_complete(ws, rows.visits, day)
     summary = {
         "files": [str(p) for p in paths],

@@ -9,7 +9,7 @@ from tasks.workspace import today_in
 
 
 def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
-    """入户调查进度：各乡镇、村（社区）应访、已访、完成率、应达进度、近7天进度、预计完成日期、是否滞后。"""
+    """入户调查进度：各乡镇、村（社区）应访、已访、完成率、序时进度、近7天进度、预计完成日期、是否滞后、预警。"""
     from tasks.survey.figures import load_progress
     from tasks.survey.progress_report import progress_json
 
@@ -22,10 +22,10 @@ def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
         emit_json(data)
         return
     out.print(
-        f"入户调查进度（截至 {data['as_of']}，应达进度 {data['expected_rate']:.0%}，截止 {data['deadline']}）",
+        f"入户调查进度（截至 {data['as_of']}，序时进度 {data['expected_rate']:.0%}，截止 {data['deadline']}）",
         highlight=False,
     )
-    table = Table("乡镇", "应访", "已访", "已登记", "完成率", "近7天日均", "预计完成", "滞后", "滞后村（社区）")
+    table = Table("乡镇", "应访", "已访", "已登记", "完成率", "近7天日均", "预计完成", "滞后", "预警", "滞后村（社区）")
     villages = campaign.village_names()
     for t in data["townships"]:
         lagging = "、".join(villages.get(code, code) for code in t["lagging_villages"][:5])
@@ -39,6 +39,7 @@ def progress(as_of: str = AsOf, as_json: bool = Json) -> None:
             f"{t['pace_7d']:.1f}",
             t["projected_done"] or "—",
             "是" if t["behind"] else "",
+            t["warning"] or "",
             lagging + (f" 等{len(t['lagging_villages'])}个" if more > 0 else ""),
         )
     out.print(table)

@@ -63,7 +63,9 @@ def ranking_context(
     if survey:
         ranked = sorted(survey, key=lambda s: s.rank)
         cutoff = ranked[max(len(ranked) - campaign.ranking.bottom, 0)].rank if campaign.ranking.bottom else None
-        survey_bottom = [s for s in ranked if cutoff is not None and s.rank >= cutoff and s.rate < 1]
+        # Only townships behind 序时进度 are named as laggards: the last places of a county well ahead of it are
+        # not behind, and a projection alone (a warning) never names one.
+        survey_bottom = [s for s in ranked if cutoff is not None and s.rank >= cutoff and s.rate < 1 and s.behind]
         survey_part = {
             "survey": [s.__dict__ for s in ranked],
             "survey_bottom": [s.__dict__ for s in survey_bottom],
@@ -180,7 +182,7 @@ def _survey_section(c: Mapping[str, Any]) -> Section:
         "入户调查进度",
         [
             f"全县应入户调查{t['to_visit']}人，已走访{t['visited']}人，完成率{done:.1f}%，"
-            f"应达进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
+            f"序时进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
             f"{t['behind']}个乡镇进度滞后。"
         ],
         _survey_table(c),

@@ -11,7 +11,7 @@ from models import crud
 from models.campaign.spec import Campaign
 from tasks.messages import outbox
 from tasks.messages.planned import PlannedMessage
-from tasks.messages.sending import MessageSender
+from tasks.messages.sending import MessageSender, SendingConfigError
 from tasks.workspace import Workspace
 
 
@@ -32,6 +32,16 @@ def send_undelivered(ws: Workspace, campaign_id: int) -> list[outbox.Handled]:
             return []
         path = ws.settings.apprise_path
         return outbox.dispatch(session, campaign_id=campaign_id, sender=sender_for(path, _mtime(path)))
+
+
+def configured_tags(ws: Workspace) -> frozenset[str]:
+    """The recipient tags the delivery configuration serves (none when there is no usable configuration): who,
+    beyond the owners every campaign has, can be written to — a village whose code is a tag, for one."""
+    path = ws.settings.apprise_path
+    try:
+        return sender_for(path, _mtime(path)).tags
+    except SendingConfigError:
+        return frozenset()
 
 
 @lru_cache(maxsize=4)

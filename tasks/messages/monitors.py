@@ -13,6 +13,7 @@ from models.campaign.spec import Campaign
 from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
 from tasks.documents.ranking_notice import is_ranking_day, ranking_document
 from tasks.intake import snapshots
+from tasks.messages.dispatch import configured_tags
 from tasks.messages.notices import plan_ranking_notice
 from tasks.messages.planned import PlannedMessage
 from tasks.messages.reminders import plan_reminders
@@ -24,6 +25,7 @@ from tasks.plan.workdays import WorkCalendar
 from tasks.scoring.ranking import rank_townships
 from tasks.survey.figures import survey_figures
 from tasks.survey.progress_report import calendar_of
+from tasks.survey.refusals import refusals_outstanding
 from tasks.training import recording as training_records
 from tasks.workspace import Workspace, today_in
 
@@ -60,8 +62,9 @@ def ranking_notice(
 
 
 def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage] | None]:
-    """The townships behind in the household survey on a workday of it, and the county told of those behind
-    for `escalate_after_days` workdays in a row."""
+    """The townships behind 序时进度 in the household survey on a workday of it, the county told of those behind
+    for `escalate_after_days` workdays in a row, the townships whose pace misses the deadline warned, and refused
+    rows still to be corrected reminded to their townships (and villages with a channel)."""
     campaign_id, campaign = ws.campaign()
     as_of = as_of or today_in(campaign)
     calendar = calendar_of(campaign)
@@ -79,7 +82,11 @@ def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, 
         return campaign_id, campaign, as_of, None
     behind_days = consecutive_behind([p.townships for p in reversed(history)])
     today = history[0]
-    planned = plan_survey_reminders(campaign, today.townships, today.villages, behind_days, as_of, calendar)
+    refused = refusals_outstanding(ws, campaign_id, as_of)
+    channels = configured_tags(ws) if len(refused) else frozenset()
+    planned = plan_survey_reminders(
+        campaign, today.townships, today.villages, behind_days, as_of, calendar, refused, channels
+    )
     return campaign_id, campaign, as_of, planned
 
 

@@ -1,17 +1,24 @@
 """Who is told what about the survey on a given date. Pure planning, like tasks.messages.reminders.
 
-* Daily, on working days inside the survey window, every township that is behind (tasks.survey.progress) gets a
-  reminder naming its lagging villages, worst first. One message per township and day: the day is in the key.
+* Daily, on working days inside the survey window, every township that is behind (tasks.survey.progress: below
+  序时进度 less the margin) gets a reminder naming its lagging villages, worst first. One message per township
+  and day: the day is in the key.
+* A township that is not behind but whose projection misses the deadline (预计无法按期完成, including no first
+  visit in the pace window with work left) gets a warning instead, naming its villages at risk. A warning is
+  never a verdict: it does not count towards escalation, nor does it put a township among a notice's laggards.
 * When a township has been behind on `escalate_after_days` consecutive working days (today included), the
   county receives one digest that day listing every such township.
+* Refused rows of returned lists still to be corrected (tasks.survey.refusals) are reminded as such, to the
+  township with its villages' counts and to each village that has a channel of its own (its code is a
+  recipient tag).
 * The weekly ranking notice ranks townships on survey completion once there are lists to visit: rate first,
   then visited persons, then code; equal rates (to 0.1 percentage point) share a rank.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -34,39 +41,41 @@ class SurveyStanding:
     projected_done: str | None
     behind: bool
     rank: int
+    projected_late: bool = False
 
 
 def survey_standings(campaign: Campaign, townships: pd.DataFrame) -> list[SurveyStanding]:
     """Every township of the campaign ranked on completion; one with nobody to visit counts as complete."""
     rows = {str(r["township_code"]): r for r in townships.to_dict("records")}
-    items = []
-    for township in campaign.townships:
-        row = rows.get(township.code)
-        if row is None:
-            items.append((township.code, township.name, 0, 0, 0, 1.0, 0.0, None, False))
-            continue
-        done = row["projected_done"]
-        items.append(
-            (
-                township.code,
-                township.name,
-                int(row["to_visit"]),
-                int(row["visited"]),
-                int(row["registered"]),
-                float(row["rate"]),
-                float(row["expected_rate"]),
-                None if pd.isna(done) else pd.Timestamp(done).date().isoformat(),
-                bool(row["behind"]),
-            )
-        )
-    items.sort(key=lambda t: (-round(t[5], 3), -t[3], t[0]))
+    unranked = [_standing(township.code, township.name, rows.get(township.code)) for township in campaign.townships]
+    unranked.sort(key=lambda s: (-round(s.rate, 3), -s.visited, s.code))
     standings: list[SurveyStanding] = []
-    for position, item in enumerate(items, start=1):
+    for position, standing in enumerate(unranked, start=1):
         rank = position
-        if standings and round(standings[-1].rate, 3) == round(item[5], 3):
+        if standings and round(standings[-1].rate, 3) == round(standing.rate, 3):
             rank = standings[-1].rank
-        standings.append(SurveyStanding(*item, rank=rank))
+        standings.append(replace(standing, rank=rank))
     return standings
+
+
+def _standing(code: str, name: str, row: Mapping[str, Any] | None) -> SurveyStanding:
+    """A township's survey figures, not ranked yet (rank 0)."""
+    if row is None:
+        return SurveyStanding(code, name, 0, 0, 0, 1.0, 0.0, None, False, rank=0)
+    done = row["projected_done"]
+    return SurveyStanding(
+        code,
+        name,
+        int(row["to_visit"]),
+        int(row["visited"]),
+        int(row["registered"]),
+        float(row["rate"]),
+        float(row["expected_rate"]),
+        None if pd.isna(done) else pd.Timestamp(done).date().isoformat(),
+        bool(row["behind"]),
+        rank=0,
+        projected_late=bool(row.get("projected_late", False)),
+    )
 
 
 def in_survey(campaign: Campaign, as_of: date) -> bool:
@@ -81,9 +90,12 @@ def plan_survey_reminders(
     days_behind: Mapping[str, int],
     as_of: date,
     calendar: WorkCalendar,
+    refused: pd.DataFrame | None = None,
+    village_channels: Collection[str] = (),
 ) -> list[PlannedMessage]:
     """`townships`/`villages`: tasks.survey.progress frames as of `as_of`; `days_behind`: consecutive working days
-    behind up to `as_of` per township code."""
+    behind up to `as_of` per township code; `refused`: per village, the persons whose refused row is still to be
+    corrected (township_code, village_code, refused); `village_channels`: the villages that can be written to."""
     if not in_survey(campaign, as_of) or not calendar.is_workday(as_of) or townships.empty:
         return []
     survey = campaign.survey
@@ -91,38 +103,19 @@ def plan_survey_reminders(
     names = campaign.owner_names()
     village_names = campaign.village_names()
     by_village = {str(r["village_code"]): r for r in villages.to_dict("records")}
-    workdays_left = calendar.workdays_between(as_of, deadline) - 1  # today is being spent
+    workdays_left = max(calendar.workdays_between(as_of, deadline) - 1, 0)  # today is being spent
     planned: list[PlannedMessage] = []
     escalated: list[dict[str, Any]] = []
     for row in townships.to_dict("records"):
-        if not row["behind"]:
-            continue
         code = str(row["township_code"])
-        lagging = [
-            _village(by_village[v], village_names)
-            for v in list(row["lagging_villages"])[: survey.lagging_villages_shown]
-        ]
-        figures = _figures(row)
-        planned.append(
-            PlannedMessage.for_owner(
-                campaign,
-                "survey_behind",
-                code,
-                key=(code, as_of.isoformat()),
-                as_of=as_of,
-                owner_name=names.get(code, code),
-                context={
-                    **figures,
-                    "deadline": deadline,
-                    "workdays_left": max(workdays_left, 0),
-                    "lagging": lagging,
-                    "lagging_total": len(row["lagging_villages"]),
-                    "days_behind": int(days_behind.get(code, 1)),
-                },
-            )
-        )
-        if days_behind.get(code, 0) >= survey.escalate_after_days:
-            escalated.append({"name": names.get(code, code), "days_behind": int(days_behind[code]), **figures})
+        if row["behind"]:
+            planned.append(_behind(campaign, row, by_village, days_behind, as_of, deadline, workdays_left))
+            if days_behind.get(code, 0) >= survey.escalate_after_days:
+                escalated.append(
+                    {"name": names.get(code, code), "days_behind": int(days_behind[code]), **_figures(row)}
+                )
+        elif row.get("projected_late", False):
+            planned.append(_warning(campaign, row, villages, village_names, as_of, deadline, workdays_left))
     if escalated:
         planned.append(
             PlannedMessage.for_owner(
@@ -139,6 +132,115 @@ def plan_survey_reminders(
                 },
             )
         )
+    if refused is not None and len(refused):
+        planned += plan_refused_reminders(campaign, refused, as_of, village_channels)
+    return planned
+
+
+def _behind(
+    campaign: Campaign,
+    row: Mapping[str, Any],
+    by_village: Mapping[str, Mapping[str, Any]],
+    days_behind: Mapping[str, int],
+    as_of: date,
+    deadline: date,
+    workdays_left: int,
+) -> PlannedMessage:
+    """The daily reminder of a township behind 序时进度, naming its lagging villages, worst first."""
+    code = str(row["township_code"])
+    village_names = campaign.village_names()
+    shown = list(row["lagging_villages"])[: campaign.survey.lagging_villages_shown]
+    return PlannedMessage.for_owner(
+        campaign,
+        "survey_behind",
+        code,
+        key=(code, as_of.isoformat()),
+        as_of=as_of,
+        owner_name=campaign.owner_names().get(code, code),
+        context={
+            **_figures(row),
+            "deadline": deadline,
+            "workdays_left": workdays_left,
+            "lagging": [_village(by_village[v], village_names) for v in shown],
+            "lagging_total": len(row["lagging_villages"]),
+            "days_behind": int(days_behind.get(code, 1)),
+        },
+    )
+
+
+def _warning(
+    campaign: Campaign,
+    row: Mapping[str, Any],
+    villages: pd.DataFrame,
+    village_names: Mapping[str, str],
+    as_of: date,
+    deadline: date,
+    workdays_left: int,
+) -> PlannedMessage:
+    """The warning (预计无法按期完成) to a township that is not behind 序时进度 but whose pace misses the deadline:
+    the villages with work left whose own projection misses it, lowest rate first."""
+    code = str(row["township_code"])
+    at_risk = villages[
+        (villages["township_code"].astype(str) == code) & villages["projected_late"].astype(bool)
+    ].sort_values(["rate", "village_code"])
+    records = at_risk.to_dict("records")
+    return PlannedMessage.for_owner(
+        campaign,
+        "survey_warning",
+        code,
+        key=(code, as_of.isoformat()),
+        as_of=as_of,
+        owner_name=campaign.owner_names().get(code, code),
+        context={
+            **_figures(row),
+            "deadline": deadline,
+            "workdays_left": workdays_left,
+            "at_risk": [_village(r, village_names) for r in records[: campaign.survey.lagging_villages_shown]],
+            "at_risk_total": len(records),
+        },
+    )
+
+
+def plan_refused_reminders(
+    campaign: Campaign, refused: pd.DataFrame, as_of: date, village_channels: Collection[str] = ()
+) -> list[PlannedMessage]:
+    """The refused-rows reminder ("N 条走访结果被退回，请更正后重新报送"): to each township with its villages'
+    counts, and to each village with a channel of its own. One message per recipient and day."""
+    names = campaign.owner_names()
+    village_names = campaign.village_names()
+    planned: list[PlannedMessage] = []
+    rows = refused[refused["refused"] > 0].sort_values(["township_code", "village_code"])
+    for township, group in rows.groupby("township_code", sort=True):
+        code = str(township)
+        listed: list[dict[str, Any]] = [
+            {"code": str(v), "name": village_names.get(str(v), str(v)), "refused": int(n)}
+            for v, n in zip(group["village_code"], group["refused"], strict=True)
+        ]
+        planned.append(
+            PlannedMessage.for_owner(
+                campaign,
+                "survey_refused",
+                code,
+                key=(code, as_of.isoformat()),
+                as_of=as_of,
+                owner_name=names.get(code, code),
+                context={"refused": sum(v["refused"] for v in listed), "villages": listed, "level": "township"},
+            )
+        )
+        for village in listed:
+            if village["code"] not in village_channels:
+                continue
+            planned.append(
+                PlannedMessage.for_owner(
+                    campaign,
+                    "survey_refused",
+                    village["code"],
+                    key=(village["code"], as_of.isoformat()),
+                    as_of=as_of,
+                    owner_name=village["name"],
+                    context={"refused": village["refused"], "villages": [village], "level": "village"},
+                )
+            )
     return planned
 
 

@@ -94,9 +94,9 @@ def start_survey(
 
 
 def survey_reminders_received(ws: Workspace, campaign_id: int) -> dict[str, int]:
-    """Survey reminders each township has received so far."""
+    """Survey reminders each township has received so far: behind 序时进度, or warned its pace misses the deadline."""
     with ws.session() as session:
-        received = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind"])
+        received = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind", "survey_warning"])
     reminders: dict[str, int] = {}
     for (owner, _milestone), count in received.items():
         reminders[owner] = reminders.get(owner, 0) + count

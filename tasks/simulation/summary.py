@@ -47,6 +47,8 @@ def summarise(
                 "escalation",
                 "weekly_ranking",
                 "survey_behind",
+                "survey_warning",
+                "survey_refused",
                 "survey_escalation",
                 "training_reminder",
                 "final_notice",
@@ -94,7 +96,7 @@ def survey_summary(
     _start, deadline = campaign.survey_window()
     figures = survey_figures(ws, campaign_id, campaign, [min(deadline, end), end])
     with ws.session() as session:
-        reminded = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind"])
+        reminded = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_behind", "survey_warning"])
         escalations = crud.message_counts(session, campaign_id=campaign_id, kinds=["survey_escalation"])
     counts: dict[str, int] = {}
     for (owner, _m), n in reminded.items():

@@ -2,7 +2,8 @@
 their publication (publishing); reading returned work lists and what a visit does to a person's record
 (visits), recording visits with the milestones they complete (recording) and the audit of what changed
 (changes); the departments' correction lists (corrections); progress per village and township with who is
-behind (progress), as the campaign file defines it and `canbao progress` prints it (progress_report, figures);
-villages named by code or name (places); and the June 30 cut-off that freezes the figures (cutoff). Imports
-models, tasks.identity, tasks.wording, tasks.plan, tasks.comparison and the workspace.
+behind 序时进度 and whose pace warns of a late finish (progress), as the campaign file defines it and
+`canbao progress` prints it (progress_report, figures); villages named by code or name (places); refused rows
+of returned lists kept until corrected (refusals); and the June 30 cut-off that freezes the figures (cutoff).
+Imports models, tasks.identity, tasks.wording, tasks.plan, tasks.comparison and the workspace.
 """

@@ -25,10 +25,15 @@ Decisions (documented here because callers and reports rely on them):
   left, so it is "done as of today"), NaT when nothing is left to project from (pace 0, not complete),
   otherwise `as_of` + ceil(remaining / pace) days, computed in integer arithmetic so no float rounding
   moves a projection by a day.
-- `behind` is never true for a complete list; otherwise it is true when (once `grace_days` have passed since
-  the start) there is no projection or the projection falls after `deadline`, or when
-  `rate < expected_rate - behind_margin`. A rate exactly at the margin is not behind; a tiny tolerance keeps
-  float noise (e.g. 0.5 - 0.1) from flipping that boundary.
+- `behind` is the county's verdict and is judged against 序时进度 (`expected_rate`) alone: never for a complete
+  list; otherwise true when `rate < expected_rate - behind_margin`, or when `as_of` is after `deadline`. A rate
+  exactly at the margin is not behind; a tiny tolerance keeps float noise (e.g. 0.5 - 0.1) from flipping that
+  boundary. Villages return their lists in batches, so a list far ahead of 序时进度 may well have had no visit
+  for a week: the projection must not make it a laggard.
+- `projected_late` is a warning (预计无法按期完成), not a verdict: never for a complete list; otherwise true once
+  `grace_days` have passed since the start and there is no projection (no first visit in the pace window, work
+  left) or the projection falls after `deadline`. It is independent of `behind`: a list can be either, both or
+  neither.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ VILLAGE_COLUMNS = [
     "pace_7d",
     "projected_done",
     "behind",
+    "projected_late",
 ]
 TOWNSHIP_COLUMNS = [*VILLAGE_COLUMNS[1:], "lagging_villages"]
 
@@ -68,8 +74,8 @@ class ProgressRules:
     deadline: date  # hard cut-off (the whole day counts)
     behind_margin: float = 0.10  # behind when rate < expected_rate - margin
     pace_days: int = 7  # window for the recent pace
-    # In the first days there is no pace to project from: "no projection" makes a list behind only after this
-    # many days from the start (a low rate still does).
+    # In the first days there is no pace to project from: "no projection" warns of a late finish only after
+    # this many days from the start.
     grace_days: int = 0
 
     def __post_init__(self) -> None:
@@ -157,23 +163,40 @@ def _project(
     return done.astype("datetime64[s]")  # the coarsest unit pandas keeps as is
 
 
+def verdicts(
+    complete: npt.NDArray[np.bool_],
+    rate: npt.NDArray[np.float64],
+    expected: float,
+    done: npt.NDArray[np.datetime64],
+    rules: ProgressRules,
+    as_of: date,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(behind, projected_late) per list, see the module notes; shared by every expectation (calendar, workdays)."""
+    overdue = as_of > rules.deadline
+    low = rate < expected - rules.behind_margin - _EPS
+    behind = ~complete & (low | overdue)
+    # Within the grace days a pace is too short to project from.
+    judged = (as_of - rules.start).days >= rules.grace_days
+    misses = np.isnat(done) | (done > np.datetime64(rules.deadline, "s"))
+    projected_late = ~complete & judged & misses
+    return behind, projected_late
+
+
 def _judge(frame: pd.DataFrame, rules: ProgressRules, as_of: date, recent: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """Add rate, expected_rate, projected_done and behind from the counts and the recent first visits."""
+    """Add rate, expected_rate, projected_done, behind and projected_late from the counts and the recent first
+    visits."""
     to_visit = frame["to_visit"].to_numpy(dtype=np.int64)
     visited = frame["visited"].to_numpy(dtype=np.int64)
     expected = expected_rate(rules, as_of)
     rate = visited / to_visit
     done = _project(to_visit, visited, recent, rules, as_of)
-    complete = visited >= to_visit
-    # Within the grace days a pace is too short to judge by: only the rate can make a list behind.
-    judged = (as_of - rules.start).days >= rules.grace_days
-    late = judged & (np.isnat(done) | (done > np.datetime64(rules.deadline, "s")))
-    low = rate < expected - rules.behind_margin - _EPS
+    behind, projected_late = verdicts(visited >= to_visit, rate, expected, done, rules, as_of)
     frame["rate"] = rate
     frame["expected_rate"] = expected
     frame["pace_7d"] = recent / pace_window(rules, as_of)
     frame["projected_done"] = done
-    frame["behind"] = ~complete & (late | low)
+    frame["behind"] = behind
+    frame["projected_late"] = projected_late
     return frame
 
 

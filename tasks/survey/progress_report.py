@@ -17,10 +17,24 @@ from tasks.survey.progress import (
     judge_villages,
     township_progress,
     unlisted_visits,
+    verdicts,
     village_progress,
 )
 
-FIGURES = ("to_visit", "visited", "registered", "rate", "expected_rate", "pace_7d", "projected_done", "behind")
+FIGURES = (
+    "to_visit",
+    "visited",
+    "registered",
+    "rate",
+    "expected_rate",
+    "pace_7d",
+    "projected_done",
+    "behind",
+    "projected_late",
+    "warning",
+)
+# What `warning` says of a list whose projection misses the deadline: a warning, never a verdict of "behind".
+PROJECTED_LATE = "预计无法按期完成"
 
 
 def calendar_of(campaign: Campaign) -> WorkCalendar:
@@ -88,15 +102,15 @@ def window_start(campaign: Campaign, as_of: date) -> date:
 
 
 def _rejudge(frame: pd.DataFrame, campaign: Campaign, rules: ProgressRules, as_of: date) -> pd.DataFrame:
-    """The working-day expectation replaces the calendar one; "behind" follows (late projections stay behind)."""
+    """The working-day expectation replaces the calendar one; the verdicts follow (the projection does not change)."""
     frame = frame.copy()
     expected = expected_on(campaign, as_of)
-    complete = frame["visited"] >= frame["to_visit"]
-    judged = (as_of - rules.start).days >= rules.grace_days
-    late = judged & (frame["projected_done"].isna() | (frame["projected_done"] > pd.Timestamp(rules.deadline)))
-    low = frame["rate"] < expected - rules.behind_margin - 1e-9
+    complete = (frame["visited"] >= frame["to_visit"]).to_numpy()
+    done = frame["projected_done"].to_numpy(dtype="datetime64[s]")
+    behind, projected_late = verdicts(complete, frame["rate"].to_numpy(dtype=float), expected, done, rules, as_of)
     frame["expected_rate"] = expected
-    frame["behind"] = ~complete & (late | low)
+    frame["behind"] = behind
+    frame["projected_late"] = projected_late
     return frame
 
 
@@ -111,6 +125,8 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         "pace_7d": round(float(row["pace_7d"]), 2),
         "projected_done": None if pd.isna(done) else pd.Timestamp(done).date().isoformat(),
         "behind": bool(row["behind"]),
+        "projected_late": bool(row["projected_late"]),
+        "warning": PROJECTED_LATE if row["projected_late"] else None,
     }
 
 
@@ -161,5 +177,5 @@ def _empty(expected: float) -> dict[str, Any]:
     """Nobody to visit: complete by definition."""
     return {
         "to_visit": 0, "visited": 0, "registered": 0, "rate": 1.0, "expected_rate": round(expected, 4), "pace_7d": 0.0,
-        "projected_done": None, "behind": False,
+        "projected_done": None, "behind": False, "projected_late": False, "warning": None,
     }  # fmt: skip

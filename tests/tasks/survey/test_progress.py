@@ -61,7 +61,7 @@ def test_expected_rate(as_of: date, expected: float) -> None:
 
 V = "V1-"  # ids of the 10-person village V1 are V1-00 … V1-09
 
-# name, visit rows, as_of, rules → visited, registered, pace, projected_done, behind
+# name, visit rows, as_of, rules → visited, registered, pace, projected_done, behind, projected_late
 VILLAGE_CASES = [
     (
         # First visits 05-02, 05-05, 05-10, 05-13 (just outside the window (05-13, 05-20]), 05-14, 05-18, 05-20:
@@ -83,10 +83,11 @@ VILLAGE_CASES = [
         ],
         date(2017, 5, 20),
         RULES,
-        (7, 2, 3 / 7, date(2017, 5, 27), False),
+        (7, 2, 3 / 7, date(2017, 5, 27), False, False),
     ),
     (
         # One person visited three times in the window: 1 visited, pace 1/7, 9 left → 63 days → 07-22, late.
+        # Rate 0.1 is below 20/61 - 0.1 ≈ 0.228: behind for the rate, and warned for the projection.
         "repeated visits count once",
         [
             (V + "00", "2017-05-15", "absent"),
@@ -95,15 +96,16 @@ VILLAGE_CASES = [
         ],
         date(2017, 5, 20),
         RULES,
-        (1, 1, 1 / 7, date(2017, 7, 22), True),
+        (1, 1, 1 / 7, date(2017, 7, 22), True, True),
     ),
     (
         # The 05-21 visit has not happened on 05-20; the 05-10 one is outside the window: no pace, no projection.
-        "visit after as_of ignored; no pace means no projection and behind",
+        # Rate 0.1 is below 20/61 - 0.1: behind for the rate; no projection is the warning.
+        "visit after as_of ignored; no pace means no projection, a warning",
         [(V + "00", "2017-05-10", "absent"), (V + "01", "2017-05-21", "registered")],
         date(2017, 5, 20),
         RULES,
-        (1, 0, 0.0, NAT, True),
+        (1, 0, 0.0, NAT, True, True),
     ),
     (
         # The same visits a day later: 2 visited, 1 in the window, 8 left → 56 days → 07-16.
@@ -111,7 +113,7 @@ VILLAGE_CASES = [
         [(V + "00", "2017-05-10", "absent"), (V + "01", "2017-05-21", "registered")],
         date(2017, 5, 21),
         RULES,
-        (2, 1, 1 / 7, date(2017, 7, 16), True),
+        (2, 1, 1 / 7, date(2017, 7, 16), True, True),
     ),
     (
         # Complete long ago: no pace, yet done (projected as_of) and never behind.
@@ -119,14 +121,14 @@ VILLAGE_CASES = [
         [(V + f"{i:02d}", "2017-05-02", "registered") for i in range(10)],
         date(2017, 6, 20),
         RULES,
-        (10, 10, 0.0, date(2017, 6, 20), False),
+        (10, 10, 0.0, date(2017, 6, 20), False, False),
     ),
     (
         "complete village after the deadline is not behind either",
         [(V + f"{i:02d}", "2017-06-29", "absent") for i in range(10)],
         date(2017, 7, 10),
         RULES,
-        (10, 0, 0.0, date(2017, 7, 10), False),
+        (10, 0, 0.0, date(2017, 7, 10), False, False),
     ),
     (
         # SHORT on 05-05: expected 0.5, threshold 0.4. Rate 4/10 is exactly on it → not behind;
@@ -135,7 +137,7 @@ VILLAGE_CASES = [
         [(V + f"{i:02d}", "2017-05-04" if i < 2 else "2017-05-05", "absent") for i in range(4)],
         date(2017, 5, 5),
         SHORT,
-        (4, 0, 2.0, date(2017, 5, 8), False),
+        (4, 0, 2.0, date(2017, 5, 8), False, False),
     ),
     (
         # Rate 3/10 below 0.4 → behind, though 3 in the window → 7 left → ceil(7 * 2 / 3) = 5 days → 05-10 in time.
@@ -143,7 +145,7 @@ VILLAGE_CASES = [
         [(V + "00", "2017-05-04", "absent"), (V + "01", "2017-05-05", "absent"), (V + "02", "2017-05-05", "absent")],
         date(2017, 5, 5),
         SHORT,
-        (3, 0, 1.5, date(2017, 5, 10), True),
+        (3, 0, 1.5, date(2017, 5, 10), True, False),
     ),
     (
         # Rate 0.5, pace 1 a day (2 in the window), 5 left → done on the deadline day itself → not behind.
@@ -152,16 +154,41 @@ VILLAGE_CASES = [
         + [(V + "03", "2017-05-05", "absent"), (V + "04", "2017-05-05", "absent")],
         date(2017, 5, 5),
         SHORT,
-        (5, 0, 1.0, date(2017, 5, 10), False),
+        (5, 0, 1.0, date(2017, 5, 10), False, False),
     ),
     (
-        # Rate 0.4 (on the margin, fine) but 6 left at 1 a day → 05-11, a day late → behind.
-        "projection a day after the deadline is behind",
+        # Rate 0.4 (on the margin, fine) but 6 left at 1 a day → 05-11, a day late: a warning, not behind.
+        "projection a day after the deadline is a warning, not behind",
         [(V + f"{i:02d}", "2017-05-01", "absent") for i in range(2)]
         + [(V + "02", "2017-05-05", "absent"), (V + "03", "2017-05-05", "absent")],
         date(2017, 5, 5),
         SHORT,
-        (4, 0, 1.0, date(2017, 5, 11), True),
+        (4, 0, 1.0, date(2017, 5, 11), False, True),
+    ),
+    (
+        # Lists come back in batches: 9 of 10 visited 05-10..05-18, nothing since. On 05-31 the rate 0.9 is far
+        # above 序时进度 31/61 ≈ 0.508: not behind; no first visit in (05-24, 05-31] → no projection, a warning.
+        "far ahead of 序时进度 without recent visits is warned, not behind",
+        [(V + f"{i:02d}", f"2017-05-{10 + i:02d}", "absent") for i in range(9)],
+        date(2017, 5, 31),
+        RULES,
+        (9, 0, 0.0, NAT, False, True),
+    ),
+    (
+        # On the deadline day 序时进度 is 1.0: rate 0.9 is exactly on the margin → not behind, only warned.
+        "deadline day, rate on the margin: warned, not behind",
+        [(V + f"{i:02d}", "2017-05-01", "absent") for i in range(9)],
+        date(2017, 5, 10),
+        SHORT,
+        (9, 0, 0.0, NAT, False, True),
+    ),
+    (
+        # The day after the deadline the same list is not finished: behind, whatever its rate.
+        "after the deadline, not finished is behind",
+        [(V + f"{i:02d}", "2017-05-01", "absent") for i in range(9)],
+        date(2017, 5, 11),
+        SHORT,
+        (9, 0, 0.0, NAT, True, True),
     ),
 ]
 
@@ -174,9 +201,9 @@ def test_village_progress(
     rows: list[tuple[str | None, str, str]],
     as_of: date,
     rules: ProgressRules,
-    expected: tuple[int, int, float, date | None, bool],
+    expected: tuple[int, int, float, date | None, bool, bool],
 ) -> None:
-    visited, registered, pace, projected, behind = expected
+    visited, registered, pace, projected, behind, projected_late = expected
     result = village_progress(listing("V1", "T1", 10), visits(rows), rules, as_of)
     assert list(result.columns) == VILLAGE_COLUMNS
     row = only_row(result)
@@ -190,6 +217,7 @@ def test_village_progress(
     else:
         assert row.projected_done == pd.Timestamp(projected)
     assert bool(row.behind) is behind
+    assert bool(row.projected_late) is projected_late
 
 
 def test_unlisted_visits_are_counted_apart() -> None:
@@ -245,7 +273,7 @@ def test_township_progress() -> None:
         + [(f"C-{i:02d}", "2017-05-02", "registered") for i in range(5)]
         # V8: 1 of 4 (0.25, low), 1 in the window → 3 left → 21 days → 06-21. Behind.
         + [("V8-00", "2017-05-30", "absent")]
-        # V7: 2 of 5 (0.4, not low) but none in the window → no projection. Behind.
+        # V7: 2 of 5 (0.4, just below 31/61 - 0.1 ≈ 0.408: low) and none in the window → no projection. Behind.
         + [("V7-00", "2017-05-01", "absent"), ("V7-01", "2017-05-01", "absent")]
     )
     villages = village_progress(lists, visits(rows), RULES, as_of)
@@ -255,6 +283,14 @@ def test_township_progress() -> None:
         "C": False,
         "V7": True,
         "V8": True,
+    }
+    # The projection is a warning of its own: B (07-19) and V7 (none) miss the deadline; V8 (06-21) does not.
+    assert villages.set_index("village_code")["projected_late"].to_dict() == {
+        "A": False,
+        "B": True,
+        "C": False,
+        "V7": True,
+        "V8": False,
     }
 
     towns = township_progress(villages, RULES, as_of).set_index("township_code")
@@ -266,13 +302,13 @@ def test_township_progress() -> None:
     assert t1.expected_rate == pytest.approx(31 / 61)
     assert t1.pace_7d == pytest.approx(5 / 7)
     assert t1.projected_done == pd.Timestamp(2017, 6, 13)
-    assert not t1.behind
+    assert not t1.behind and not t1.projected_late
     assert t1.lagging_villages == ["B"]
     # T2: 9 to visit, 3 visited (1/3, low), pace 1/7, 6 left → 42 days → 07-12. Lagging by rate: V8 then V7.
     assert (t2.to_visit, t2.visited, t2.registered) == (9, 3, 0)
     assert t2.pace_7d == pytest.approx(1 / 7)
     assert t2.projected_done == pd.Timestamp(2017, 7, 12)
-    assert t2.behind
+    assert t2.behind and t2.projected_late
     assert t2.lagging_villages == ["V8", "V7"]
 
 
@@ -313,8 +349,11 @@ def test_two_days_of_visits_are_a_two_day_pace_and_grace_spares_the_projection()
     assert row["projected_done"] == pd.Timestamp("2017-06-19")  # May 2 + ceil(96 / 2) days
     assert bool(row["behind"]) is False  # 4% against an expected 3.3%, projection inside the deadline
 
+    # One of 100 on day 2: the rate is within the margin (not behind), the projection misses the deadline (a
+    # warning), which the grace days hold back in the first week.
     slow, slow_visits = _one_village(["2017-05-02"])
-    assert bool(village_progress(slow, slow_visits, strict, date(2017, 5, 2)).iloc[0]["behind"]) is True
+    ungraced = village_progress(slow, slow_visits, strict, date(2017, 5, 2)).iloc[0]
+    assert (bool(ungraced["behind"]), bool(ungraced["projected_late"])) == (False, True)
     graced = ProgressRules(start=date(2017, 5, 1), deadline=date(2017, 6, 30), grace_days=7)
-    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 2)).iloc[0]["behind"]) is False
-    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 8)).iloc[0]["behind"]) is True
+    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 2)).iloc[0]["projected_late"]) is False
+    assert bool(village_progress(slow, slow_visits, graced, date(2017, 5, 8)).iloc[0]["projected_late"]) is True

@@ -29,12 +29,15 @@ def visits(rows: list[tuple[str | None, object, str | None]]) -> pd.DataFrame:
 NO_VISITS = visits([])
 
 
-def test_no_projection_makes_a_list_behind_from_the_last_grace_day_on() -> None:
+def test_no_projection_warns_from_the_last_grace_day_on() -> None:
     rules = ProgressRules(start=START, deadline=DEADLINE, grace_days=2)
     people = listing([("V1", "a"), ("V1", "b")])
-    # The rate cannot make it behind this early (1/61, 2/61, 3/61 expected, minus the 0.10 margin, is below 0).
-    assert not village_progress(people, NO_VISITS, rules, START + timedelta(days=1))["behind"].iloc[0]
-    assert village_progress(people, NO_VISITS, rules, START + timedelta(days=2))["behind"].iloc[0]
+    # The rate cannot make it behind this early (1/61, 2/61, 3/61 expected, minus the 0.10 margin, is below 0),
+    # and no projection is a warning, never a verdict.
+    early = village_progress(people, NO_VISITS, rules, START + timedelta(days=1)).iloc[0]
+    assert (bool(early["behind"]), bool(early["projected_late"])) == (False, False)
+    judged = village_progress(people, NO_VISITS, rules, START + timedelta(days=2)).iloc[0]
+    assert (bool(judged["behind"]), bool(judged["projected_late"])) == (False, True)
 
 
 def test_one_person_left_and_no_recent_visit_has_no_projection() -> None:
@@ -42,7 +45,9 @@ def test_one_person_left_and_no_recent_visit_has_no_projection() -> None:
     row = village_progress(people, visits([("a", date(2017, 5, 2), "registered")]), RULES, date(2017, 5, 20))
     assert row["visited"].iloc[0] == 1
     assert pd.isna(row["projected_done"].iloc[0])
-    assert row["behind"].iloc[0]
+    # Half done against 序时进度 20/61: ahead, so not behind; the missing projection is the warning.
+    assert not row["behind"].iloc[0]
+    assert row["projected_late"].iloc[0]
 
 
 def test_a_list_with_no_recent_visit_is_judged_without_arithmetic_warnings() -> None:
