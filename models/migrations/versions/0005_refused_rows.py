@@ -1,7 +1,7 @@
 """the refused rows of returned work lists, kept until a result for the person arrives
 
-Revision ID: 0003_refused_rows
-Revises: 0002
+Revision ID: 0005_refused_rows
+Revises: 0004_snapshot_warnings
 Create Date: 2026-12-04 21:05:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0003_refused_rows"
-down_revision: str | None = "0002"
+revision: str = "0005_refused_rows"
+down_revision: str | None = "0004_snapshot_warnings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
