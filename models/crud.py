@@ -252,10 +252,19 @@ def undelivered_messages(session: Session, *, campaign_id: int) -> list[OutboxMe
     )
 
 
-def mark_delivery(session: Session, *, message: OutboxMessage, ok: bool, error: str | None, at: datetime) -> None:
+def mark_delivery(
+    session: Session,
+    *,
+    message: OutboxMessage,
+    ok: bool,
+    error: str | None,
+    at: datetime,
+    formats: Sequence[str] = (),
+) -> None:
     message.attempts += 1
     if ok:
         message.status, message.sent_at, message.last_error = "sent", at, None
+        message.sent_formats = ",".join(formats)
     else:
         message.status, message.last_error = "failed", error
     session.add(message)

@@ -102,6 +102,12 @@ class OutboxMessage(SQLModel, table=True):
     title: str
     body: str
     attachments: str = Field(default="", sa_column_kwargs={"server_default": ""})  # file paths, one per line
+    # The same message rendered for services that read markdown (group bots) and HTML (e-mail); `body` is the
+    # plain text. None: rendered before these existed, the text goes everywhere.
+    body_markdown: str | None = None
+    body_html: str | None = None
+    # The formats the last successful send used, comma-separated (text, markdown, html), one per kind of service.
+    sent_formats: str = Field(default="", sa_column_kwargs={"server_default": ""})
     as_of: date
     status: str = Field(default="pending", index=True)  # pending | sent | failed
     attempts: int = 0

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from sqlmodel import Session
 
 from models import crud, faults
 from models.campaign.spec import Campaign
 from models.tables import OutboxMessage
+from tasks.messages.channels import TEMPLATE_SUFFIX, Format
 from tasks.messages.planned import PlannedMessage
-from tasks.wording.render import Rendered, render
+from tasks.wording.render import TEMPLATES_DIR, Rendered, render
 
 Outcome = Literal["sent", "failed", "skipped"]
 
@@ -36,18 +37,49 @@ class Handled:
 
 
 class Sender(Protocol):
-    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> Any: ...
+    """`variants`: the message in other formats than the text, each service given the one it reads; the result
+    has `ok`, `error` and `formats` (those sent)."""
+
+    def send(
+        self,
+        tags: Sequence[str],
+        title: str,
+        body: str,
+        attachments: Sequence[Path] = (),
+        *,
+        variants: Mapping[Format, str] | None = None,
+    ) -> Any: ...
 
 
 def render_planned(campaign: Campaign, message: PlannedMessage) -> Rendered:
-    context = {
+    # A kind the campaign file names no template for uses the template of its own name.
+    return render(campaign.notices.templates.get(message.kind, f"{message.kind}.txt.j2"), _context(campaign, message))
+
+
+def render_formats(campaign: Campaign, message: PlannedMessage) -> dict[Format, Rendered]:
+    """The message in every format it has a template for: the text (the campaign's template of the kind), and
+    templates/messages/<kind>.md.j2 and <kind>.html.j2, which are given the text rendering as `text`."""
+    text = render_planned(campaign, message)
+    rendered: dict[Format, Rendered] = {"text": text}
+    context = {**_context(campaign, message), "text": text, "top_n": campaign.ranking.bottom or 3}
+    for fmt in ("markdown", "html"):
+        template = format_template(message.kind, fmt)
+        if (TEMPLATES_DIR / template).is_file():
+            rendered[fmt] = render(template, context)
+    return rendered
+
+
+def format_template(kind: str, fmt: Format) -> str:
+    return f"messages/{kind}.{TEMPLATE_SUFFIX[fmt]}.j2"
+
+
+def _context(campaign: Campaign, message: PlannedMessage) -> dict[str, Any]:
+    return {
         **message.context,
         "campaign": {"key": campaign.key, "name": campaign.name},
         "issuer": campaign.notices.issuer,
         "as_of": message.as_of,
     }
-    # A kind the campaign file names no template for uses the template of its own name.
-    return render(campaign.notices.templates.get(message.kind, f"{message.kind}.txt.j2"), context)
 
 
 def enqueue(
@@ -65,7 +97,8 @@ def enqueue(
             if row.status == "sent":
                 skipped.append(_handled(row, "skipped"))
             continue
-        rendered = render_planned(campaign, message)
+        formats = render_formats(campaign, message)
+        rendered = formats["text"]
         new.append(
             OutboxMessage(
                 campaign_id=campaign_id,
@@ -76,6 +109,8 @@ def enqueue(
                 tags=",".join(message.tags),
                 title=rendered.title,
                 body=rendered.body,
+                body_markdown=formats["markdown"].body if "markdown" in formats else None,
+                body_html=formats["html"].body if "html" in formats else None,
                 attachments="\n".join(message.attachments),
                 as_of=message.as_of,
             )
@@ -90,13 +125,21 @@ def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Hand
     handled = []
     for row in crud.undelivered_messages(session, campaign_id=campaign_id):
         # A missing attachment fails the send with its reason; the message stays in the outbox for the next run.
-        result = sender.send(row.tags.split(","), row.title, row.body, attachments=attachments_of(row))
+        result = sender.send(
+            row.tags.split(","), row.title, row.body, attachments=attachments_of(row), variants=variants_of(row)
+        )
         faults.reached("send.after")
-        crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now())
+        crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now(), formats=result.formats)
         session.commit()
         faults.reached("send.marked")
         handled.append(_handled(row, "sent" if result.ok else "failed", result.error))
     return handled
+
+
+def variants_of(row: OutboxMessage) -> dict[Format, str]:
+    """The message's bodies other than the text, for the services that read them."""
+    found = {"markdown": row.body_markdown, "html": row.body_html}
+    return {cast(Format, fmt): body for fmt, body in found.items() if body}
 
 
 def attachments_of(row: OutboxMessage) -> list[Path]:

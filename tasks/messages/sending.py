@@ -44,7 +44,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ import yaml
 from apprise.common import MATCH_ALL_TAG, MATCH_ALWAYS_TAG
 from apprise.decorators import notify as apprise_notify
 from apprise.utils.cwe312 import cwe312_loggable
+
+from tasks.messages import markdown_bots  # noqa: F401  (registers the markdown-capable WeCom and Feishu bots)
+from tasks.messages.channels import FORMATS, Channel, channel_for, fit
 
 __all__ = [
     "FOLDER_SCHEMA",
@@ -107,10 +110,12 @@ class SendingConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class SendResult:
-    """Outcome of one send: ``ok`` or a user-facing (Chinese) ``error``."""
+    """Outcome of one send: ``ok`` or a user-facing (Chinese) ``error``; ``formats``: those the message was
+    sent in (one per kind of service reached)."""
 
     ok: bool
     error: str | None = None
+    formats: tuple[str, ...] = field(default=(), compare=False)  # what was sent, not whether
 
 
 # --------------------------------------------------------------------------
@@ -316,8 +321,12 @@ def reply_error(response: Any) -> tuple[str, str] | None:
 
 
 def _checks_replies(service: Any) -> bool:
-    module = type(service).__module__
-    return module.startswith("apprise.plugins.") and module.rsplit(".", 1)[-1] in _ERROR_REPLY_PLUGINS
+    # Along the class's ancestry: canbao's markdown-capable WeCom and Feishu bots subclass apprise's plugins.
+    for cls in type(service).__mro__:
+        module = cls.__module__
+        if module.startswith("apprise.plugins.") and module.rsplit(".", 1)[-1] in _ERROR_REPLY_PLUGINS:
+            return True
+    return False
 
 
 def _check_replies(service: Any) -> None:
@@ -430,8 +439,12 @@ class MessageSender:
         title: str,
         body: str,
         attachments: Sequence[Path] = (),
+        *,
+        variants: Mapping[str, str] | None = None,
     ) -> SendResult:
-        """Deliver one message to every service carrying any of ``tags``.
+        """Deliver one message to every service carrying any of ``tags``, each in the format it reads
+        (``variants``: the message as markdown and HTML; ``body`` is the text), split or shortened to the
+        service's limit (tasks.messages.channels).
 
         Never raises for a delivery problem: one broken endpoint must not stop
         the run, so every failure becomes ``ok=False`` with a Chinese reason.
@@ -457,14 +470,50 @@ class MessageSender:
             # gap is a configuration problem worth seeing in the run log.
             logger.warning("通知配置文件 %s 中没有标签 %s 的接收方", self.config_path, "、".join(missing))
 
+        bodies: dict[str, str] = {"text": body, **(variants or {})}
+        groups = self._by_channel(tag_list, bodies)
+        if not groups:
+            return self._no_recipient(tag_list)
+        names = [Path(p).name for p in attachments]
+        failures: list[str] = []
+        for channel, services in groups.items():
+            group = apprise.Apprise()
+            group.add(services)
+            for part in fit(title, bodies[channel.format], channel.format, channel.limit, names):
+                failure = self._notify(group, tag_list, part.title, part.body, channel.format, attachments)
+                if failure == "nomatch":
+                    return self._no_recipient(tag_list)
+                if failure:
+                    failures.append(failure)
+                    break  # the rest of this message would arrive without its beginning
+        formats = tuple(sorted({channel.format for channel in groups}, key=FORMATS.index))
+        if failures:
+            return SendResult(False, "；".join(failures), formats)
+        return SendResult(True, None, formats)
+
+    def _by_channel(self, tags: Sequence[str], bodies: Mapping[str, str]) -> dict[Channel, list[Any]]:
+        """The services the tags reach, grouped by the format and limit each reads; a format the message was
+        not rendered in falls back to the text."""
+        groups: dict[Channel, list[Any]] = {}
+        for service in self._apprise.find(tag=list(tags), match_always=False):
+            channel = channel_of(service)
+            if channel.format not in bodies:
+                channel = Channel("text", channel.limit if channel.format != "html" else None)
+            groups.setdefault(channel, []).append(service)
+        return groups
+
+    def _notify(
+        self, group: apprise.Apprise, tags: Sequence[str], title: str, body: str, fmt: str, attachments: Sequence[Path]
+    ) -> str | None:
+        """None when sent; "nomatch"; or the Chinese reason of a failure."""
         try:
-            result = self._apprise.notify(
+            result = group.notify(
                 body=body,
                 title=title,
-                # Rendered messages are plain text: this makes e-mail go out as
-                # text/plain and HTML-only services get it escaped correctly.
-                body_format=apprise.NotifyFormat.TEXT,
-                tag=tag_list,
+                # The body is already in the format the service reads: apprise converts nothing (plain text to
+                # an HTML-only service is escaped).
+                body_format=apprise.NotifyFormat(fmt),
+                tag=list(tags),
                 # A service tagged "always" would otherwise get every message.
                 match_always=False,
                 attach=[str(path) for path in attachments] or None,
@@ -472,17 +521,17 @@ class MessageSender:
         except Exception as exc:
             text = _redact(f"{type(exc).__name__}: {exc}")
             logger.warning("apprise 发送时出现异常：%s", text)
-            return SendResult(False, f"发送失败：调用 apprise 时出现异常（{text}）")
+            return f"发送失败：调用 apprise 时出现异常（{text}）"
 
         with result:
             status = result.status
             if status == apprise.AppriseResultStatus.SUCCESS:
-                return SendResult(True, None)
+                return None
             if status == apprise.AppriseResultStatus.NOMATCH:
-                return self._no_recipient(tag_list)
+                return "nomatch"
             reason = self._failure_reason(result)
         prefix = "发送超时：" if status == apprise.AppriseResultStatus.TIMEOUT else "发送失败："
-        return SendResult(False, prefix + reason)
+        return prefix + reason
 
     def _no_recipient(self, tags: Sequence[str]) -> SendResult:
         return SendResult(False, f"没有找到标签 {'、'.join(tags)} 的接收方（请检查通知配置文件 {self.config_path}）")
@@ -505,6 +554,20 @@ class MessageSender:
         # Call-level problems (e.g. an empty message) carry no service result.
         parts.extend(_dedupe(entry.message for entry in result.call_logs()))
         return _redact("；".join(parts)) if parts else f"apprise 返回 {result.status.name}，未给出原因"
+
+
+def channel_of(service: Any) -> Channel:
+    """The format and limit of one configured service, from its URL's schema and what apprise declares of it."""
+    schema = str(service.url(privacy=True)).split("://", 1)[0]
+    declared = service.notify_format if isinstance(service.notify_format, (tuple, list)) else (service.notify_format,)
+    # apprise keeps a multi-format service's ?format= apart (a single-format one has it as its notify_format).
+    override = getattr(service, "_format_override", None)
+    return channel_for(
+        schema,
+        [str(getattr(f, "value", f)) for f in declared],
+        str(override.value) if override is not None else None,
+        getattr(service, "body_maxlen", None),
+    )
 
 
 def _dedupe(messages: Iterable[str]) -> list[str]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from tasks.wording.blocks import text_blocks
+
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -27,17 +29,24 @@ def cn_date(value: date | str) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def _is_message_html(name: str | None) -> bool:
+    return bool(name) and str(name).startswith("messages/") and str(name).endswith(".html.j2")
+
+
 @lru_cache(maxsize=4)
 def environment(directory: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(directory),
         undefined=StrictUndefined,
-        autoescape=False,  # plain-text messages; HTML templates escape explicitly
+        # Plain-text messages and the documents' HTML templates escape explicitly; the e-mail renderings of
+        # messages (messages/*.html.j2) are escaped automatically, since township and village names are data.
+        autoescape=_is_message_html,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
     env.filters["cn_date"] = cn_date
+    env.filters["text_blocks"] = text_blocks
     return env
 
 

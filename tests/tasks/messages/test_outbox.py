@@ -26,7 +26,9 @@ class Recorder:
         self.sent: list[tuple[tuple[str, ...], str]] = []
         self.attachments: list[tuple[Path, ...]] = []
 
-    def send(self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = ()) -> SendResult:
+    def send(
+        self, tags: Sequence[str], title: str, body: str, attachments: Sequence[Path] = (), **_: object
+    ) -> SendResult:
         if not self.ok:
             return SendResult(ok=False, error="发送失败：连接被拒绝")
         self.sent.append((tuple(tags), title))

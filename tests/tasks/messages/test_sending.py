@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import apprise
 import pytest
 
 from tasks.messages import sending as delivery
@@ -308,7 +309,7 @@ def test_unexpected_exceptions_become_failed_results_without_secrets(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom at https://hooks.example.org/send?access_token=abcdef0123456789")
 
-    monkeypatch.setattr(sender._apprise, "notify", explode)
+    monkeypatch.setattr(apprise.Apprise, "notify", explode)  # every group of services notifies through it
     result = sender.send(["county"], TITLE, BODY)
 
     assert not result.ok
