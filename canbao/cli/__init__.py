@@ -58,6 +58,7 @@ app.command("report")(report.report)
 
 app.add_typer(campaign.milestone_app, name="milestone")
 app.add_typer(messages.notice_app, name="notice")
+app.add_typer(messages.messages_app, name="messages")
 app.add_typer(training.training_app, name="training")
 app.add_typer(survey.survey_app, name="survey")
 app.add_typer(inspection.inspect_app, name="inspect")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, run_flow
+from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, run_flow, workspace
 
 notice_app = typer.Typer(help="通报", no_args_is_help=True)
+messages_app = typer.Typer(help="消息：按接收渠道的格式预览", no_args_is_help=True)
 
 KIND_NAMES = {
     "reminder": "催办提醒", "overdue": "逾期催办", "escalation": "逾期报告", "weekly_ranking": "排名通报",
     "survey_behind": "调查进度提醒", "survey_escalation": "调查进度督办", "training_reminder": "培训提醒",
-    "survey_warning": "调查进度预警", "survey_refused": "走访结果退回提醒",
+    "survey_warning": "调查进度预警", "survey_refused": "走访结果退回提醒", "final_notice": "入户调查完成情况通报",
 }  # fmt: skip
 
 
@@ -66,3 +68,50 @@ def report_messages(handled: list[dict[str, Any]], as_json: bool, dry_run: bool)
         f"{verb}消息 {len(handled)} 条：发送 {counts['sent']}，失败 {counts['failed']}，跳过 {counts['skipped']}。",
         highlight=False,
     )
+
+
+@messages_app.command("preview")
+def messages_preview(
+    kind: str = typer.Argument(
+        ...,
+        help="消息类型：reminder、overdue、escalation、weekly_ranking、final_notice、"
+        "survey_behind、survey_warning、survey_escalation、survey_refused、training_reminder",
+    ),
+    fmt: str = typer.Option(
+        "text", "--format", help="text（短信等纯文本）、markdown（企业微信、钉钉、飞书）、html（电子邮件）"
+    ),
+    owner: str | None = typer.Option(
+        None, "--owner", help="接收单位代码（乡镇、村（社区）、部门或 county），默认第一个"
+    ),
+    as_of: str = AsOf,
+    as_json: bool = Json,
+) -> None:
+    """按某种格式显示某类消息在某日发给某单位的内容（不写入、不发送）。"""
+    from tasks.messages.channels import FORMAT_NAMES, FORMATS
+    from tasks.messages.preview import NothingPlanned, PreviewError, preview_message
+
+    if fmt not in FORMATS:
+        fail(f"--format 只能是 {'、'.join(FORMATS)}，不能是 {fmt}")
+    day = parse_date(as_of, "--as-of")
+    with workspace() as ws:
+        try:
+            shown = preview_message(ws, kind, fmt, owner, day)  # type: ignore[arg-type]
+        except PreviewError as exc:
+            fail(str(exc))
+        except NothingPlanned as exc:
+            fail(str(exc), code=1)
+    if as_json:
+        emit_json(shown.to_json())
+        return
+    err.print(
+        f"{KIND_NAMES.get(shown.kind, shown.kind)} → {shown.owner_name}（{shown.owner}），"
+        f"{FORMAT_NAMES[shown.format]}，{shown.bytes} 字节",
+        highlight=False,
+    )
+    for name, limit, parts in shown.services:
+        if limit is None or shown.bytes <= limit:
+            fits = "未超过上限"
+        else:
+            fits = "超过上限，截短并指向附件" if shown.attachments else f"超过上限，分{parts}条发送"
+        err.print(f"  {name}：{f'上限 {limit} 字节' if limit else '无长度上限'}，{fits}", highlight=False)
+    sys.stdout.write(f"{shown.title}\n\n{shown.body}\n")
