@@ -64,7 +64,9 @@ def channel_for(
         return Channel("text", TEXT_LIMITS[schema])
     if known is not None and known[0] == chosen:
         return Channel(chosen, known[1])
-    return Channel(chosen, None if chosen == "html" else (max_chars or None))
+    if schema in ("mailto", "mailtos"):
+        return Channel(chosen, None)  # e-mail, whatever its format: no length worth splitting for
+    return Channel(chosen, max_chars or None)
 
 
 # --------------------------------------------------------------------------
@@ -112,10 +114,16 @@ def _shortened(body: str, fmt: Format, budget: int, attachments: Sequence[str]) 
     room = budget - len(tail.encode()) - 2
     kept: list[str] = []
     for piece in _pieces(body, fmt, room):
-        candidate = _join([*kept, piece], fmt)
-        if len(candidate.encode()) > room:
-            break
-        kept.append(piece)
+        if len(_join([*kept, piece], fmt).encode()) <= room:
+            kept.append(piece)
+            continue
+        # The first piece that does not fit: as many of its rows, items or sentences as do (a table keeps
+        # its header), then the pointer.
+        left = room - len(_join([*kept, ""], fmt).encode())
+        head = _broken(piece, fmt, left) if left > 0 else []
+        if head and len(head[0].encode()) <= left:
+            kept.append(head[0])
+        break
     return _join([*kept, tail], fmt)
 
 
