@@ -90,13 +90,16 @@ def size(title: str, body: str) -> int:
 
 def fit(title: str, body: str, fmt: Format, limit: int | None, attachments: Sequence[str] = ()) -> list[Part]:
     """The message as one or more parts within `limit`. With attachments, one part: the blocks that fit, then a
-    pointer to the attached documents; without, numbered parts, each holding whole blocks."""
+    pointer to the attached documents; without, numbered parts, each holding whole blocks, rows or items."""
     if limit is None or size(title, body) <= limit:
         return [Part(title, body)]
     budget = limit - len(title.encode()) - _PART_MARK_BYTES - 4
     if attachments:
-        return [Part(title, _shortened(body, fmt, budget, attachments))]
-    chunks = _pack(_pieces(body, fmt, budget), budget, fmt)
+        # as much as fits, to the row or sentence, then the pointer
+        tail = pointer(fmt, attachments)
+        kept = _filled(_units(body, fmt, 0), fmt, budget - len(tail.encode()) - 2)
+        return [Part(title, _render([*kept[0], _Unit(tail, -1)] if kept else [_Unit(tail, -1)], fmt))]
+    chunks = [_render(chunk, fmt) for chunk in _filled(_units(body, fmt, budget), fmt, budget)]
     if len(chunks) == 1:
         return [Part(title, chunks[0])]
     return [Part(f"{title}（{n}/{len(chunks)}）", chunk) for n, chunk in enumerate(chunks, 1)]
@@ -109,47 +112,63 @@ def pointer(fmt: Format, attachments: Sequence[str]) -> str:
     return f"> {text}" if fmt == "markdown" else text
 
 
-def _shortened(body: str, fmt: Format, budget: int, attachments: Sequence[str]) -> str:
-    tail = pointer(fmt, attachments)
-    room = budget - len(tail.encode()) - 2
-    kept: list[str] = []
-    for piece in _pieces(body, fmt, room):
-        if len(_join([*kept, piece], fmt).encode()) <= room:
-            kept.append(piece)
-            continue
-        # The first piece that does not fit: as many of its rows, items or sentences as do (a table keeps
-        # its header), then the pointer.
-        left = room - len(_join([*kept, ""], fmt).encode())
-        head = _broken(piece, fmt, left) if left > 0 else []
-        if head and len(head[0].encode()) <= left:
-            kept.append(head[0])
-        break
-    return _join([*kept, tail], fmt)
+@dataclass(frozen=True)
+class _Unit:
+    """What is never cut: a whole block, or one row, item or sentence of a block too long for any part. A part
+    that opens with a table's row opens with the table's header."""
+
+    text: str
+    block: int  # the block it belongs to: rows of one block are joined by a line break, blocks by a blank line
+    header: str = ""
+    sep: str = "\n"  # before it, after a unit of its block: sentences of a paragraph run on, rows and items don't
 
 
-def _join(pieces: Sequence[str], fmt: Format) -> str:
-    return ("\n" if fmt == "html" else "\n\n").join(p for p in pieces if p)
-
-
-def _pack(pieces: list[str], budget: int, fmt: Format) -> list[str]:
-    chunks: list[list[str]] = [[]]
-    for piece in pieces:
-        if chunks[-1] and len(_join([*chunks[-1], piece], fmt).encode()) > budget:
-            chunks.append([])
-        chunks[-1].append(piece)
-    return [_join(c, fmt) for c in chunks if c]
-
-
-def _pieces(body: str, fmt: Format, budget: int) -> list[str]:
-    """The body's blocks, a block too long for `budget` broken where it may be: a table between rows (its
-    header repeated), a list between items, a paragraph between sentences."""
-    pieces: list[str] = []
-    for block in _blocks(body, fmt):
+def _units(body: str, fmt: Format, budget: int) -> list[_Unit]:
+    """Blocks within `budget` whole (a part then never opens in the middle of a paragraph that fits in one),
+    longer ones by rows, items or sentences."""
+    units: list[_Unit] = []
+    for index, block in enumerate(_blocks(body, fmt)):
+        lines = block.splitlines()
         if len(block.encode()) <= budget:
-            pieces.append(block)
+            units.append(_Unit(block, index))
+            continue
+        is_table = fmt == "markdown" and len(lines) > 2 and lines[0].startswith("|") and set(lines[1]) <= set("|-: ")
+        if is_table:
+            header = "\n".join(lines[:2])
+            units += [_Unit(row, index, header) for row in lines[2:]]
+        elif len(lines) > 1 and fmt != "html":
+            units += [_Unit(line, index) for line in lines]
+        elif fmt != "html":
+            units += [_Unit(sentence, index, sep="") for sentence in _SENTENCE_END.split(block) if sentence]
         else:
-            pieces.extend(_broken(block, fmt, budget))
-    return pieces
+            units.append(_Unit(block, index))  # an element (a table with its rows) is sent whole
+    return units
+
+
+def _render(units: Sequence[_Unit], fmt: Format) -> str:
+    out = ""
+    previous: _Unit | None = None
+    for unit in units:
+        same_block = previous is not None and previous.block == unit.block
+        text = unit.text if same_block or not unit.header else f"{unit.header}\n{unit.text}"
+        if previous is None:
+            out = text
+        elif same_block:
+            out += unit.sep + text
+        else:
+            out += ("\n" if fmt == "html" else "\n\n") + text
+        previous = unit
+    return out
+
+
+def _filled(units: Sequence[_Unit], fmt: Format, budget: int) -> list[list[_Unit]]:
+    """Parts filled in order with whole units, each within `budget` (a unit alone over it goes alone)."""
+    chunks: list[list[_Unit]] = [[]]
+    for unit in units:
+        if chunks[-1] and len(_render([*chunks[-1], unit], fmt).encode()) > budget:
+            chunks.append([])
+        chunks[-1].append(unit)
+    return [c for c in chunks if c]
 
 
 def _blocks(body: str, fmt: Format) -> list[str]:
@@ -171,37 +190,6 @@ def _html_blocks(body: str) -> list[str]:
             blocks.append(line)
         depth += len(re.findall(r"<(table|ol|ul)\b", line)) - len(re.findall(r"</(table|ol|ul)>", line))
     return blocks
-
-
-def _broken(block: str, fmt: Format, budget: int) -> list[str]:
-    lines = block.splitlines()
-    if fmt == "markdown" and len(lines) > 2 and lines[0].startswith("|") and set(lines[1]) <= set("|-: "):
-        return _rows_grouped(lines[:2], lines[2:], budget)
-    if len(lines) > 1:
-        return _rows_grouped([], lines, budget)
-    if fmt == "html":
-        return [block]  # one element too long alone: its part is sent whole rather than cut inside a tag
-    return _sentences(block, budget)
-
-
-def _rows_grouped(header: list[str], rows: list[str], budget: int) -> list[str]:
-    groups: list[list[str]] = []
-    for row in rows:
-        if groups and len("\n".join([*header, *groups[-1], row]).encode()) <= budget:
-            groups[-1].append(row)
-        else:
-            groups.append([row])
-    return ["\n".join([*header, *g]) for g in groups]
-
-
-def _sentences(paragraph: str, budget: int) -> list[str]:
-    out: list[str] = []
-    for sentence in (s for s in _SENTENCE_END.split(paragraph) if s):
-        if out and len((out[-1] + sentence).encode()) <= budget:
-            out[-1] += sentence
-        else:
-            out.append(sentence)
-    return out
 
 
 def _escape(text: str) -> str:
