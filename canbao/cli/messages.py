@@ -95,7 +95,7 @@ def messages_preview(
     day = parse_date(as_of, "--as-of")
     with workspace() as ws:
         try:
-            shown = preview_message(ws, kind, fmt, owner, day)  # type: ignore[arg-type]
+            shown = preview_message(ws, kind, fmt, owner, day)
         except PreviewError as exc:
             fail(str(exc))
         except NothingPlanned as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 Format = Literal["text", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "html")
@@ -55,11 +55,11 @@ def channel_for(
     known = KNOWN_SERVICES.get(schema)
     formats = [f for f in declared if f in FORMATS] or ["text"]
     if override in FORMATS and (override in formats or override == "text"):
-        chosen = cast(Format, override)
+        chosen = override
     elif known is not None:
         chosen = known[0]
     else:
-        chosen = cast(Format, formats[0])
+        chosen = formats[0]
     if chosen == "text" and schema in TEXT_LIMITS:
         return Channel("text", TEXT_LIMITS[schema])
     if known is not None and known[0] == chosen:

@@ -20,8 +20,9 @@ from apprise.plugins import wecombot as wecombot_plugin
 from apprise.plugins.base import NotifyBase
 
 
-class WeComBotMarkdown(wecombot_plugin.NotifyWeComBot):  # type: ignore[misc]
-    notify_format = (NotifyFormat.TEXT, NotifyFormat.MARKDOWN)
+class WeComBotMarkdown(wecombot_plugin.NotifyWeComBot):
+    # apprise declares one format but reads a tuple of them (as its own DingTalk plugin does)
+    notify_format = (NotifyFormat.TEXT, NotifyFormat.MARKDOWN)  # type: ignore[assignment]
 
     def send(
         self,
@@ -37,8 +38,9 @@ class WeComBotMarkdown(wecombot_plugin.NotifyWeComBot):  # type: ignore[misc]
         return _post(self, wecombot_plugin, self.api_url, payload)
 
 
-class FeishuMarkdown(feishu_plugin.NotifyFeishu):  # type: ignore[misc]
-    notify_format = (NotifyFormat.TEXT, NotifyFormat.MARKDOWN)
+class FeishuMarkdown(feishu_plugin.NotifyFeishu):
+    # apprise declares one format but reads a tuple of them (as its own DingTalk plugin does)
+    notify_format = (NotifyFormat.TEXT, NotifyFormat.MARKDOWN)  # type: ignore[assignment]
 
     def send(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
 
@@ -47,7 +47,7 @@ class Sender(Protocol):
         body: str,
         attachments: Sequence[Path] = (),
         *,
-        variants: Mapping[Format, str] | None = None,
+        variants: Mapping[str, str] | None = None,
     ) -> Any: ...
 
 
@@ -136,10 +136,10 @@ def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Hand
     return handled
 
 
-def variants_of(row: OutboxMessage) -> dict[Format, str]:
+def variants_of(row: OutboxMessage) -> dict[str, str]:
     """The message's bodies other than the text, for the services that read them."""
     found = {"markdown": row.body_markdown, "html": row.body_html}
-    return {cast(Format, fmt): body for fmt, body in found.items() if body}
+    return {fmt: body for fmt, body in found.items() if body}
 
 
 def attachments_of(row: OutboxMessage) -> list[Path]:
