@@ -62,10 +62,8 @@ def channel_for(
         chosen = formats[0]
     if chosen == "text" and schema in TEXT_LIMITS:
         return Channel("text", TEXT_LIMITS[schema])
-    if known is not None and known[0] == chosen:
-        return Channel(chosen, known[1])
-    if schema in ("mailto", "mailtos"):
-        return Channel(chosen, None)  # e-mail, whatever its format: no length worth splitting for
+    if known is not None:
+        return Channel(chosen, known[1])  # a service's limit whatever the format (e-mail: none)
     return Channel(chosen, max_chars or None)
 
 

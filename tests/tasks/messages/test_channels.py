@@ -21,7 +21,7 @@ KEY = "a1b2c3d4secretkey9f8e7d6c5b4a"
         (f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}", Channel("markdown", 4096)),
         (f"wecombot://{KEY}?format=text", Channel("text", 2048)),
         (f"dingtalk://{KEY}", Channel("markdown", 20000)),
-        (f"dingtalk://{KEY}?format=text", Channel("text", 32768)),
+        (f"dingtalk://{KEY}?format=text", Channel("text", 20000)),
         (f"feishu://{KEY}", Channel("markdown", 20000)),
         ("mailto://user:pass@example.org?to=shebao@example.org", Channel("html", None)),
         ("mailtos://user:pass@example.org?to=shebao@example.org&format=text", Channel("text", None)),
