@@ -91,6 +91,11 @@ def fit(title: str, body: str, fmt: Format, limit: int | None, attachments: Sequ
     pointer to the attached documents; without, numbered parts, each holding whole blocks, rows or items."""
     if limit is None or size(title, body) <= limit:
         return [Part(title, body)]
+    opening, inner, closing = _wrapper(body) if fmt == "html" else ("", body, "")
+    if opening:
+        # each part wrapped as the whole was, so that every part is balanced HTML
+        wrapped = fit(title, inner, fmt, limit - len((opening + closing).encode()) - 2, attachments)
+        return [Part(p.title, f"{opening}\n{p.body}\n{closing}") for p in wrapped]
     budget = limit - len(title.encode()) - _PART_MARK_BYTES - 4
     if attachments:
         # as much as fits, to the row or sentence, then the pointer
@@ -188,6 +193,14 @@ def _html_blocks(body: str) -> list[str]:
             blocks.append(line)
         depth += len(re.findall(r"<(table|ol|ul)\b", line)) - len(re.findall(r"</(table|ol|ul)>", line))
     return blocks
+
+
+def _wrapper(body: str) -> tuple[str, str, str]:
+    """An HTML body wrapped in one element (<div …> … </div>): its opening line, its inside, its closing line."""
+    lines = body.strip().splitlines()
+    if len(lines) > 2 and lines[0].startswith("<div") and lines[0].endswith(">") and lines[-1] == "</div>":
+        return lines[0], "\n".join(lines[1:-1]), lines[-1]
+    return "", body, ""
 
 
 def _escape(text: str) -> str:

@@ -96,3 +96,14 @@ def test_html_is_split_between_elements_never_inside_a_table() -> None:
     assert len(parts) > 1
     assert [p.body.count("<table>") for p in parts].count(1) == 1
     assert all(p.body.count("<table>") == p.body.count("</table>") for p in parts)
+
+
+def test_an_html_message_wrapped_in_a_div_is_split_into_parts_each_wrapped_alike() -> None:
+    paragraphs = "\n".join(f"<p>第{n}个乡镇已完成入户调查。</p>" for n in range(300))
+    body = f'<div style="font-size:16px">\n{paragraphs}\n</div>'
+    parts = fit("标题", body, "html", 4000)
+    assert len(parts) > 1 and all(size(p.title, p.body) <= 4000 for p in parts)
+    assert all(
+        p.body.startswith('<div style="font-size:16px">\n<p>') and p.body.endswith("</p>\n</div>") for p in parts
+    )
+    assert sum(p.body.count("<p>") for p in parts) == 300
