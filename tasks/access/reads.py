@@ -1,0 +1,35 @@
+"""What a principal reads: the CLI's JSON (status, progress, orgs) cut to the principal's scope. The API returns
+these as they are; the console's first page builds its figures on them (tasks.access.overview)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tasks.access.roles import Principal
+from tasks.access.scope import visible_orgs, visible_progress, visible_statuses
+from tasks.plan.orgs import org_units_json
+from tasks.plan.status import milestone_statuses, status_json
+from tasks.survey.figures import load_progress
+from tasks.survey.progress_report import progress_json
+from tasks.workspace import Workspace
+
+
+def status_for(ws: Workspace, principal: Principal, as_of: date) -> dict[str, Any]:
+    """`status --json` with the milestones of the owners the principal sees."""
+    _campaign_id, campaign, completions = ws.state()
+    statuses = visible_statuses(principal, milestone_statuses(campaign, completions, as_of))
+    return status_json(campaign, statuses, as_of)
+
+
+def progress_for(ws: Workspace, principal: Principal, as_of: date) -> dict[str, Any]:
+    """`progress --json` with the townships the principal sees (Forbidden for a department)."""
+    visible_progress(principal, {"townships": []})  # refuse before the (heavier) computation
+    campaign, figures = load_progress(ws, as_of)
+    return visible_progress(principal, progress_json(campaign, figures))
+
+
+def orgs_for(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
+    """`orgs --json` rows the principal sees (Forbidden for a department)."""
+    visible_orgs(principal, [])
+    return visible_orgs(principal, org_units_json(ws))
