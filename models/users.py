@@ -93,7 +93,7 @@ def disable_user(session: Session, *, user: ConsoleUser, at: datetime) -> None:
     """Disable a user and end their sessions; their tokens stay stored but open nothing (the user is disabled)."""
     user.disabled_at = at
     session.add(user)
-    session.exec(delete(ConsoleSession).where(col(ConsoleSession.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(ConsoleSession).where(col(ConsoleSession.user_id) == user.id))
 
 
 def set_password_hash(session: Session, *, user: ConsoleUser, password_hash: str) -> None:
@@ -134,7 +134,7 @@ def find_session(session: Session, *, session_hash: str) -> tuple[ConsoleSession
 
 
 def delete_session(session: Session, *, session_hash: str) -> None:
-    session.exec(delete(ConsoleSession).where(col(ConsoleSession.session_hash) == session_hash))  # type: ignore[call-overload]
+    session.exec(delete(ConsoleSession).where(col(ConsoleSession.session_hash) == session_hash))
 
 
 # -- failed logins ----------------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def login_failures_since(session: Session, *, username: str, client: str, since:
 
 
 def clear_login_failures(session: Session, *, username: str) -> None:
-    session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))  # type: ignore[call-overload]
+    session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
 
 
 # -- the log of changes -----------------------------------------------------------------------------------------

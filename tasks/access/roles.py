@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 from models.campaign.spec import Campaign
 
@@ -48,7 +48,7 @@ def check_role(role: str) -> Role:
         raise UserError(
             f"角色“{role}”无效，应为 county（县级）、township（乡镇）、department（部门）或 supervisor（督查）"
         )
-    return cast(Role, role)
+    return role
 
 
 def check_password(password: str) -> str:

@@ -1,0 +1,154 @@
+"""The console's pages: logging in and out, and the campaign at a glance for the signed-in user's scope.
+
+Logging in is throttled (tasks.access.accounts.log_in): after repeated failures for a username or from a client
+every attempt is refused for a while, a right password too. Every form posts its CSRF token.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+
+from canbao.web.auth import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Caller,
+    ConsoleCaller,
+    CsrfRefused,
+    check_csrf,
+    clear_cookie,
+    client_of,
+    now_of,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
+from canbao.web.deps import ClockDep, TemplatesDep, WorkspaceDep
+from canbao.web.forms import read_form
+from canbao.web.pages import render
+from tasks.access.accounts import close_session, log_in, open_session
+from tasks.access.overview import overview
+from tasks.access.roles import ROLE_NAMES
+from tasks.wording.render import cn_date
+from tasks.workspace import Workspace
+
+router = APIRouter()
+log = logging.getLogger("canbao.web")
+CHANNEL = "web"
+BAD_LOGIN = "用户名或密码不正确"
+THROTTLED = "登录失败次数过多，请15分钟后再试"
+EXPIRED_FORM = "页面已过期，请刷新后重新提交"
+
+
+def _root(request: Request) -> str:
+    return str(request.scope.get("root_path", ""))
+
+
+def _campaign_name(ws: Workspace) -> str:
+    return ws.campaign()[1].name
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    body = await read_form(request)
+    if body is None:
+        return None
+    values = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: items[0] for name, items in values.items()}
+
+
+def _login_page(
+    request: Request, ws: Workspace, templates: Any, *, error: str = "", username: str = "", status_code: int = 200
+) -> Response:
+    token = secrets.token_urlsafe(32)
+    context = {"root": _root(request), "campaign_name": _campaign_name(ws), "csrf_token": token, "error": error,
+               "username": username}  # fmt: skip
+    response = render(templates, "console/login.html", context, status_code=status_code)
+    set_login_csrf_cookie(request, response, token)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, ws: WorkspaceDep, templates: TemplatesDep) -> Response:
+    return await run_in_threadpool(_login_page, request, ws, templates)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, ws: WorkspaceDep, templates: TemplatesDep) -> Response:
+    form = await _form(request)
+    if form is None:
+        return PlainTextResponse("提交的内容过长", status_code=413)
+    username = form.get("username", "").strip()[:64]
+    try:
+        check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), form.get(CSRF_FIELD))
+    except CsrfRefused:
+        return await run_in_threadpool(
+            lambda: _login_page(request, ws, templates, error=EXPIRED_FORM, username=username, status_code=403)
+        )
+    client, now = client_of(request), now_of(request)
+    result = await run_in_threadpool(
+        lambda: log_in(ws, username=username, password=form.get("password", "")[:256], client=client, now=now)
+    )
+    if result.principal is None:
+        log.warning("登录%s：用户 %s，来自 %s", "被限制" if result.throttled else "失败", username, client)
+        error, status = (THROTTLED, 429) if result.throttled else (BAD_LOGIN, 401)
+        return await run_in_threadpool(
+            lambda: _login_page(request, ws, templates, error=error, username=username, status_code=status)
+        )
+    principal = result.principal
+    opened = await run_in_threadpool(lambda: open_session(ws, principal, channel=CHANNEL, now=now))
+    response = RedirectResponse(f"{_root(request)}/", status_code=303)
+    set_session_cookie(request, response, opened.session_id)
+    clear_cookie(response, LOGIN_CSRF_COOKIE, path="/login")
+    log.info("登录：用户 %s，来自 %s", username, client)
+    return response
+
+
+@router.get("/logout", response_class=HTMLResponse)
+async def logout_form(request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep) -> Response:
+    context = await run_in_threadpool(_signed_in_context, request, ws, caller)
+    return render(templates, "console/logout.html", context)
+
+
+@router.post("/logout")
+async def logout(request: Request, caller: ConsoleCaller, ws: WorkspaceDep) -> Response:
+    form = await _form(request)
+    check_csrf(caller.csrf_token, (form or {}).get(CSRF_FIELD))
+    assert caller.session_id is not None
+    await run_in_threadpool(lambda: close_session(ws, caller.session_id or "", caller.principal, channel=CHANNEL))
+    response = RedirectResponse(f"{_root(request)}/login", status_code=303)
+    clear_cookie(response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(
+    request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep, clock: ClockDep
+) -> Response:
+    def build() -> dict[str, Any]:
+        context = _signed_in_context(request, ws, caller)
+        today = clock(ws.campaign()[1])
+        o = overview(ws, caller.principal, today)
+        for m in o.overdue:
+            m["due_text"] = cn_date(m["due"])
+        return {**context, "o": o, "today": cn_date(today), "deadline": cn_date(o.deadline), "owners": o.owners}
+
+    return render(templates, "console/home.html", await run_in_threadpool(build))
+
+
+def _signed_in_context(request: Request, ws: Workspace, caller: Caller) -> dict[str, Any]:
+    _campaign_id, campaign = ws.campaign()
+    principal = caller.principal
+    return {
+        "root": _root(request),
+        "campaign_name": campaign.name,
+        "user": principal,
+        "role_name": ROLE_NAMES[principal.role],
+        "scope_name": campaign.owner_names().get(principal.scope, "") if principal.scope else "",
+        "csrf_token": caller.csrf_token or "",
+    }

@@ -1,0 +1,237 @@
+"""The console and its API through FastAPI's TestClient, as each role and as an attacker: logging in and out,
+CSRF, throttled logins, scope (404 outside it), roles (403), tokens, and the audit log of every change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from canbao.web.app import create_app
+from models.tables import Completion
+from models.users import ConsoleSession, ConsoleUser
+from tasks.access.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, disable
+from tasks.access.audit import action_log
+from tasks.workspace import Workspace
+from tests.console_helpers import NOW, OTHER_TOWNSHIP, PASSWORD, add_users, form_csrf, log_in
+from tests.web_helpers import TODAY, TOWNSHIP
+
+
+@dataclass
+class Console:
+    ws: Workspace
+    tokens: dict[str, str]
+    clock: list = field(default_factory=lambda: [NOW])
+
+    def client(self) -> TestClient:
+        app = create_app(self.ws.settings, clock=lambda _campaign: TODAY, now=lambda: self.clock[0])
+        return TestClient(app)
+
+    def bearer(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+
+@pytest.fixture
+def console(workspace: Workspace) -> Iterator[Console]:
+    yield Console(workspace, add_users(workspace))
+
+
+def done_rows(ws: Workspace) -> set[tuple[str, str]]:
+    with ws.session() as session:
+        return {(c.milestone, c.owner) for c in session.exec(select(Completion))}
+
+
+# -- logging in and out ----------------------------------------------------------------------------------------
+
+
+def test_login_sets_an_httponly_samesite_session_and_shows_the_users_township(console: Console) -> None:
+    with console.client() as client:
+        assert client.get("/", follow_redirects=False).headers["location"].endswith("/login")
+        page = client.get("/login")
+        assert 'name="csrf_token"' in page.text and 'name="username"' in page.text and 'name="password"' in page.text
+        data = {"username": "fengcheng", "password": PASSWORD, "csrf_token": form_csrf(page.text)}
+        response = client.post("/login", data=data, follow_redirects=False)
+        assert response.status_code == 303
+        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("canbao_session="))
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        home = client.get("/")
+        assert home.status_code == 200
+        assert "入户调查阶段" in home.text and "还有 39 天" in home.text  # 2017-05-22 → 2017-06-30
+        assert "凤城镇" in home.text and "成立乡镇工作领导小组" in home.text
+        assert "蓬莱镇" not in home.text  # another township's overdue milestones are not shown
+    with console.ws.session() as session:
+        stored = session.exec(select(ConsoleSession)).one()
+        assert stored.session_hash != cookie.split(";")[0].split("=", 1)[1]  # only the hash is kept
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(console: Console) -> None:
+    with console.client() as client:
+        assert log_in(client, "county") == 303
+        csrf = form_csrf(client.get("/logout").text)
+        refused = client.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
+        assert refused.status_code == 403
+        assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
+        cookie = client.cookies.get("canbao_session")
+        out = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        assert out.status_code == 303 and out.headers["location"].endswith("/login")
+        assert client.get("/", follow_redirects=False).status_code == 303
+    with console.client() as replay:  # the old cookie, replayed, opens nothing
+        replay.cookies.set("canbao_session", cookie or "")
+        assert replay.get("/", follow_redirects=False).status_code == 303
+        assert replay.get("/api/v1/status").status_code == 401
+    actions = [(a["username"], a["action"]) for a in action_log(console.ws)]
+    assert ("county", "login") in actions and ("county", "logout") in actions
+
+
+def test_a_login_without_its_csrf_field_is_refused(console: Console) -> None:
+    with console.client() as client:
+        client.get("/login")
+        data = {"username": "county", "password": PASSWORD, "csrf_token": "not-the-cookie"}
+        assert client.post("/login", data=data, follow_redirects=False).status_code == 403
+        data.pop("csrf_token")
+        assert client.post("/login", data=data, follow_redirects=False).status_code == 403
+        assert "canbao_session" not in client.cookies
+
+
+def test_wrong_passwords_unknown_and_disabled_users_look_alike(console: Console) -> None:
+    disable(console.ws, username="police", by="test", channel="cli", now=NOW)
+    with console.client() as client:
+        assert log_in(client, "county", "wrong-password") == 401
+        assert log_in(client, "nobody", PASSWORD) == 401
+        assert log_in(client, "police", PASSWORD) == 401
+        page = client.get("/login")
+        data = {"username": "county", "password": "x", "csrf_token": form_csrf(page.text)}
+        assert "用户名或密码不正确" in client.post("/login", data=data).text
+
+
+def test_repeated_failures_throttle_the_username_even_with_the_right_password(console: Console) -> None:
+    with console.client() as client:
+        for _ in range(MAX_FAILURES_PER_USER):
+            assert log_in(client, "county", "guess") == 401
+        assert log_in(client, "county", PASSWORD) == 429
+        assert log_in(client, "fengcheng", PASSWORD) == 303  # another user is not locked out
+        console.clock[0] = NOW + THROTTLE_WINDOW + timedelta(seconds=1)
+        assert log_in(client, "county", PASSWORD) == 303
+
+
+def test_passwords_are_stored_only_as_argon2_hashes(console: Console) -> None:
+    with console.ws.session() as session:
+        users = list(session.exec(select(ConsoleUser)))
+    assert users and all(u.password_hash.startswith("$argon2id$") for u in users)
+    assert all(PASSWORD not in u.password_hash for u in users)
+
+
+# -- the API: credentials, roles, scope -------------------------------------------------------------------------
+
+
+def test_api_without_credentials_or_with_a_wrong_token_is_401(console: Console) -> None:
+    with console.client() as client:
+        for path in ("/api/v1/status", "/api/v1/progress", "/api/v1/orgs"):
+            assert client.get(path).status_code == 401
+            assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 401
+        response = client.post("/api/v1/milestones/township_work_plan/350524100/done", json={})
+        assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    disable(console.ws, username="county", by="test", channel="cli", now=NOW)
+    with console.client() as client:
+        assert client.get("/api/v1/status", headers=console.bearer("county")).status_code == 401
+
+
+def test_status_progress_and_orgs_are_cut_to_the_scope(console: Console) -> None:
+    with console.client() as client:
+        status = client.get("/api/v1/status", params={"as_of": "2017-05-22"}, headers=console.bearer("fengcheng"))
+        assert status.status_code == 200
+        body = status.json()
+        assert set(body) == {"as_of", "phase", "milestones"} and body["phase"] == "survey"
+        assert body["milestones"] and {m["owner"] for m in body["milestones"]} == {TOWNSHIP}
+        county = client.get("/api/v1/status", headers=console.bearer("county")).json()
+        assert {TOWNSHIP, OTHER_TOWNSHIP, "county", "hrss"} <= {m["owner"] for m in county["milestones"]}
+        hrss = client.get("/api/v1/status", headers=console.bearer("hrss")).json()
+        assert {m["owner"] for m in hrss["milestones"]} == {"hrss"}
+
+        progress = client.get("/api/v1/progress", headers=console.bearer("fengcheng")).json()
+        assert [t["code"] for t in progress["townships"]] == [TOWNSHIP]
+        assert len(client.get("/api/v1/progress", headers=console.bearer("supervisor")).json()["townships"]) > 1
+        assert client.get("/api/v1/progress", headers=console.bearer("hrss")).status_code == 403
+
+        orgs = client.get("/api/v1/orgs", headers=console.bearer("fengcheng")).json()
+        assert orgs and all(TOWNSHIP in (o["code"], o["parent"]) for o in orgs)
+        assert set(orgs[0]) == {"code", "name", "level", "parent"}
+        assert client.get("/api/v1/orgs", headers=console.bearer("police")).status_code == 403
+        bad_day = client.get("/api/v1/status", params={"as_of": "2017-13-01"}, headers=console.bearer("county"))
+        assert bad_day.status_code == 422 and "as_of" in bad_day.json()["detail"]
+
+
+def test_marking_done_follows_role_and_scope(console: Console) -> None:
+    own = f"/api/v1/milestones/township_work_plan/{TOWNSHIP}/done"
+    other = f"/api/v1/milestones/township_work_plan/{OTHER_TOWNSHIP}/done"
+    body = {"on": "2017-03-20", "note": "已发文"}
+    with console.client() as client:
+        assert client.post(other, json=body, headers=console.bearer("fengcheng")).status_code == 404
+        assert client.post(own, json=body, headers=console.bearer("supervisor")).status_code == 403
+        assert client.post(own, json=body, headers=console.bearer("hrss")).status_code == 404
+        nonexistent = "/api/v1/milestones/no_such_milestone/350524100/done"
+        assert client.post(nonexistent, json=body, headers=console.bearer("fengcheng")).status_code == 404
+        assert done_rows(console.ws) == set()
+
+        response = client.post(own, json=body, headers=console.bearer("fengcheng"))
+        assert response.status_code == 200, response.text
+        assert response.json()["done_on"] == "2017-03-20" and response.json()["owner_name"] == "凤城镇"
+        delivered = client.post("/api/v1/milestones/data_delivery/hrss/done", json={}, headers=console.bearer("hrss"))
+        assert delivered.status_code == 200 and delivered.json()["done_on"] == TODAY.isoformat()
+        assert client.post(other, json={"on": "yesterday"}, headers=console.bearer("county")).status_code == 422
+    assert done_rows(console.ws) == {("township_work_plan", TOWNSHIP), ("data_delivery", "hrss")}
+    logged = [a for a in action_log(console.ws) if a["action"] == "milestone_done"]
+    assert [(a["username"], a["target"], a["channel"]) for a in logged] == [
+        ("fengcheng", f"township_work_plan/{TOWNSHIP}", "api"),
+        ("hrss", "data_delivery/hrss", "api"),
+    ]
+    assert logged[0]["detail"]["note"] == "已发文" and logged[0]["at"]
+
+
+def test_cookie_writes_need_the_csrf_header(console: Console) -> None:
+    path = f"/api/v1/milestones/township_work_plan/{TOWNSHIP}/done"
+    with console.client() as client:
+        assert log_in(client, "fengcheng") == 303
+        assert client.get("/api/v1/status").status_code == 200  # reads need no token
+        assert client.post(path, json={"on": "2017-03-20"}).status_code == 403
+        assert client.post(path, json={"on": "2017-03-20"}, headers={"X-CSRF-Token": "forged"}).status_code == 403
+        assert done_rows(console.ws) == set()
+        csrf = client.get("/api/v1/session").json()["csrf_token"]
+        assert csrf and csrf in client.get("/").text  # the page carries it for its own scripts
+        response = client.post(path, json={"on": "2017-03-20"}, headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 200
+    assert done_rows(console.ws) == {("township_work_plan", TOWNSHIP)}
+
+
+def test_a_supervisor_reads_everything_and_changes_nothing(console: Console) -> None:
+    with console.client() as client:
+        assert log_in(client, "supervisor") == 303
+        home = client.get("/")
+        assert "凤城镇" in home.text and "蓬莱镇" in home.text
+        csrf = client.get("/api/v1/session").json()["csrf_token"]
+        for owner in (TOWNSHIP, "county"):
+            milestone = "township_work_plan" if owner == TOWNSHIP else "county_work_plan"
+            path = f"/api/v1/milestones/{milestone}/{owner}/done"
+            response = client.post(path, json={}, headers={"X-CSRF-Token": csrf})
+            assert response.status_code == 403
+    assert done_rows(console.ws) == set()
+    assert not [a for a in action_log(console.ws) if a["action"] == "milestone_done"]
+
+
+def test_the_audit_command_lists_web_changes(console: Console, env: dict[str, str]) -> None:
+    from tests.cli_runner import invoke
+
+    with console.client() as client:
+        client.post(f"/api/v1/milestones/township_work_plan/{TOWNSHIP}/done", json={}, headers=console.bearer("county"))
+    settings = console.ws.settings
+    same = {**env, "CANBAO_DATA_DIR": str(settings.data_dir), "CANBAO_DATABASE_URL": settings.db_url}
+    code, out, err = invoke(same, "audit", "actions", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert {"at", "username", "action", "target", "detail", "channel"} <= set(rows[-1])
+    assert (rows[-1]["username"], rows[-1]["action"]) == ("county", "milestone_done")
