@@ -125,6 +125,10 @@ def add_session(
     return row
 
 
+def delete_expired_sessions(session: Session, *, now: datetime) -> None:
+    session.exec(delete(ConsoleSession).where(col(ConsoleSession.expires_at) <= now))
+
+
 def find_session(session: Session, *, session_hash: str) -> tuple[ConsoleSession, ConsoleUser] | None:
     statement = select(ConsoleSession, ConsoleUser).join(
         ConsoleUser, col(ConsoleUser.id) == col(ConsoleSession.user_id)
@@ -150,6 +154,10 @@ def login_failures_since(session: Session, *, username: str, client: str, since:
     by_name = session.exec(recent.where(LoginFailure.username == username)).one()
     by_client = session.exec(recent.where(LoginFailure.client == client)).one()
     return int(by_name), int(by_client)
+
+
+def delete_login_failures_before(session: Session, *, before: datetime) -> None:
+    session.exec(delete(LoginFailure).where(col(LoginFailure.at) < before))
 
 
 def clear_login_failures(session: Session, *, username: str) -> None:

@@ -20,6 +20,8 @@ from models.users import (
     add_token,
     add_user,
     clear_login_failures,
+    delete_expired_sessions,
+    delete_login_failures_before,
     delete_session,
     disable_user,
     find_session,
@@ -153,6 +155,9 @@ def log_in(ws: Workspace, *, username: str, password: str, client: str, now: dat
         user = find_user(session, username=username)
         good = verify_password(user.password_hash if user else None, password)
         if user is None or not good or user.disabled_at is not None:
+            delete_login_failures_before(
+                session, before=now - THROTTLE_WINDOW
+            )  # counted no more: the table stays small
             add_login_failure(session, username=username, client=client, at=now)
             return Login(None)
         if needs_rehash(user.password_hash):
@@ -172,6 +177,7 @@ def open_session(ws: Workspace, principal: Principal, *, channel: str, now: date
     session_id, csrf = secrets.token_urlsafe(TOKEN_BYTES), secrets.token_urlsafe(TOKEN_BYTES)
     expires = now + timedelta(hours=SESSION_HOURS)
     with ws.session() as session:
+        delete_expired_sessions(session, now=now)
         add_session(
             session,
             user_id=principal.user_id,

@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 from tasks.access.roles import Principal
-from tasks.access.scope import visible_orgs, visible_progress, visible_statuses
+from tasks.access.scope import require_survey_reader, sees_township, visible_orgs, visible_progress, visible_statuses
 from tasks.plan.orgs import org_units_json
 from tasks.plan.status import milestone_statuses, status_json
+from tasks.scoring.sheet import score_sheet
 from tasks.survey.figures import load_progress
 from tasks.survey.progress_report import progress_json
 from tasks.workspace import Workspace
@@ -33,3 +34,10 @@ def orgs_for(ws: Workspace, principal: Principal) -> list[dict[str, Any]]:
     """`orgs --json` rows the principal sees (Forbidden for a department)."""
     visible_orgs(principal, [])
     return visible_orgs(principal, org_units_json(ws))
+
+
+def scores_for(ws: Workspace, principal: Principal, as_of: date) -> list[dict[str, Any]]:
+    """`scores --json` rows of the townships the principal sees (Forbidden for a department)."""
+    require_survey_reader(principal)
+    rows = score_sheet(ws, as_of).to_json()
+    return [r for r in rows if sees_township(principal, str(r["township"]))]

@@ -18,7 +18,7 @@ from canbao.web.auth import ApiCaller, ApiWriter
 from canbao.web.deps import ClockDep, WorkspaceDep
 from canbao.web.forms import read_form
 from tasks.access.actions import mark_milestone_done
-from tasks.access.reads import orgs_for, progress_for, status_for
+from tasks.access.reads import orgs_for, progress_for, scores_for, status_for
 from tasks.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1")
@@ -55,6 +55,11 @@ def status(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | No
 @router.get("/progress")
 def progress(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | None = None) -> dict[str, Any]:
     return progress_for(ws, caller.principal, _day(as_of, ws, clock, "as_of"))
+
+
+@router.get("/scores")
+def scores(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | None = None) -> list[dict[str, Any]]:
+    return scores_for(ws, caller.principal, _day(as_of, ws, clock, "as_of"))
 
 
 @router.get("/orgs")

@@ -22,9 +22,11 @@ from canbao.web.auth import (
     Caller,
     ConsoleCaller,
     CsrfRefused,
+    LoginRequired,
     check_csrf,
     clear_cookie,
     client_of,
+    console_caller,
     now_of,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -75,6 +77,12 @@ def _login_page(
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, ws: WorkspaceDep, templates: TemplatesDep) -> Response:
+    if request.cookies.get(SESSION_COOKIE):
+        try:
+            await console_caller(request, ws)
+            return RedirectResponse(f"{_root(request)}/", status_code=303)  # signed in already
+        except LoginRequired:
+            pass
     return await run_in_threadpool(_login_page, request, ws, templates)
 
 

@@ -115,6 +115,8 @@ def test_repeated_failures_throttle_the_username_even_with_the_right_password(co
             assert log_in(client, "county", "guess") == 401
         assert log_in(client, "county", PASSWORD) == 429
         assert log_in(client, "fengcheng", PASSWORD) == 303  # another user is not locked out
+        assert client.get("/login", follow_redirects=False).status_code == 303  # signed in: no second login form
+        client.cookies.clear()
         console.clock[0] = NOW + THROTTLE_WINDOW + timedelta(seconds=1)
         assert log_in(client, "county", PASSWORD) == 303
 
@@ -124,6 +126,10 @@ def test_passwords_are_stored_only_as_argon2_hashes(console: Console) -> None:
         users = list(session.exec(select(ConsoleUser)))
     assert users and all(u.password_hash.startswith("$argon2id$") for u in users)
     assert all(PASSWORD not in u.password_hash for u in users)
+
+
+def progress_all(client: TestClient, console: Console) -> list[dict[str, object]]:
+    return list(client.get("/api/v1/progress", headers=console.bearer("county")).json()["townships"])
 
 
 # -- the API: credentials, roles, scope -------------------------------------------------------------------------
@@ -157,6 +163,12 @@ def test_status_progress_and_orgs_are_cut_to_the_scope(console: Console) -> None
         assert [t["code"] for t in progress["townships"]] == [TOWNSHIP]
         assert len(client.get("/api/v1/progress", headers=console.bearer("supervisor")).json()["townships"]) > 1
         assert client.get("/api/v1/progress", headers=console.bearer("hrss")).status_code == 403
+
+        scores = client.get("/api/v1/scores", params={"as_of": "2017-06-02"}, headers=console.bearer("fengcheng"))
+        assert [s["township"] for s in scores.json()] == [TOWNSHIP] and "breakdown" in scores.json()[0]
+        everyone = client.get("/api/v1/scores", params={"as_of": "2017-06-02"}, headers=console.bearer("county"))
+        assert len(everyone.json()) == len({t["code"] for t in progress_all(client, console)})
+        assert client.get("/api/v1/scores", headers=console.bearer("hrss")).status_code == 403
 
         orgs = client.get("/api/v1/orgs", headers=console.bearer("fengcheng")).json()
         assert orgs and all(TOWNSHIP in (o["code"], o["parent"]) for o in orgs)
