@@ -4,10 +4,20 @@ these as they are; the console's first page builds its figures on them (tasks.ac
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from models.exports import latest_files, log_exports
 from tasks.access.roles import Principal
-from tasks.access.scope import require_survey_reader, sees_township, visible_orgs, visible_progress, visible_statuses
+from tasks.access.scope import (
+    OutOfScope,
+    require_survey_reader,
+    sees_township,
+    sees_village,
+    visible_orgs,
+    visible_progress,
+    visible_statuses,
+)
 from tasks.plan.orgs import org_units_json
 from tasks.plan.status import milestone_statuses, status_json
 from tasks.scoring.sheet import score_sheet
@@ -41,3 +51,21 @@ def scores_for(ws: Workspace, principal: Principal, as_of: date) -> list[dict[st
     require_survey_reader(principal)
     rows = score_sheet(ws, as_of).to_json()
     return [r for r in rows if sees_township(principal, str(r["township"]))]
+
+
+def village_worklist_for(ws: Workspace, principal: Principal, village_code: str, *, channel: str) -> Path:
+    """The village's latest published work list (`canbao worklists`) for a principal who sees the village; handing
+    it out is logged as a personal-data export by that user (it holds IDs and phones in full). OutOfScope for
+    another township's village, a village that does not exist or one whose list was never published."""
+    require_survey_reader(principal)
+    campaign_id, campaign = ws.campaign()
+    if not village_code.isdigit() or not sees_village(campaign, principal, village_code):
+        raise OutOfScope(village_code)
+    with ws.session() as session:
+        files = latest_files(session, campaign_id=campaign_id, kind="worklist", name_prefix=f"{village_code}-")
+        found = next(((Path(f), n) for f, n in files if Path(f).is_file()), None)
+        if found is None:
+            raise OutOfScope(village_code)
+        log_exports(session, campaign_id=campaign_id, kind="worklist", files=[found],
+                    who=f"{channel}:{principal.username}")  # fmt: skip
+    return found[0]

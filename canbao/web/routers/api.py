@@ -12,18 +12,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from canbao.web.auth import ApiCaller, ApiWriter
 from canbao.web.deps import ClockDep, WorkspaceDep
 from canbao.web.forms import read_form
 from tasks.access.actions import mark_milestone_done
-from tasks.access.reads import orgs_for, progress_for, scores_for, status_for
+from tasks.access.reads import orgs_for, progress_for, scores_for, status_for, village_worklist_for
 from tasks.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1")
 CHANNEL = "api"
 MAX_NOTE = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class BadRequest(ValueError):
@@ -65,6 +66,13 @@ def scores(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | No
 @router.get("/orgs")
 def orgs(caller: ApiCaller, ws: WorkspaceDep) -> list[dict[str, Any]]:
     return orgs_for(ws, caller.principal)
+
+
+@router.get("/villages/{code}/worklist.xlsx")
+def village_worklist(code: str, caller: ApiCaller, ws: WorkspaceDep) -> FileResponse:
+    """The village's latest published work list (IDs and phones in full: logged as a personal-data export)."""
+    path = village_worklist_for(ws, caller.principal, code, channel=CHANNEL)
+    return FileResponse(path, media_type=XLSX, filename=path.name)
 
 
 @router.post("/milestones/{milestone}/{owner}/done")

@@ -7,19 +7,21 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from canbao.web.app import create_app
+from models.exports import exports, log_exports
 from models.tables import Completion
 from models.users import ConsoleSession, ConsoleUser
 from tasks.access.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, disable
 from tasks.access.audit import action_log
 from tasks.workspace import Workspace
 from tests.console_helpers import NOW, OTHER_TOWNSHIP, PASSWORD, add_users, form_csrf, log_in
-from tests.web_helpers import TODAY, TOWNSHIP
+from tests.web_helpers import LONE_VILLAGE, TODAY, TOWNSHIP, VILLAGE_A, VILLAGE_B
 
 
 @dataclass
@@ -247,3 +249,32 @@ def test_the_audit_command_lists_web_changes(console: Console, env: dict[str, st
     rows = json.loads(out)
     assert {"at", "username", "action", "target", "detail", "channel"} <= set(rows[-1])
     assert (rows[-1]["username"], rows[-1]["action"]) == ("county", "milestone_done")
+
+
+def test_a_village_work_list_is_handed_out_only_inside_the_scope_and_logged(console: Console, tmp_path: Path) -> None:
+    campaign_id, _campaign = console.ws.campaign()
+    own = tmp_path / "凤城镇" / f"{VILLAGE_A}-新安社区-入户调查名单.xlsx"
+    foreign = tmp_path / "蓬莱镇" / f"{LONE_VILLAGE}-村-入户调查名单.xlsx"
+    for path in (own, foreign):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"PK workbook " + path.name.encode())
+    with console.ws.session() as session:
+        log_exports(session, campaign_id=campaign_id, kind="worklist", files=[(own, 3), (foreign, 1)])
+    with console.client() as client:
+        got = client.get(f"/api/v1/villages/{VILLAGE_A}/worklist.xlsx", headers=console.bearer("fengcheng"))
+        assert got.status_code == 200 and got.content == own.read_bytes()
+        assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
+        for code in (LONE_VILLAGE, VILLAGE_B, "350524100999", "..%2F..%2Fetc", "x" * 300):
+            response = client.get(f"/api/v1/villages/{code}/worklist.xlsx", headers=console.bearer("fengcheng"))
+            assert response.status_code == 404, code  # another township's, never published, nonexistent: alike
+        assert (
+            client.get(f"/api/v1/villages/{VILLAGE_A}/worklist.xlsx", headers=console.bearer("hrss")).status_code == 403
+        )
+        assert (
+            client.get(f"/api/v1/villages/{LONE_VILLAGE}/worklist.xlsx", headers=console.bearer("county")).status_code
+            == 200
+        )
+        assert client.get(f"/api/v1/villages/{VILLAGE_A}/worklist.xlsx").status_code == 401
+    with console.ws.session() as session:
+        handed = [(e.file, e.persons, e.exported_by) for e in exports(session, campaign_id=campaign_id)][2:]
+    assert handed == [(str(own), 3, "api:fengcheng"), (str(foreign), 1, "api:county")]
