@@ -3,6 +3,7 @@ these as they are; the console's first page builds its figures on them (tasks.ac
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tasks.access.scope import (
     visible_progress,
     visible_statuses,
 )
+from tasks.comparison.registry import NoComparison, latest_comparison
 from tasks.plan.orgs import org_units_json
 from tasks.plan.status import milestone_statuses, status_json
 from tasks.scoring.sheet import score_sheet
@@ -69,3 +71,18 @@ def village_worklist_for(ws: Workspace, principal: Principal, village_code: str,
         log_exports(session, campaign_id=campaign_id, kind="worklist", files=[found],
                     who=f"{channel}:{principal.username}")  # fmt: skip
     return found[0]
+
+
+def compare_for(ws: Workspace, principal: Principal) -> dict[str, Any]:
+    """The latest comparison's `compare --json` figures (counts only) with `by_township` cut to the townships the
+    principal sees; the county's totals stay, as the notices publish them to every township. Forbidden for a
+    department; OutOfScope before the first comparison."""
+    require_survey_reader(principal)
+    campaign_id, _campaign = ws.campaign()
+    try:
+        run = latest_comparison(ws, campaign_id)
+    except NoComparison as exc:
+        raise OutOfScope(str(exc)) from exc
+    summary: dict[str, Any] = json.loads(run.summary)
+    townships = [t for t in summary.get("by_township", []) if sees_township(principal, str(t["code"]))]
+    return {**summary, "by_township": townships}

@@ -18,7 +18,7 @@ from canbao.web.auth import ApiCaller, ApiWriter
 from canbao.web.deps import ClockDep, WorkspaceDep
 from canbao.web.forms import read_form
 from tasks.access.actions import mark_milestone_done
-from tasks.access.reads import orgs_for, progress_for, scores_for, status_for, village_worklist_for
+from tasks.access.reads import compare_for, orgs_for, progress_for, scores_for, status_for, village_worklist_for
 from tasks.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1")
@@ -56,6 +56,12 @@ def status(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | No
 @router.get("/progress")
 def progress(caller: ApiCaller, ws: WorkspaceDep, clock: ClockDep, as_of: str | None = None) -> dict[str, Any]:
     return progress_for(ws, caller.principal, _day(as_of, ws, clock, "as_of"))
+
+
+@router.get("/compare")
+def compare(caller: ApiCaller, ws: WorkspaceDep) -> dict[str, Any]:
+    """The latest comparison's figures, as `canbao compare --json` printed them."""
+    return compare_for(ws, caller.principal)
 
 
 @router.get("/scores")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from canbao.web.app import create_app
 from models.exports import exports, log_exports
-from models.tables import Completion
+from models.tables import CompareRun, Completion
 from models.users import ConsoleSession, ConsoleUser
 from tasks.access.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, disable
 from tasks.access.audit import action_log
@@ -278,3 +278,18 @@ def test_a_village_work_list_is_handed_out_only_inside_the_scope_and_logged(cons
     with console.ws.session() as session:
         handed = [(e.file, e.persons, e.exported_by) for e in exports(session, campaign_id=campaign_id)][2:]
     assert handed == [(str(own), 3, "api:fengcheng"), (str(foreign), 1, "api:county")]
+
+
+def test_the_comparison_figures_are_cut_to_the_township(console: Console) -> None:
+    with console.client() as client:
+        assert client.get("/api/v1/compare", headers=console.bearer("county")).status_code == 404  # none yet
+        campaign_id, campaign = console.ws.campaign()
+        by_township = [{"code": t.code, "name": t.name, "persons": 10} for t in campaign.townships]
+        summary = {"as_of": "2017-04-30", "persons": 10 * len(by_township), "by_township": by_township}
+        with console.ws.session() as session:
+            session.add(CompareRun(campaign_id=campaign_id, as_of=date(2017, 4, 30), snapshots="{}",
+                                   summary=json.dumps(summary)))  # fmt: skip
+        own = client.get("/api/v1/compare", headers=console.bearer("fengcheng")).json()
+        assert own["persons"] == summary["persons"] and [t["code"] for t in own["by_township"]] == [TOWNSHIP]
+        assert client.get("/api/v1/compare", headers=console.bearer("supervisor")).json() == summary
+        assert client.get("/api/v1/compare", headers=console.bearer("police")).status_code == 403
