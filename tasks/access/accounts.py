@@ -173,11 +173,16 @@ class OpenSession:
     expires_at: datetime
 
 
-def open_session(ws: Workspace, principal: Principal, *, channel: str, now: datetime) -> OpenSession:
+def open_session(
+    ws: Workspace, principal: Principal, *, channel: str, now: datetime, replacing: str = ""
+) -> OpenSession:
+    """A new session for a principal who just logged in; `replacing`, the browser's earlier session id, ends."""
     session_id, csrf = secrets.token_urlsafe(TOKEN_BYTES), secrets.token_urlsafe(TOKEN_BYTES)
     expires = now + timedelta(hours=SESSION_HOURS)
     with ws.session() as session:
         delete_expired_sessions(session, now=now)
+        if replacing:
+            delete_session(session, session_hash=secret_hash(replacing))
         add_session(
             session,
             user_id=principal.user_id,

@@ -103,17 +103,19 @@ async def login(request: Request, ws: WorkspaceDep, templates: TemplatesDep) -> 
         lambda: log_in(ws, username=username, password=form.get("password", "")[:256], client=client, now=now)
     )
     if result.principal is None:
-        log.warning("登录%s：用户 %s，来自 %s", "被限制" if result.throttled else "失败", username, client)
+        # repr: a username is whatever was typed, line breaks included; it must not forge a log line
+        log.warning("登录%s：用户 %r，来自 %s", "被限制" if result.throttled else "失败", username, client)
         error, status = (THROTTLED, 429) if result.throttled else (BAD_LOGIN, 401)
         return await run_in_threadpool(
             lambda: _login_page(request, ws, templates, error=error, username=username, status_code=status)
         )
-    principal = result.principal
-    opened = await run_in_threadpool(lambda: open_session(ws, principal, channel=CHANNEL, now=now))
+    principal, previous = result.principal, request.cookies.get(SESSION_COOKIE, "")
+    # a new session id at every login (an id planted before it is worthless); an earlier session of this browser ends
+    opened = await run_in_threadpool(lambda: open_session(ws, principal, channel=CHANNEL, now=now, replacing=previous))
     response = RedirectResponse(f"{_root(request)}/", status_code=303)
     set_session_cookie(request, response, opened.session_id)
     clear_cookie(response, LOGIN_CSRF_COOKIE, path="/login")
-    log.info("登录：用户 %s，来自 %s", username, client)
+    log.info("登录：用户 %r，来自 %s", username, client)
     return response
 
 

@@ -17,8 +17,10 @@ from canbao.web.app import create_app
 from models.exports import exports, log_exports
 from models.tables import CompareRun, Completion
 from models.users import ConsoleSession, ConsoleUser
-from tasks.access.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, disable
+from tasks.access.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, disable, open_session, session_principal
+from tasks.access.accounts import log_in as accounts_log_in
 from tasks.access.audit import action_log
+from tasks.access.roles import Principal
 from tasks.workspace import Workspace
 from tests.console_helpers import NOW, OTHER_TOWNSHIP, PASSWORD, add_users, form_csrf, log_in
 from tests.web_helpers import LONE_VILLAGE, TODAY, TOWNSHIP, VILLAGE_A, VILLAGE_B
@@ -121,6 +123,25 @@ def test_repeated_failures_throttle_the_username_even_with_the_right_password(co
         client.cookies.clear()
         console.clock[0] = NOW + THROTTLE_WINDOW + timedelta(seconds=1)
         assert log_in(client, "county", PASSWORD) == 303
+
+
+def test_a_login_ends_the_browsers_earlier_session_and_expired_ones(console: Console) -> None:
+    principal = log_in_directly(console.ws, "county")
+    first = open_session(console.ws, principal, channel="web", now=NOW)
+    second = open_session(console.ws, principal, channel="web", now=NOW, replacing=first.session_id)
+    assert session_principal(console.ws, first.session_id, now=NOW) is None
+    assert session_principal(console.ws, second.session_id, now=NOW) == (principal, second.csrf_token)
+    later = second.expires_at
+    assert session_principal(console.ws, second.session_id, now=later) is None  # expired
+    open_session(console.ws, principal, channel="web", now=later)
+    with console.ws.session() as session:
+        assert len(list(session.exec(select(ConsoleSession)))) == 1  # the expired one was removed
+
+
+def log_in_directly(ws: Workspace, username: str) -> Principal:
+    result = accounts_log_in(ws, username=username, password=PASSWORD, client="127.0.0.1", now=NOW)
+    assert result.principal is not None
+    return result.principal
 
 
 def test_passwords_are_stored_only_as_argon2_hashes(console: Console) -> None:
