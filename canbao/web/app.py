@@ -128,7 +128,11 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
     started = time.perf_counter()
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    log.info("%s %s %d %.0fms", request.method, shown_path(request), response.status_code, _ms_since(started))
+    user = getattr(request.state, "username", None)
+    log.info(
+        "%s %s %d %.0fms%s", request.method, shown_path(request), response.status_code, _ms_since(started),
+        f"（用户 {user}）" if user else "",
+    )  # fmt: skip
     return response
 
 

@@ -4,6 +4,7 @@ CSRF, throttled logins, scope (404 outside it), roles (403), tokens, and the aud
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -314,3 +315,17 @@ def test_the_comparison_figures_are_cut_to_the_township(console: Console) -> Non
         assert own["persons"] == summary["persons"] and [t["code"] for t in own["by_township"]] == [TOWNSHIP]
         assert client.get("/api/v1/compare", headers=console.bearer("supervisor")).json() == summary
         assert client.get("/api/v1/compare", headers=console.bearer("police")).status_code == 403
+
+
+def test_the_request_log_names_the_user_never_a_secret(console: Console, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="canbao.web"), console.client() as client:
+        client.get("/api/v1/status", headers=console.bearer("fengcheng"))
+        assert log_in(client, "county", "a-wrong-guess") == 401
+        assert log_in(client, "county\n2017-05-22 INFO canbao.web: 登录：用户 'x'") == 401
+        assert log_in(client, "county") == 303
+        client.get("/")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /api/v1/status 200" in text and "（用户 fengcheng）" in text and "GET / 200" in text
+    assert console.tokens["fengcheng"] not in text and "a-wrong-guess" not in text and PASSWORD not in text
+    assert not any(r.getMessage().startswith("2017-05-22") for r in caplog.records)
+    assert all("\n" not in r.getMessage() for r in caplog.records)
