@@ -104,6 +104,11 @@ def _add_error_pages(app: FastAPI) -> None:
     async def bad_request(_request: Request, exc: api.BadRequest) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
+    @app.exception_handler(console.Unprocessable)
+    async def unprocessable(request: Request, exc: console.Unprocessable) -> Response:
+        context = {"root": request.scope.get("root_path", ""), "title": "无法记录", "message": str(exc)}
+        return render(templates_of(request), "console/message.html", context, status_code=422)
+
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")

@@ -8,15 +8,16 @@ from datetime import date
 from tasks.access.audit import log_change
 from tasks.access.roles import Principal
 from tasks.access.scope import OutOfScope, require_act_for_owner, require_change
-from tasks.plan.milestones import AssignmentError, MilestoneDone, record_done_in, resolve_assignment
+from tasks.plan.milestones import Assignment, AssignmentError, MilestoneDone, record_done_in, resolve_assignment
 from tasks.workspace import Workspace
 
 
 def mark_milestone_done(
     ws: Workspace, principal: Principal, *, milestone: str, owner: str, done_on: date, note: str, channel: str
-) -> MilestoneDone:
+) -> tuple[Assignment, MilestoneDone]:
     """Record that `owner` finished `milestone` on `done_on`. A supervisor is Forbidden; an owner or milestone
-    that does not exist, is not the owner's, or lies outside the principal's scope is OutOfScope (one answer)."""
+    that does not exist, is not the owner's, or lies outside the principal's scope is OutOfScope (one answer).
+    Returns the owner's tag and milestone's key as resolved (from a code or a name) and the record."""
     require_change(principal)
     _campaign_id, campaign = ws.campaign()
     try:
@@ -38,4 +39,4 @@ def mark_milestone_done(
                 "corrected": done.corrected.isoformat() if done.corrected else None,
             },
         )
-    return done
+    return assignment, done

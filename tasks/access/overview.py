@@ -11,7 +11,7 @@ from typing import Any
 
 from tasks.access.reads import progress_for, status_for
 from tasks.access.roles import Principal
-from tasks.access.scope import Forbidden
+from tasks.access.scope import Forbidden, may_change
 from tasks.plan.status import STATE_NAMES
 from tasks.workspace import Workspace
 
@@ -36,6 +36,8 @@ class Overview:
     days_left: int  # negative once the deadline has passed
     states: dict[str, int]  # state name (Chinese) → milestones
     overdue: list[dict[str, Any]]  # status --json rows, earliest due first
+    due: list[dict[str, Any]]  # inside the reminder window, earliest due first
+    may_change: bool  # whether the principal may mark these done (a supervisor may not)
     survey: SurveyTotals | None  # None for a department
     owners: list[str] = field(default_factory=list)  # owner names in scope
 
@@ -45,7 +47,10 @@ def overview(ws: Workspace, principal: Principal, as_of: date) -> Overview:
     status = status_for(ws, principal, as_of)
     milestones = status["milestones"]
     counts = Counter(m["state"] for m in milestones)
-    overdue = sorted((m for m in milestones if m["state"] == "overdue"), key=lambda m: (m["due"], m["owner"]))
+    overdue, due = (
+        sorted((m for m in milestones if m["state"] == state), key=lambda m: (m["due"], m["owner"]))
+        for state in ("overdue", "due")
+    )
     phase = campaign.phase_on(as_of)
     deadline = campaign.survey_window()[1]
     return Overview(
@@ -56,6 +61,8 @@ def overview(ws: Workspace, principal: Principal, as_of: date) -> Overview:
         days_left=(deadline - as_of).days,
         states={STATE_NAMES[s]: counts.get(s, 0) for s in STATE_NAMES},
         overdue=overdue,
+        due=due,
+        may_change=may_change(principal),
         survey=_survey(ws, principal, as_of),
         owners=sorted({m["owner_name"] for m in milestones}),
     )

@@ -42,9 +42,13 @@ def sees_village(campaign: Campaign, principal: Principal, village_code: str) ->
     return township is not None and sees_township(principal, township)
 
 
-def require_change(principal: Principal) -> None:
+def may_change(principal: Principal) -> bool:
     """Supervisors read and never change."""
-    if principal.role == "supervisor":
+    return principal.role != "supervisor"
+
+
+def require_change(principal: Principal) -> None:
+    if not may_change(principal):
         raise Forbidden("督查用户只能查看，不能修改")
 
 

@@ -94,15 +94,15 @@ async def milestone_done(
     if on is not None and not isinstance(on, str):
         raise BadRequest("on 应为 YYYY-MM-DD 格式的日期文字")
     done_on = await run_in_threadpool(_day, on, ws, clock, "on")
-    done = await run_in_threadpool(
+    assignment, done = await run_in_threadpool(
         lambda: mark_milestone_done(
             ws, caller.principal, milestone=milestone, owner=owner, done_on=done_on, note=note, channel=CHANNEL
         )
     )
     return JSONResponse(
         {
-            "milestone": milestone,
-            "owner": owner,
+            "milestone": assignment.milestone,
+            "owner": assignment.owner,
             "milestone_name": done.milestone_name,
             "owner_name": done.owner_name,
             "done_on": done.done_on.isoformat(),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import date
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -35,12 +36,20 @@ from canbao.web.deps import ClockDep, TemplatesDep, WorkspaceDep
 from canbao.web.forms import read_form
 from canbao.web.pages import render
 from tasks.access.accounts import close_session, log_in, open_session
+from tasks.access.actions import mark_milestone_done
 from tasks.access.overview import overview
 from tasks.access.roles import ROLE_NAMES
+from tasks.access.scope import require_change
 from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 router = APIRouter()
+
+
+class Unprocessable(ValueError):
+    """A form that cannot be recorded (422); the message says why, in Chinese."""
+
+
 log = logging.getLogger("canbao.web")
 CHANNEL = "web"
 BAD_LOGIN = "用户名或密码不正确"
@@ -138,17 +147,53 @@ async def logout(request: Request, caller: ConsoleCaller, ws: WorkspaceDep) -> R
 
 @router.get("/", response_class=HTMLResponse)
 async def home(
-    request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep, clock: ClockDep
+    request: Request,
+    caller: ConsoleCaller,
+    ws: WorkspaceDep,
+    templates: TemplatesDep,
+    clock: ClockDep,
+    done: str = "",
+    owner: str = "",
 ) -> Response:
+
     def build() -> dict[str, Any]:
         context = _signed_in_context(request, ws, caller)
         today = clock(ws.campaign()[1])
         o = overview(ws, caller.principal, today)
-        for m in o.overdue:
+        message = _done_message(ws, done, owner)
+        for m in [*o.overdue, *o.due]:
             m["due_text"] = cn_date(m["due"])
-        return {**context, "o": o, "today": cn_date(today), "deadline": cn_date(o.deadline), "owners": o.owners}
+        return {**context, "o": o, "today": cn_date(today), "today_iso": today.isoformat(),
+                "deadline": cn_date(o.deadline), "owners": o.owners, "message": message}  # fmt: skip
 
     return render(templates, "console/home.html", await run_in_threadpool(build))
+
+
+@router.post("/milestones/{milestone}/{owner}/done")
+async def mark_done(milestone: str, owner: str, request: Request, caller: ConsoleCaller, ws: WorkspaceDep) -> Response:
+    """The first page's "已完成" form: the same record as `canbao milestone done`, as the signed-in user."""
+    form = await _form(request) or {}
+    check_csrf(caller.csrf_token, form.get(CSRF_FIELD))
+    require_change(caller.principal)
+    try:
+        done_on = date.fromisoformat(form.get("on", ""))
+    except ValueError:
+        raise Unprocessable(f"完成日期“{form.get('on', '')[:20]}”无效，应为 YYYY-MM-DD") from None
+    note = form.get("note", "").strip()[:200]
+    assignment, _done = await run_in_threadpool(
+        lambda: mark_milestone_done(ws, caller.principal, milestone=milestone, owner=owner, done_on=done_on,
+                                    note=note, channel=CHANNEL)
+    )  # fmt: skip
+    # the note names the record by keys only: a crafted link cannot put words of its own on the page
+    keys = f"done={quote(assignment.milestone)}&owner={quote(assignment.owner)}"
+    return RedirectResponse(f"{_root(request)}/?{keys}", status_code=303)
+
+
+def _done_message(ws: Workspace, milestone: str, owner: str) -> str:
+    """The note after marking done (POST-redirect-GET), from the campaign's names; nothing for unknown keys."""
+    campaign = ws.campaign()[1]
+    found, owner_name = campaign.milestone(milestone), campaign.owner_names().get(owner)
+    return f"已记录：{owner_name}完成“{found.name}”。" if found and owner_name else ""
 
 
 def _signed_in_context(request: Request, ws: Workspace, caller: Caller) -> dict[str, Any]:

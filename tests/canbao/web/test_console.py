@@ -329,3 +329,40 @@ def test_the_request_log_names_the_user_never_a_secret(console: Console, caplog:
     assert console.tokens["fengcheng"] not in text and "a-wrong-guess" not in text and PASSWORD not in text
     assert not any(r.getMessage().startswith("2017-05-22") for r in caplog.records)
     assert all("\n" not in r.getMessage() for r in caplog.records)
+
+
+def test_an_owner_marks_a_milestone_done_on_the_first_page_with_its_csrf_token(console: Console) -> None:
+    own = f"/milestones/township_work_plan/{TOWNSHIP}/done"
+    with console.client() as client:
+        assert log_in(client, "fengcheng") == 303
+        home = client.get("/").text
+        assert f'action="{own}"' in home and f"/milestones/township_work_plan/{OTHER_TOWNSHIP}/done" not in home
+        csrf = form_csrf(home)
+        form = {"on": "2017-03-20", "note": "凤政〔2017〕12号"}
+        assert client.post(own, data=form, follow_redirects=False).status_code == 403  # no token
+        assert client.post(own, data={**form, "csrf_token": "forged"}, follow_redirects=False).status_code == 403
+        other = f"/milestones/township_work_plan/{OTHER_TOWNSHIP}/done"
+        assert client.post(other, data={**form, "csrf_token": csrf}, follow_redirects=False).status_code == 404
+        bad_day = client.post(own, data={**form, "on": "20.3.2017", "csrf_token": csrf}, follow_redirects=False)
+        assert bad_day.status_code == 422 and "完成日期" in bad_day.text
+        assert done_rows(console.ws) == set()
+        saved = client.post(own, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert saved.status_code == 303
+        page = client.get(saved.headers["location"]).text
+        assert "已记录：凤城镇完成“制定乡镇工作方案”。" in page
+        assert "已记录" not in client.get("/?done=<b>假消息</b>&owner=x").text  # a crafted link says nothing
+    assert done_rows(console.ws) == {("township_work_plan", TOWNSHIP)}
+    [entry] = [a for a in action_log(console.ws) if a["action"] == "milestone_done"]
+    assert (entry["username"], entry["channel"], entry["detail"]["note"]) == ("fengcheng", "web", "凤政〔2017〕12号")
+
+
+def test_a_supervisors_first_page_has_no_forms_but_logout_and_a_forged_post_is_refused(console: Console) -> None:
+    with console.client() as client:
+        assert log_in(client, "supervisor") == 303
+        home = client.get("/").text
+        assert "/milestones/" not in home and "已逾期的工作任务" in home
+        csrf = form_csrf(home)  # the logout form's
+        response = client.post(f"/milestones/township_work_plan/{TOWNSHIP}/done",
+                               data={"on": "2017-03-20", "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+        assert response.status_code == 403
+    assert done_rows(console.ws) == set()
