@@ -165,6 +165,13 @@ def test_a_township_user_logs_in_sees_the_campaign_at_a_glance_and_logs_out(
             assert page.locator("#days-left").inner_text() == "还有 39 天"
             assert "凤城镇" in page.locator("header").inner_text()
             assert page.evaluate("document.documentElement.scrollWidth") <= width
+            first = page.locator("#overdue form.done").first
+            first.locator("input[name=on]").fill("2017-03-20")
+            first.locator("input[name=note]").fill("已发文")
+            first.get_by_role("button", name="已完成").click()
+            page.locator("#message").wait_for()
+            assert page.locator("#message").inner_text() == "已记录：凤城镇完成“成立乡镇工作领导小组”。"
+            assert page.locator("#overdue tr.overdue").count() == 3
             page.get_by_role("button", name="退出登录").click()
             page.wait_for_url(f"{base}/login")
             page.goto(f"{base}/")
