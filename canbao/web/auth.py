@@ -141,9 +141,18 @@ def set_session_cookie(request: Request, response: Response, session_id: str) ->
     )
 
 
+def login_path(request: Request) -> str:
+    return f"{request.scope.get('root_path', '')}/login"
+
+
 def set_login_csrf_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+        LOGIN_CSRF_COOKIE,
+        token,
+        path=login_path(request),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
     )
 
 

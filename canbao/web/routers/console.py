@@ -28,6 +28,7 @@ from canbao.web.auth import (
     clear_cookie,
     client_of,
     console_caller,
+    login_path,
     now_of,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -123,7 +124,7 @@ async def login(request: Request, ws: WorkspaceDep, templates: TemplatesDep) -> 
     opened = await run_in_threadpool(lambda: open_session(ws, principal, channel=CHANNEL, now=now, replacing=previous))
     response = RedirectResponse(f"{_root(request)}/", status_code=303)
     set_session_cookie(request, response, opened.session_id)
-    clear_cookie(response, LOGIN_CSRF_COOKIE, path="/login")
+    clear_cookie(response, LOGIN_CSRF_COOKIE, path=login_path(request))
     log.info("登录：用户 %r，来自 %s", username, client)
     return response
 
