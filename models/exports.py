@@ -41,9 +41,12 @@ def exporter() -> str:
         return "unknown"
 
 
-def log_exports(session: Session, *, campaign_id: int, kind: str, files: Iterable[tuple[Path, int]]) -> int:
-    """Record each (file, persons) written; returns how many rows were added."""
-    who = exporter()
+def log_exports(
+    session: Session, *, campaign_id: int, kind: str, files: Iterable[tuple[Path, int]], who: str | None = None
+) -> int:
+    """Record each (file, persons) written or handed out; `who` defaults to the operating-system user. Returns how
+    many rows were added."""
+    who = who or exporter()
     rows = [
         PersonalDataExport(campaign_id=campaign_id, kind=kind, file=str(path), persons=persons, exported_by=who)
         for path, persons in files
@@ -55,3 +58,12 @@ def log_exports(session: Session, *, campaign_id: int, kind: str, files: Iterabl
 def exports(session: Session, *, campaign_id: int) -> list[PersonalDataExport]:
     query = select(PersonalDataExport).where(PersonalDataExport.campaign_id == campaign_id)
     return list(session.exec(query.order_by(col(PersonalDataExport.exported_at), col(PersonalDataExport.id))))
+
+
+def latest_files(session: Session, *, campaign_id: int, kind: str, name_prefix: str) -> list[tuple[str, int]]:
+    """(file, persons) of this kind whose name starts with `name_prefix`, newest first (a village's work lists)."""
+    query = select(PersonalDataExport).where(
+        PersonalDataExport.campaign_id == campaign_id, PersonalDataExport.kind == kind
+    )
+    rows = session.exec(query.order_by(col(PersonalDataExport.exported_at).desc(), col(PersonalDataExport.id).desc()))
+    return [(r.file, r.persons) for r in rows if Path(r.file).name.startswith(name_prefix)]

@@ -7,6 +7,7 @@ canbao. Most of it is pure: values and DataFrames in and out, no clock and no da
 store or read go through models.
 
 Rooms, each building only on those below it (import-linter's "rooms of tasks" contract keeps the order):
+  access       who may see and do what (roles, scope), the console's accounts and the log of their changes
   simulation   a seeded county and its owners for the replay, the benchmark and the tests
   analysis     the data exchange, the expansion plan, the closing report's figures (三（六）、四（四）)
   messages     planned messages, reminders, the notices' messages, the outbox and sending

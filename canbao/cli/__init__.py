@@ -26,6 +26,7 @@ from canbao.cli import (
     summary,
     survey,
     training,
+    users,
     web,
 )
 
@@ -65,3 +66,4 @@ app.add_typer(inspection.inspect_app, name="inspect")
 app.add_typer(web.web_app, name="web")
 app.add_typer(analysis.analysis_app, name="analysis")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(users.users_app, name="users")

@@ -1,4 +1,5 @@
-"""`canbao audit exports`: where personal data went in full (models.exports)."""
+"""`canbao audit exports`: where personal data went in full (models.exports); `canbao audit actions`: every change
+a user made (tasks.access.audit)."""
 
 from __future__ import annotations
 
@@ -27,4 +28,22 @@ def audit_exports(as_json: bool = Json) -> None:
     for r in rows:
         table.add_row(r.exported_at.strftime("%Y-%m-%d %H:%M"), KIND_NAMES.get(r.kind, r.kind), str(r.persons),
                       r.exported_by, r.file)  # fmt: skip
+    out.print(table)
+
+
+@audit_app.command("actions")
+def audit_actions(as_json: bool = Json) -> None:
+    """列出用户所做的每一项更改（时间、用户、操作、对象、渠道），包括控制台、接口和命令行上的。"""
+    from tasks.access.audit import ACTION_NAMES, CHANNEL_NAMES, action_log
+
+    with workspace() as ws:
+        rows = action_log(ws)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("时间（UTC）", "用户", "操作", "对象", "渠道", "详情", title=f"用户操作记录（共{len(rows)}条）")
+    for r in rows:
+        detail = "；".join(f"{k}：{v}" for k, v in r["detail"].items() if v not in (None, ""))
+        table.add_row(r["at"][:16].replace("T", " "), r["username"], ACTION_NAMES.get(r["action"], r["action"]),
+                      r["target"], CHANNEL_NAMES.get(r["channel"], r["channel"]), detail)  # fmt: skip
     out.print(table)

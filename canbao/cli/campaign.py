@@ -10,11 +10,11 @@ from rich.table import Table
 
 from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, workspace
 from flows.runtime import prepare_prefect_environment
-from models import crud
 from models.campaign.spec import CampaignFileError
 from models.settings import Settings
 from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
-from tasks.plan.status import STATE_NAMES, milestone_statuses
+from tasks.plan.orgs import org_units_json
+from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
 from tasks.setup import initialise
 from tasks.workspace import Workspace, today_in
 
@@ -41,16 +41,15 @@ def init(
 
 def orgs(as_json: bool = Json) -> None:
     """列出县、乡镇、村（社区）。"""
-    with workspace() as ws, ws.session() as session:
-        campaign_id, _campaign = crud.active_campaign(session)
-        units = crud.org_units(session, campaign_id=campaign_id)
+    with workspace() as ws:
+        units = org_units_json(ws)
     if as_json:
-        emit_json([{"code": u.code, "name": u.name, "level": u.level, "parent": u.parent} for u in units])
+        emit_json(units)
         return
     table = Table("代码", "名称", "层级", "上级")
     levels = {"county": "县", "township": "乡镇", "village": "村（社区）"}
     for u in units:
-        table.add_row(u.code, u.name, levels.get(u.level, u.level), u.parent or "")
+        table.add_row(u["code"], u["name"], levels.get(u["level"], u["level"]), u["parent"] or "")
     out.print(table)
 
 
@@ -62,24 +61,7 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
     statuses = milestone_statuses(campaign, completions, day)
     phase = campaign.phase_on(day)
     if as_json:
-        emit_json(
-            {
-                "as_of": day.isoformat(),
-                "phase": phase.key if phase else None,
-                "milestones": [
-                    {
-                        "key": s.key,
-                        "name": s.name,
-                        "owner": s.owner,
-                        "owner_name": s.owner_name,
-                        "due": s.due.isoformat(),
-                        "state": s.state,
-                        "done_on": s.done_on.isoformat() if s.done_on else None,
-                    }
-                    for s in statuses
-                ],
-            }
-        )
+        emit_json(status_json(campaign, statuses, day))
         return
     out.print(f"截至 {day.isoformat()}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
     table = Table("节点", "责任单位", "完成时限", "状态", "完成日期")

@@ -132,7 +132,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址；对外服务请放在 HTTPS 反向代理之后"),
     port: int = typer.Option(8000, "--port", help="端口"),
 ) -> None:
-    """运行入户调查网页（Ctrl-C 停止）。访问日志不记录链接中的令牌。"""
+    """运行控制台（/，用户登录）和入户调查网页（/w/…）（Ctrl-C 停止）。访问日志不记录链接中的令牌。"""
     settings = Settings()
     with workspace() as ws:
         ws.campaign()  # fail now, in Chinese, if `canbao init` has not been run
@@ -148,7 +148,10 @@ def serve(
     page_log.addHandler(handler)
     page_log.setLevel(logging.INFO)
     page_log.propagate = False  # Prefect's console handler on the root logger would print every line twice
-    err.print(f"入户调查网页：http://{host}:{port}/w/<个人链接令牌>（Ctrl-C 停止）", highlight=False)
+    err.print(
+        f"控制台：http://{host}:{port}/ ；入户调查网页：http://{host}:{port}/w/<个人链接令牌>（Ctrl-C 停止）",
+        highlight=False,
+    )
     # uvicorn's access log prints each request's path, and the path holds the worker's token: it stays off;
     # canbao.web logs every request with the token replaced by its id.
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")

@@ -15,14 +15,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from canbao.web.auth import CsrfRefused, LoginRequired, Now, Unauthenticated, utc_now
 from canbao.web.deps import Clock, NotFound, templates_of
-from canbao.web.pages import make_templates, not_found_page
-from canbao.web.routers import site, village
+from canbao.web.pages import make_templates, not_found_page, render
+from canbao.web.routers import api, console, site, village
 from models.db import make_engine
 from models.settings import Settings
+from tasks.access.scope import Forbidden, OutOfScope
 from tasks.workspace import Workspace, today_in
 
 log = logging.getLogger("canbao.web")
@@ -39,8 +41,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings, *, clock: Clock = today_in) -> FastAPI:
-    """The page as an ASGI app. `clock(campaign)` is today's date (default: today in the campaign's timezone)."""
+def create_app(settings: Settings, *, clock: Clock = today_in, now: Now = utc_now) -> FastAPI:
+    """The page as an ASGI app. `clock(campaign)` is today's date (default: today in the campaign's timezone);
+    `now()` the moment, in UTC, for sessions and the throttling of logins."""
     # hide_parameters: a database error's message must not carry ID numbers into a log.
     ws = Workspace(settings=settings, engine=make_engine(settings.db_url, hide_parameters=True))
 
@@ -52,11 +55,14 @@ def create_app(settings: Settings, *, clock: Clock = today_in) -> FastAPI:
     app = FastAPI(title="入户调查", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.workspace = ws
     app.state.clock = clock
+    app.state.now = now
     app.state.templates = make_templates()
     _add_error_pages(app)
     app.middleware("http")(_guard)
     app.include_router(site.router)
     app.include_router(village.router)
+    app.include_router(console.router)
+    app.include_router(api.router)
     return app
 
 
@@ -64,12 +70,62 @@ def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            return not_found_page(templates_of(request))
+            return _not_found(request)
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code)
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
 
     @app.exception_handler(NotFound)
     async def hidden(request: Request, _exc: NotFound) -> Response:
         return not_found_page(templates_of(request))
+
+    @app.exception_handler(OutOfScope)
+    async def out_of_scope(request: Request, _exc: OutOfScope) -> Response:
+        return _not_found(request)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/login", status_code=303)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_request: Request, _exc: Unauthenticated) -> Response:
+        return JSONResponse({"detail": "需要登录或有效的接口令牌（Authorization: Bearer <令牌>）"}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _exc: CsrfRefused) -> Response:
+        return _refused(request, "缺少或错误的 CSRF 令牌：请刷新页面后重新提交（接口请求须带 X-CSRF-Token 请求头）")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _refused(request, str(exc) or "你的账号无权进行此项操作")
+
+    @app.exception_handler(api.BadRequest)
+    async def bad_request(_request: Request, exc: api.BadRequest) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(console.Unprocessable)
+    async def unprocessable(request: Request, exc: console.Unprocessable) -> Response:
+        context = {"root": request.scope.get("root_path", ""), "title": "无法记录", "message": str(exc)}
+        return render(templates_of(request), "console/message.html", context, status_code=422)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _not_found(request: Request) -> Response:
+    """The same answer for an object outside the caller's scope as for one that does not exist."""
+    if _is_api(request):
+        return JSONResponse({"detail": "不存在"}, status_code=404)
+    return not_found_page(templates_of(request))  # one page for the console and the village links alike
+
+
+def _refused(request: Request, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=403)
+    context = {"root": request.scope.get("root_path", ""), "title": "无权操作", "message": message}
+    return render(templates_of(request), "console/message.html", context, status_code=403)
 
 
 async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -77,7 +133,11 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
     started = time.perf_counter()
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    log.info("%s %s %d %.0fms", request.method, shown_path(request), response.status_code, _ms_since(started))
+    user = getattr(request.state, "username", None)
+    log.info(
+        "%s %s %d %.0fms%s", request.method, shown_path(request), response.status_code, _ms_since(started),
+        f"（用户 {user}）" if user else "",
+    )  # fmt: skip
     return response
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlmodel import Session
+
 from models import crud
 from models.campaign.spec import Campaign
 from tasks.workspace import Workspace
@@ -54,16 +56,23 @@ def record_milestone_done(
     ws: Workspace, assignment: Assignment, done_on: date, *, note: str = "", by: str = ""
 ) -> MilestoneDone:
     with ws.session() as session:
-        campaign_id, campaign = crud.active_campaign(session)
-        previous = crud.record_completion(
-            session,
-            campaign_id=campaign_id,
-            milestone=assignment.milestone,
-            owner=assignment.owner,
-            done_on=done_on,
-            note=note,
-            recorded_by=by,
-        )
+        return record_done_in(session, assignment, done_on, note=note, by=by)
+
+
+def record_done_in(
+    session: Session, assignment: Assignment, done_on: date, *, note: str = "", by: str = ""
+) -> MilestoneDone:
+    """The record inside the caller's transaction (the console writes its audit entry in the same one)."""
+    campaign_id, campaign = crud.active_campaign(session)
+    previous = crud.record_completion(
+        session,
+        campaign_id=campaign_id,
+        milestone=assignment.milestone,
+        owner=assignment.owner,
+        done_on=done_on,
+        note=note,
+        recorded_by=by,
+    )
     found = campaign.milestone(assignment.milestone)
     assert found is not None
     return MilestoneDone(

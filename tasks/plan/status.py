@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from models.campaign.spec import Campaign
 from models.campaign.values import CompletionFact
@@ -71,3 +71,25 @@ def milestone_statuses(campaign: Campaign, completions: Iterable[CompletionFact]
             )
         )
     return statuses
+
+
+def status_json(campaign: Campaign, statuses: Iterable[MilestoneStatus], as_of: date) -> dict[str, Any]:
+    """`canbao status --json` (and the API's /status): {"as_of", "phase", "milestones": [{"key", "name", "owner",
+    "owner_name", "due", "state", "done_on"}]}."""
+    phase = campaign.phase_on(as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "phase": phase.key if phase else None,
+        "milestones": [
+            {
+                "key": s.key,
+                "name": s.name,
+                "owner": s.owner,
+                "owner_name": s.owner_name,
+                "due": s.due.isoformat(),
+                "state": s.state,
+                "done_on": s.done_on.isoformat() if s.done_on else None,
+            }
+            for s in statuses
+        ],
+    }

@@ -132,3 +132,49 @@ def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(
     assert (visit.channel, visit.origin, visit.outcome) == ("web", f"web:{token_id}", "registered")
     assert person(ws, "陈一鸣").phone == "13900001111"
     assert person(ws, "黄美玲").survey_outcome == ""
+
+
+OFFICE = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+
+
+@pytest.mark.parametrize("size", [OFFICE, PHONE], ids=["office", "phone"])
+def test_a_township_user_logs_in_sees_the_campaign_at_a_glance_and_logs_out(
+    served: tuple[str, Workspace], chromium: Path, sync_api: ModuleType, size: dict[str, object]
+) -> None:
+    from tests.console_helpers import PASSWORD, add_users
+
+    base, ws = served
+    add_users(ws)
+    width = size["viewport"]["width"]  # type: ignore[index]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        try:
+            context = browser.new_context(**size)
+            context.set_default_timeout(60_000)  # a hang guard for a busy machine
+            page = context.new_page()
+            page.goto(f"{base}/")
+            page.wait_for_url(f"{base}/login")
+            page.locator("#username").fill("fengcheng")
+            page.locator("#password").fill("wrong password")
+            page.get_by_role("button", name="登录").click()
+            assert "用户名或密码不正确" in page.locator("#error").inner_text()
+            page.locator("#password").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{base}/")
+            assert page.locator("#phase").inner_text() == "入户调查阶段"
+            assert page.locator("#days-left").inner_text() == "还有 39 天"
+            assert "凤城镇" in page.locator("header").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            first = page.locator("#overdue form.done").first
+            first.locator("input[name=on]").fill("2017-03-20")
+            first.locator("input[name=note]").fill("已发文")
+            first.get_by_role("button", name="已完成").click()
+            page.locator("#message").wait_for()
+            assert page.locator("#message").inner_text() == "已记录：凤城镇完成“成立乡镇工作领导小组”。"
+            assert page.locator("#overdue tr.overdue").count() == 3
+            page.get_by_role("button", name="退出登录").click()
+            page.wait_for_url(f"{base}/login")
+            page.goto(f"{base}/")
+            page.wait_for_url(f"{base}/login")  # the session has ended
+        finally:
+            browser.close()

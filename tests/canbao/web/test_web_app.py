@@ -239,7 +239,6 @@ def test_every_other_path_is_the_same_404_and_records_nothing(page: Page) -> Non
         f"/w/{page.token}/p/{own}x",
         f"/w/{page.token}/p/%20{own}",
         f"/w/{page.token}/p/{own}/edit",
-        "/",
         "/w/",
         "/docs",
         "/openapi.json",
