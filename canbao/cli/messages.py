@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, run_flow
+from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, run_flow, workspace
 
 notice_app = typer.Typer(help="通报", no_args_is_help=True)
 
@@ -25,6 +25,14 @@ def remind(
 ) -> None:
     """向未完成的责任单位发送催办提醒，并重发此前失败的消息。"""
     day = parse_date(as_of, "--as-of")
+    if dry_run:
+        # Nothing is written or sent: the use case answers at once, without Prefect.
+        from tasks.messages.monitors import preview_daily_reminders
+
+        with workspace() as ws:
+            previewed = [h.to_json() for h in preview_daily_reminders(ws, day)]
+        report_messages(previewed, as_json, dry_run)
+        return
     from flows.monitors import daily_reminders
 
     handled = run_flow(daily_reminders, as_of=day, dry_run=dry_run)
