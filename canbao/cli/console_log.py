@@ -46,12 +46,16 @@ class VerboseConsole(logging.StreamHandler):
     """The log lines on standard error, for `--verbose`."""
 
 
+class QuietWithoutFile(logging.NullHandler):
+    """Where the log lines go when the settings (and so the data folder) cannot be read."""
+
+
 def set_up(log_path: Path | None, show: bool) -> None:
     """Route the root logger (and Python's warnings) to the log file, and to standard error when `show`.
     A previous command's handlers (several run in one process in the tests) are replaced."""
     _state["verbose"] = show
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, CommandLogFile | VerboseConsole)]:
+    for handler in [h for h in root.handlers if isinstance(h, CommandLogFile | VerboseConsole | QuietWithoutFile)]:
         root.removeHandler(handler)
         handler.close()
     formatter = LogLineFormatter()
@@ -60,6 +64,8 @@ def set_up(log_path: Path | None, show: bool) -> None:
         file_handler = CommandLogFile(log_path, encoding="utf-8", delay=True)
         file_handler.setFormatter(formatter)
         root.addHandler(file_handler)
+    else:
+        root.addHandler(QuietWithoutFile())  # not Python's last resort, which prints warnings on standard error
     if show:
         console = VerboseConsole(sys.stderr)
         console.setFormatter(formatter)

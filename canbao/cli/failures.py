@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from canbao.cli.console_log import verbose
@@ -52,6 +53,11 @@ def known_failure_message(exc: BaseException) -> str | None:
             return str(exc)
     if type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in DATABASE_FAILURES:
         return f"无法访问数据库 {_database_url()}：{_first_line(getattr(exc, 'orig', None) or exc)}"
+    if isinstance(exc, ValidationError) and exc.title == "Settings":
+        wrong = "；".join(
+            f"CANBAO_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!s}（{e['msg']}）" for e in exc.errors()
+        )
+        return f"环境变量的设置无效：{wrong}"
     return None
 
 
