@@ -115,3 +115,24 @@ def test_remind_dry_run_lists_what_the_flows_dry_run_lists(
     flow_run = daily_reminders(as_of=date(2017, 5, 22), dry_run=True)
     previewed = json.loads(invoke_ok(county, "remind", "--as-of", "2017-05-22", "--dry-run", "--json"))
     assert previewed == [{k: h[k] for k in ("key", "owner", "milestone", "kind", "tags", "status")} for h in flow_run]
+
+
+def test_an_unexpected_failure_is_one_line_naming_the_log_file_with_its_traceback(
+    county: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("状态计算出错")
+
+    monkeypatch.setattr("canbao.cli.campaign.milestone_statuses", broken)
+    code, out, err = invoke(county, "status", "--as-of", "2017-04-25")
+    log = Path(county["CANBAO_DATA_DIR"]) / "logs" / "canbao.log"
+    assert (code, out) == (1, "")
+    assert err.startswith("错误：意外错误（RuntimeError：状态计算出错）") and str(log) in err and err.count("\n") == 1
+    assert "Traceback" in log_text(county) and "状态计算出错" in log_text(county)
+    with pytest.raises(RuntimeError, match="状态计算出错"):
+        invoke(county, "--verbose", "status", "--as-of", "2017-04-25")  # --verbose: the traceback itself
+
+
+def test_a_setting_that_cannot_be_read_is_one_chinese_line(county: dict[str, str]) -> None:
+    code, _out, err = invoke({**county, "CANBAO_TASK_RUNNER": "bogus"}, "status")
+    assert code == 2 and err.startswith("错误：环境变量的设置无效：CANBAO_TASK_RUNNER=bogus") and err.count("\n") == 1
