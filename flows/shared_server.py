@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -84,8 +84,12 @@ def write_record(path: Path, record: ServerRecord) -> None:
 
 def answers(api_url: str, timeout: float = HEALTH_TIMEOUT_SECONDS) -> bool:
     """Whether a Prefect API answers its health check at `api_url`."""
+    url = f"{api_url.rstrip('/')}/health"
+    # A proxy set for the office's internet access must not come between a command and a server on this machine.
+    local = urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if local else urllib.request.build_opener()
     try:
-        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+        with opener.open(url, timeout=timeout) as response:
             return bool(response.status == 200)
     except (OSError, ValueError):
         return False
