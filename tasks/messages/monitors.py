@@ -117,3 +117,10 @@ def preview_daily_reminders(ws: Workspace, as_of: date | None) -> list[Handled]:
     plans = (milestone_reminders, survey_reminders, training_reminders)
     planned = [m for plan in plans for m in plan(ws, as_of)[3] or []]
     return dry_run(planned)
+
+
+def preview_ranking_notice(ws: Workspace, as_of: date | None) -> list[Handled]:
+    """The ranking notice that `notice ranking` would issue on `as_of`, each message reported as skipped: the
+    dry run of flows.monitors.weekly_ranking (forced), which writes no notice file and sends nothing."""
+    _cid, _campaign, planned = ranking_notice(ws, as_of, dry_run=True, force=True)
+    return dry_run(planned)

@@ -125,7 +125,7 @@ def test_web_serve_keeps_a_server_that_commands_use_and_stops_it(tmp_path: Path)
         record = read_record(record_path(settings))
         assert record is not None and record.holders == [web.pid] and record.server_pid
         done = subprocess.run(
-            [CANBAO, "notice", "ranking", "--as-of", "2017-04-25", "--dry-run", "--json"],
+            [CANBAO, "remind", "--as-of", "2017-04-25", "--json"],
             env=child_env, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-2000:]

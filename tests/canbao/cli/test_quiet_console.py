@@ -2,7 +2,7 @@
 known failure is one Chinese line and exit code 2, and bad input is refused before any flow starts.
 
 The commands run as real child processes on the session's Prefect server (tests.process_helpers), on one
-initialised workspace that no test here changes."""
+initialised workspace; only `remind` writes to it (its outbox), which none of the other tests reads."""
 
 from __future__ import annotations
 
@@ -43,19 +43,26 @@ def assert_quiet(stderr: str) -> None:
 
 def test_a_flow_command_prints_only_its_json_and_logs_to_the_file(county: dict[str, str]) -> None:
     before = log_text(county)
-    done = run(county, "notice", "ranking", "--as-of", "2017-04-25", "--dry-run", "--json", expect=0, **INFO)
+    done = run(county, "remind", "--as-of", "2017-04-25", "--json", expect=0, **INFO)
     assert isinstance(json.loads(done.stdout), list)  # stdout is the JSON and nothing else
     assert_quiet(done.stderr)
     added = log_text(county)[len(before) :]
-    assert "Flow run '" in added and "weekly-ranking" in added, added[-2000:]
+    assert "Flow run '" in added and "daily-reminders" in added, added[-2000:]
 
 
 def test_verbose_shows_the_log_lines_on_standard_error_only(county: dict[str, str]) -> None:
-    done = run(
-        county, "notice", "ranking", "--as-of", "2017-04-25", "--dry-run", "--json", "--verbose", expect=0, **INFO
-    )
+    done = run(county, "remind", "--as-of", "2017-04-25", "--json", "--verbose", expect=0, **INFO)
     assert isinstance(json.loads(done.stdout), list)
     assert "Flow run '" in done.stderr, done.stderr[-2000:]
+
+
+def test_a_failure_inside_a_flow_is_one_line_its_traceback_in_the_log(county: dict[str, str]) -> None:
+    before = log_text(county)
+    done = run(county, "compare", "--as-of", "2017-04-30", "--json", expect=2, **INFO)
+    assert_quiet(done.stderr)
+    assert done.stdout == "" and done.stderr.startswith("错误：尚未导入") and done.stderr.count("\n") == 1
+    added = log_text(county)[len(before) :]
+    assert "NothingToCompare" in added and "Traceback" in added, added[-2000:]
 
 
 def test_a_misspelt_source_key_fails_at_once_in_one_chinese_line(county: dict[str, str], tmp_path: Path) -> None:
@@ -115,6 +122,19 @@ def test_remind_dry_run_lists_what_the_flows_dry_run_lists(
     flow_run = daily_reminders(as_of=date(2017, 5, 22), dry_run=True)
     previewed = json.loads(invoke_ok(county, "remind", "--as-of", "2017-05-22", "--dry-run", "--json"))
     assert previewed == [{k: h[k] for k in ("key", "owner", "milestone", "kind", "tags", "status")} for h in flow_run]
+
+
+def test_notice_ranking_dry_run_lists_what_the_flows_dry_run_lists(
+    county: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.monitors import weekly_ranking
+
+    monkeypatch.setenv("CANBAO_DATA_DIR", county["CANBAO_DATA_DIR"])
+    flow_run = weekly_ranking(as_of=date(2017, 5, 26), dry_run=True, force=True)
+    previewed = json.loads(invoke_ok(county, "notice", "ranking", "--as-of", "2017-05-26", "--dry-run", "--json"))
+    assert previewed and {h["kind"] for h in previewed} == {"weekly_ranking"}
+    assert previewed == [{k: h[k] for k in ("key", "owner", "milestone", "kind", "tags", "status")} for h in flow_run]
+    assert not (Path(county["CANBAO_DATA_DIR"]) / "notices").exists()  # a dry run writes no notice
 
 
 def test_an_unexpected_failure_is_one_line_naming_the_log_file_with_its_traceback(
