@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from models import crud
 from tasks.intake import snapshots
 from tasks.intake.folders import delivery_folder
-from tasks.intake.ingest import IngestError, existing_files, read_source
+from tasks.intake.ingest import IngestError, check_delivery, check_folder, read_source
 from tasks.plan.data_completions import delivery_completions
 from tasks.workspace import Workspace, today_in
 
@@ -27,10 +27,8 @@ progress_hook: Callable[[str, int, int], None] | None = None
 def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_on: date | None) -> dict[str, Any]:
     """Read one source's files and make them its active snapshot (unless they are already)."""
     campaign_id, campaign = ws.campaign()
-    spec = campaign.sources.get(source)
-    if spec is None:
-        raise IngestError(f"未知的数据源“{source}”。可用的数据源：{'、'.join(campaign.sources)}")
-    existing_files(files)
+    check_delivery(campaign, source, files)
+    spec = campaign.sources[source]
     day = delivered_on or today_in(campaign)
     digest = snapshots.digest_files(files)
     with ws.session() as session:
@@ -83,8 +81,7 @@ def run_ingest(ws: Workspace, source: str, files: Sequence[Path], delivered_on: 
 def run_collect(ws: Workspace, directory: Path, delivered_on: date | None = None) -> list[dict[str, Any]]:
     """Import a whole delivery folder; one source's bad file does not stop the others."""
     _cid, campaign = ws.campaign()
-    if not directory.is_dir():
-        raise IngestError(f"找不到数据文件夹：{directory}")
+    check_folder(directory)
     found, unknown = delivery_folder(directory, list(campaign.sources))
     logger = get_run_logger()
     for name in unknown:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # A register larger than this many rows is compared in at least as many partitions as it takes to keep
     # each one below it: memory stays bounded whatever --parts says.
     compare_part_rows: int = Field(default=2_000_000, ge=1)
+    # The port of the Prefect server `canbao web serve` and `canbao serve` keep (Prefect's usual one; when it is
+    # taken, any free port: commands find the server through the record in the data folder, not by its port).
+    prefect_port: int = Field(default=4200, ge=0, le=65535)
 
     @property
     def data_path(self) -> Path:
@@ -59,3 +62,8 @@ class Settings(BaseSettings):
     @property
     def prefect_home(self) -> Path:
         return self.data_path / "prefect"
+
+    @property
+    def log_path(self) -> Path:
+        """Where Prefect's and the libraries' log lines go (the console shows canbao's own lines only)."""
+        return self.data_path / "logs" / "canbao.log"

@@ -2,8 +2,10 @@
 lists them. Each command lives in the module of its area (canbao.cli.campaign, .intake, .survey, …) and shares
 the options and helpers of canbao.cli.common; none imports this module.
 
-Quick records and queries answer without Prefect; campaign work runs flows. With --json, stdout holds only the
-JSON; messages and logs go to stderr.
+Quick records and queries answer without Prefect; campaign work runs flows, on the Prefect server `canbao web
+serve` or `canbao serve` keeps when one runs. With --json, stdout holds only the JSON; canbao's messages go to
+stderr, Prefect's and the libraries' log lines to the log file under the data folder (also to stderr with
+--verbose). A known failure is one Chinese line and exit code 2 (canbao.cli.failures).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from canbao.cli import (
     users,
     web,
 )
+from canbao.cli.console_log import set_up
+from canbao.cli.failures import CanbaoGroup
+from flows.runtime import prepare_prefect_environment
+from models.settings import Settings
 
 __all__ = ["app"]
 
@@ -37,7 +43,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    cls=CanbaoGroup,
 )
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(
+        False, "--verbose", envvar="CANBAO_VERBOSE", help="同时在屏幕（标准错误）上显示 Prefect 和各程序库的日志"
+    ),
+) -> None:
+    try:
+        settings = Settings()
+    except ValueError:
+        set_up(None, verbose)  # the command that reads the settings reports what is wrong with them
+        return
+    set_up(settings.log_path, verbose)
+    # Before any command imports a flow module: Prefect reads its settings (the server found) on import.
+    prepare_prefect_environment(settings, verbose=verbose)
+
 
 app.command("init")(campaign.init)
 app.command("orgs")(campaign.orgs)

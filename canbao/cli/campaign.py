@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, workspace
+from canbao.cli.common import AsOf, Json, emit_json, err, fail, keep_prefect_server, out, parse_date, workspace
+from canbao.cli.console_log import verbose
 from flows.runtime import prepare_prefect_environment
 from models.campaign.spec import CampaignFileError
 from models.settings import Settings
@@ -98,8 +99,11 @@ def milestone_done(
 
 
 def serve() -> None:
-    """按 prefect.yaml 的计划运行各流程（Ctrl-C 停止）。"""
-    prepare_prefect_environment(Settings())
-    from flows.serving import serve_deployments
+    """按 prefect.yaml 的计划运行各流程（Ctrl-C 停止）；运行期间各命令共用其 Prefect 服务器。"""
+    settings = Settings()
+    with keep_prefect_server(settings):
+        prepare_prefect_environment(settings, verbose=verbose())
+        from flows.serving import serve_deployments
 
-    serve_deployments()
+        err.print("各流程已按 prefect.yaml 的计划运行（Ctrl-C 停止）。", highlight=False)
+        serve_deployments()

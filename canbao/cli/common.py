@@ -4,6 +4,7 @@ a flow. With --json, stdout holds only the JSON; messages and logs go to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.runtime import prepare_prefect_environment, quiet_temporary_server
-from models.campaign.spec import CampaignFileError
+from canbao.cli.console_log import verbose
+from flows.runtime import prepare_prefect_environment, quiet_temporary_server, uses_temporary_server
+from models.campaign.spec import Campaign, CampaignFileError
 from models.crud import NoCampaignError
 from models.settings import Settings
 from tasks.workspace import Workspace
@@ -80,9 +82,49 @@ def workspace() -> Iterator[Workspace]:
         ws.close()
 
 
-def run_flow(flow_fn: Callable[..., T], **kwargs: Any) -> T:
-    """Start Prefect only for commands that run campaign work; known failures become exit code 2."""
-    prepare_prefect_environment(Settings())
+@contextmanager
+def keep_prefect_server(settings: Settings) -> Iterator[None]:
+    """Hold the installation's Prefect server while a long-running command (`web serve`, `serve`) runs, and say
+    where it is: every command meanwhile runs its flows on it (flows.shared_server)."""
+    from flows.runtime import base_prefect_environment, route_prefect_logs
+    from flows.shared_server import hold_server
+
+    base_prefect_environment(settings)
+    route_prefect_logs(settings, verbose())
+    if "PREFECT_API_URL" not in os.environ and err.is_terminal:
+        err.print("[dim]正在准备 Prefect 服务器…[/]", highlight=False)
+    with hold_server(settings, port=settings.prefect_port) as record:
+        err.print(
+            f"Prefect 服务器：{record.ui_url}（流程运行记录和 Prefect 界面；运行期间各命令共用此服务器）",
+            highlight=False,
+        )
+        yield
+
+
+def check_before_flow(check: Callable[[Campaign], object] | None = None) -> None:
+    """What a flow would refuse, refused before Prefect starts (about ten seconds without a running server):
+    the database answers, a campaign is loaded, and `check` accepts the command's input (it raises a known
+    error, see canbao.cli.failures)."""
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        if check is not None:
+            check(campaign)
+
+
+def run_flow(flow_fn: Callable[..., T], needs_campaign: bool = True, **kwargs: Any) -> T:
+    """Start Prefect only for commands that run campaign work; known failures become exit code 2. With
+    `needs_campaign` the workspace is checked first (a flow with a workspace of its own, the replay, is not).
+    The flow runs on the server `canbao web serve` or `canbao serve` keeps, when one is running."""
+    settings = Settings()
+    if needs_campaign:
+        check_before_flow()
+    prepare_prefect_environment(settings, verbose=verbose())
+    if uses_temporary_server() and err.is_terminal:
+        err.print(
+            "[dim]正在启动临时 Prefect 服务器（约 10 秒；"
+            "运行 canbao web serve 或 canbao serve 时各命令共用其服务器）…[/]",
+            highlight=False,
+        )
     from flows.comparison import NothingToCompare
     from models import faults
     from models.runlock import LockHeld

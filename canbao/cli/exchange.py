@@ -9,7 +9,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import DELIVERY_FIELDS, Json, emit_json, err, out, parse_date, print_delivery_warnings, run_flow
+from canbao.cli.common import (
+    DELIVERY_FIELDS,
+    Json,
+    check_before_flow,
+    emit_json,
+    err,
+    out,
+    parse_date,
+    print_delivery_warnings,
+    run_flow,
+)
 
 
 def exchange(
@@ -19,6 +29,9 @@ def exchange(
 ) -> None:
     """数据交换：导入各部门新交付的数据，重新比对，报告与上次比对相比的变化（按乡镇）。"""
     day = parse_date(on, "--on")
+    from tasks.intake.ingest import check_folder
+
+    check_before_flow(lambda _campaign: check_folder(directory))
     from flows.exchange import data_exchange
 
     result: dict[str, Any] = run_flow(data_exchange, directory=str(directory), delivered_on=day)

@@ -15,6 +15,7 @@ from canbao.cli.common import (
     DELIVERY_FIELDS,
     AsOf,
     Json,
+    check_before_flow,
     emit_json,
     err,
     fail,
@@ -35,6 +36,9 @@ def ingest(
 ) -> None:
     """导入一个部门的一份数据（不合格的行写入退回表）。"""
     day = parse_date(on, "--on")
+    from tasks.intake.ingest import check_delivery
+
+    check_before_flow(lambda campaign: check_delivery(campaign, source, files))
     from flows import collection
 
     with import_progress(as_json):
@@ -53,6 +57,9 @@ def collect(
 ) -> None:
     """一次导入整个交付文件夹的全部数据源。"""
     day = parse_date(on, "--on")
+    from tasks.intake.ingest import check_folder
+
+    check_before_flow(lambda _campaign: check_folder(directory))
     from flows import collection
 
     with import_progress(as_json):

@@ -27,6 +27,14 @@ def remind(
 ) -> None:
     """向未完成的责任单位发送催办提醒，并重发此前失败的消息。"""
     day = parse_date(as_of, "--as-of")
+    if dry_run:
+        # Nothing is written or sent: the use case answers at once, without Prefect.
+        from tasks.messages.monitors import preview_daily_reminders
+
+        with workspace() as ws:
+            previewed = [h.to_json() for h in preview_daily_reminders(ws, day)]
+        report_messages(previewed, as_json, dry_run)
+        return
     from flows.monitors import daily_reminders
 
     handled = run_flow(daily_reminders, as_of=day, dry_run=dry_run)
@@ -41,6 +49,14 @@ def notice_ranking(
 ) -> None:
     """立即发出工作进展排名通报（平时由每周排名流程自动发出）。"""
     day = parse_date(as_of, "--as-of")
+    if dry_run:
+        # Nothing is written or sent: the use case answers at once, without Prefect.
+        from tasks.messages.monitors import preview_ranking_notice
+
+        with workspace() as ws:
+            previewed = [h.to_json() for h in preview_ranking_notice(ws, day)]
+        report_messages(previewed, as_json, dry_run)
+        return
     from flows.monitors import weekly_ranking
 
     handled = run_flow(weekly_ranking, as_of=day, dry_run=dry_run, force=True)

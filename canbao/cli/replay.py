@@ -24,7 +24,7 @@ def replay(
         fail("--end 早于 --start")
     from flows.replay import replay_campaign
 
-    summary = run_flow(replay_campaign, start=first, end=last, seed=seed, persons=persons)
+    summary = run_flow(replay_campaign, needs_campaign=False, start=first, end=last, seed=seed, persons=persons)
     if as_json:
         emit_json(summary)
         return

@@ -10,7 +10,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import Json, emit_json, err, fail, out, workspace
+from canbao.cli.common import Json, emit_json, err, fail, keep_prefect_server, out, workspace
+from canbao.cli.console_log import verbose
 from flows.runtime import prepare_prefect_environment
 from models.settings import Settings
 from tasks.survey.places import UnknownVillage, resolve_village
@@ -136,8 +137,13 @@ def serve(
     settings = Settings()
     with workspace() as ws:
         ws.campaign()  # fail now, in Chinese, if `canbao init` has not been run
-    # Recording a visit uses the survey flow's module, which imports Prefect: it must see its home first.
-    prepare_prefect_environment(settings)
+    with keep_prefect_server(settings):
+        # Recording a visit uses the survey flow's module, which imports Prefect: it must see its home first.
+        prepare_prefect_environment(settings, verbose=verbose())
+        run_pages(settings, host, port)
+
+
+def run_pages(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from canbao.web.app import create_app

@@ -116,6 +116,21 @@ class IngestError(Exception):
         super().__init__(mask_text(message))
 
 
+def check_delivery(campaign: Campaign, source: str, files: Sequence[str | Path]) -> list[Path]:
+    """A delivery's source key and files, checked before anything is read: IngestError naming an unknown source
+    (with the known ones) or every file that is not there."""
+    if source not in campaign.sources:
+        raise IngestError(f"未知的数据源“{source}”。可用的数据源：{'、'.join(campaign.sources)}")
+    return existing_files(files)
+
+
+def check_folder(directory: Path) -> Path:
+    """A delivery folder (DIR/<source key>/files) that exists, or IngestError naming it."""
+    if not directory.is_dir():
+        raise IngestError(f"找不到数据文件夹：{directory}")
+    return directory
+
+
 def existing_files(files: Sequence[str | Path]) -> list[Path]:
     """The files as paths; IngestError naming every one that is not there, before anything is read."""
     paths = [Path(f) for f in files]

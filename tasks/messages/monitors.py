@@ -15,6 +15,7 @@ from tasks.documents.ranking_notice import is_ranking_day, ranking_document
 from tasks.intake import snapshots
 from tasks.messages.dispatch import configured_tags
 from tasks.messages.notices import plan_ranking_notice
+from tasks.messages.outbox import Handled, dry_run
 from tasks.messages.planned import PlannedMessage
 from tasks.messages.reminders import plan_reminders
 from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
@@ -108,3 +109,18 @@ def _previous_workday(calendar: WorkCalendar, day: date) -> date:
     while not calendar.is_workday(day):
         day -= timedelta(days=1)
     return day
+
+
+def preview_daily_reminders(ws: Workspace, as_of: date | None) -> list[Handled]:
+    """What the daily reminders would send on `as_of` (milestones, survey, training), each reported as skipped:
+    the dry run of flows.monitors.daily_reminders, which reads and writes nothing else and so needs no flow."""
+    plans = (milestone_reminders, survey_reminders, training_reminders)
+    planned = [m for plan in plans for m in plan(ws, as_of)[3] or []]
+    return dry_run(planned)
+
+
+def preview_ranking_notice(ws: Workspace, as_of: date | None) -> list[Handled]:
+    """The ranking notice that `notice ranking` would issue on `as_of`, each message reported as skipped: the
+    dry run of flows.monitors.weekly_ranking (forced), which writes no notice file and sends nothing."""
+    _cid, _campaign, planned = ranking_notice(ws, as_of, dry_run=True, force=True)
+    return dry_run(planned)

@@ -112,3 +112,6 @@ def test_worker_processes_report_to_the_commands_temporary_server(env: dict[str,
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["persons"] > 2000
     assert "ERROR" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]
+    # Prefect's log lines are in the log file, not on the console: the run logged no error there either.
+    log = (Path(env["CANBAO_DATA_DIR"]) / "logs" / "canbao.log").read_text(encoding="utf-8")
+    assert "Flow run '" in log and "| ERROR" not in log and "Traceback" not in log, log[-3000:]
