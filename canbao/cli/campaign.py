@@ -18,7 +18,7 @@ from tasks.plan.status import STATE_NAMES, milestone_statuses
 from tasks.setup import initialise
 from tasks.workspace import Workspace, today_in
 
-milestone_app = typer.Typer(help="工作节点", no_args_is_help=True)
+milestone_app = typer.Typer(help="工作任务", no_args_is_help=True)
 
 
 def init(
@@ -55,7 +55,7 @@ def orgs(as_json: bool = Json) -> None:
 
 
 def status(as_of: str = AsOf, as_json: bool = Json) -> None:
-    """各工作节点、各责任单位的完成状态。"""
+    """各工作任务、各责任单位的完成状态。"""
     with workspace() as ws:
         _cid, campaign, completions = ws.state()
     day = parse_date(as_of, "--as-of") or today_in(campaign)
@@ -98,12 +98,12 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
 @milestone_app.command("done")
 def milestone_done(
     owner: str = typer.Argument(..., help="责任单位：代码或名称（如 350524100、凤城镇、police、县公安局、county）"),
-    milestone: str = typer.Argument(..., help="工作节点代码（如 township_leading_group）或名称"),
+    milestone: str = typer.Argument(..., help="工作任务代码（如 township_leading_group）或名称"),
     on: str = typer.Option(None, "--on", help="完成日期（YYYY-MM-DD），默认今天"),
     note: str = typer.Option("", "--note", help="备注"),
     by: str = typer.Option("", "--by", help="记录人"),
 ) -> None:
-    """记录某责任单位完成了某工作节点。"""
+    """记录某责任单位完成了某工作任务。"""
     with workspace() as ws:
         _cid, campaign = ws.campaign()
         try:

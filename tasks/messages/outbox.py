@@ -42,7 +42,8 @@ class Sender(Protocol):
 def render_planned(campaign: Campaign, message: PlannedMessage) -> Rendered:
     context = {
         **message.context,
-        "campaign": {"key": campaign.key, "name": campaign.name},
+        # The plan as every message cites it: 《title》（number）, from the campaign file's [plan].
+        "campaign": {"key": campaign.key, "name": campaign.name, "plan": campaign.plan_citation},
         "issuer": campaign.notices.issuer,
         "as_of": message.as_of,
     }

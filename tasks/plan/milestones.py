@@ -44,9 +44,9 @@ def resolve_assignment(campaign: Campaign, owner: str, milestone: str) -> Assign
     found = campaign.milestone(milestone) or next((m for m in campaign.milestones if m.name == milestone), None)
     if found is None:
         keys = "、".join(m.key for m in campaign.milestones)
-        raise AssignmentError(f"找不到工作节点“{milestone}”。可用的节点：{keys}")
+        raise AssignmentError(f"找不到工作任务“{milestone}”。可用的工作任务：{keys}")
     if tag not in campaign.owners_of(found):
-        raise AssignmentError(f"“{found.name}”不是{campaign.owner_names()[tag]}的工作节点，未记录。")
+        raise AssignmentError(f"“{found.name}”不是{campaign.owner_names()[tag]}的工作任务，未记录。")
     return Assignment(owner=tag, milestone=found.key)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from tasks.wording.glossary import terms, wan_yuan, yuan
+
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -38,6 +40,8 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["cn_date"] = cn_date
+    env.filters["yuan"], env.filters["wan_yuan"] = yuan, wan_yuan  # 43,218 and 105.6万元: no cents
+    env.globals["terms"] = terms()  # the office's words (glossary.toml): {{ terms.you(is_township) }}
     return env
 
 
