@@ -16,6 +16,7 @@ from models.settings import Settings
 from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
 from tasks.plan.status import STATE_NAMES, milestone_statuses
 from tasks.setup import initialise
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 milestone_app = typer.Typer(help="工作任务", no_args_is_help=True)
@@ -81,7 +82,7 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
             }
         )
         return
-    out.print(f"截至 {day.isoformat()}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
+    out.print(f"截至{cn_date(day)}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
     table = Table("节点", "责任单位", "完成时限", "状态", "完成日期")
     colours = {"done_on_time": "green", "done_late": "yellow", "due": "cyan", "overdue": "red", "not_due": "dim"}
     for s in statuses:

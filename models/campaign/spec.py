@@ -22,6 +22,11 @@ COUNTY_TAG = "county"
 OWNER_GROUPS = ("county", "townships", "departments")
 
 
+def _cn(day: date) -> str:
+    """2017年4月5日 in a message about the campaign file (the office's way; models sit below tasks.wording)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 class CampaignFileError(Exception):
     """The campaign file cannot be used; the message names the file, key and line, in Chinese."""
 
@@ -709,7 +714,7 @@ def _training_problems(campaign: Campaign, training: Training | None) -> list[Pr
             problems.append(
                 (
                     ["training", "sessions", i, "date"],
-                    f"培训日期 {session.date.isoformat()} 不在 {window[0].isoformat()} 至 {window[1].isoformat()} 之间",
+                    f"培训日期{_cn(session.date)}不在{_cn(window[0])}至{_cn(window[1])}之间",
                 )
             )
     if "training_reminder" not in campaign.notices.templates:

@@ -375,8 +375,8 @@ def _inconsistent_identity(
         id_birth = pd.to_datetime(people["id_birth_date"], errors="coerce").to_numpy()
         differ = ~np.isnat(given_birth) & ~np.isnat(id_birth) & (given_birth != id_birth)
         for position in np.flatnonzero(differ):
-            day = cn_date(str(given_birth[position])[:10])
-            found.setdefault(int(position), []).append((population, f"户籍出生日期“{day}”与身份证号不符"))
+            born = cn_date(str(given_birth[position])[:10])
+            found.setdefault(int(position), []).append((population, f"户籍出生日期“{born}”与身份证号不符"))
     return found
 
 

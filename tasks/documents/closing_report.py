@@ -85,7 +85,8 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
             f"全县应入户调查{f.to_visit}人，截至入户调查截止日已走访{f.visited_by_deadline}人，完成率{rate:.1%}；"
             f"截至{cn_date(f.as_of)}累计走访{f.visited}人（其中逾期走访{f.late_visits}条），"
             f"走访中现场登记参保{f.registered}人。{finished}个乡镇按期完成，"
-            f"{len(f.scores) - finished}个乡镇未按期完成{_named(s.name for s in f.scores if not s.finished)}。"]))  # fmt: skip
+            f"{len(f.scores) - finished}个乡镇未按期完成{_named(s.name for s in f.scores if not s.finished)}。"
+        ]))  # fmt: skip
     if f.scores:
         subsidy = sum(s.subsidy for s in f.scores)
         criticised = [s.name for s in f.scores if s.criticised]

@@ -407,17 +407,21 @@ def _text_width(text: str, size: float) -> float:
 
 
 def column_widths(table: Table, total: float = TEXT_WIDTH_MM / 25.4 * 72, size: float = TABLE_SIZE.pt) -> list[float]:
-    """Widths in points that keep every cell on one line where the type area allows: each column as wide as
-    its widest cell (heading included), the room left shared out evenly. Where headings and cells together do
-    not fit, the cells still do and the headings wrap."""
+    """Widths in points that keep every cell on one line: each column as wide as its widest cell; then as many
+    headings as the type area allows on one line (the narrowest shortfall first), the others on two lines of
+    half their length (应访/人数, 经费补助/（元）); the room left shared out evenly."""
 
-    def need(values: Sequence[str]) -> list[float]:
-        return [max((_text_width(str(v), size) for v in column), default=0.0) + CELL_PADDING_PT
-                for column in zip(*values, strict=False)] or [0.0] * len(table.columns)  # fmt: skip
+    def need(texts: Sequence[str]) -> float:
+        return max((_text_width(str(t), size) for t in texts), default=0.0) + CELL_PADDING_PT
 
-    cells = need(list(table.rows)) if table.rows else [CELL_PADDING_PT] * len(table.columns)
-    with_headings = [max(a, b) for a, b in zip(cells, need([table.columns]), strict=True)]
-    widths = with_headings if sum(with_headings) <= total else cells
+    columns = [str(c) for c in table.columns]
+    cells = [need([row[i] for row in table.rows if i < len(row)]) for i in range(len(columns))]
+    two_lines = [need([c[: -(-len(c) // 2)], c[-(-len(c) // 2) :]]) for c in columns]
+    widths = [max(cell, half) for cell, half in zip(cells, two_lines, strict=True)]
+    for i in sorted(range(len(columns)), key=lambda i: need([columns[i]]) - widths[i]):
+        one_line = need([columns[i]])
+        if one_line > widths[i] and sum(widths) - widths[i] + one_line <= total:
+            widths[i] = one_line
     spare = max(total - sum(widths), 0.0) / max(len(widths), 1)
     return [w + spare for w in widths]
 
@@ -453,7 +457,14 @@ def _table(document: Any, table: Table) -> None:
                 # Keep the caption, the header and the first rows together: Word and LibreOffice keep a table
                 # with the paragraph before it only when its rows are kept with the next as well.
                 paragraph.paragraph_format.keep_with_next = row_index < 2
-            _run(paragraph, str(value), HEITI if row_index == 0 else FANGSONG, TABLE_SIZE, bold=row_index == 0)
+            text = str(value)
+            if row_index == 0 and _text_width(text, TABLE_SIZE.pt) + CELL_PADDING_PT > width.pt:
+                # A heading that must take two lines is broken in its middle (应访/人数), not where it overflows.
+                half = -(-len(text) // 2)
+                _run(paragraph, text[:half], HEITI, TABLE_SIZE, bold=True)._r.addnext(_line_break())
+                _run(paragraph, text[half:], HEITI, TABLE_SIZE, bold=True)
+            else:
+                _run(paragraph, text, HEITI if row_index == 0 else FANGSONG, TABLE_SIZE, bold=row_index == 0)
 
 
 def to_docx(doc: OfficialDocument) -> bytes:
@@ -483,7 +494,8 @@ def to_docx(doc: OfficialDocument) -> bytes:
     _paragraph(document, doc.recipients, indent=False)
     for heading, section in _numbered(doc.sections):
         if heading is not None:
-            _paragraph(document, heading, HEITI if section.level == 1 else KAITI if section.level == 2 else FANGSONG)
+            font = HEITI if section.level == 1 else KAITI if section.level == 2 else FANGSONG
+            _paragraph(document, heading, font).paragraph_format.keep_with_next = True  # never last on a page
         for text in section.paragraphs:
             _paragraph(document, text)
         if section.table is not None:
@@ -497,7 +509,10 @@ def to_docx(doc: OfficialDocument) -> bytes:
     signed_on = cn_date(doc.signed_on)
     right = 4 * BODY_SIZE.pt
     signer_right = max(0.0, right + (_width(signed_on) - _width(doc.signed_by)) / 2)
-    _paragraph(document, doc.signed_by, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(signer_right))
+    signer = _paragraph(
+        document, doc.signed_by, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(signer_right)
+    )
+    signer.paragraph_format.keep_with_next = True  # the issuer and the date on one page
     _paragraph(document, signed_on, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(right))
 
     if doc.cc or doc.printed:

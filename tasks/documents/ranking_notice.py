@@ -215,11 +215,11 @@ def _bottom_section(c: Mapping[str, Any], issuer: str) -> Section:
 
 def _requirements_section(phase: Mapping[str, Any] | None) -> Section:
     """What the townships must do, with the current phase's deadline."""
-    deadline = f"{phase['name']}工作必须于{cn_date(phase['end'])}前全面完成。" if phase else ""
+    by_phase_end = f"{phase['name']}工作必须于{cn_date(phase['end'])}前全面完成。" if phase else ""
     return Section(
         "工作要求",
         [
-            f"各乡镇要对照工作方案时间安排，集中精力、集中时间，扎实抓好落实。{deadline}"
+            f"各乡镇要对照工作方案时间安排，集中精力、集中时间，扎实抓好落实。{by_phase_end}"
             "对按时完成任务的乡镇，按工作落实情况兑现经费补助；对工作后进的乡镇，给予通报批评，并纳入年度绩效考核。"
         ],
     )

@@ -328,7 +328,8 @@ def build_report(inputs: ReportInputs) -> Report:
     notes = {
         "概况": f"已访人数按{visited_note}前（含）有走访结果的应访人员计，同一人在同一村名单上只计一次。",
         "入户调查进度": f"自{cn_date(start)}起每日累计完成率，至{cn_date(end)}；序时进度在入户调查阶段内逐日均匀增长。",
-        "排名与评分": f"评分、扣分和经费补助按《{campaign.scoring.rules_name}》执行；名次相同者得分、完成率和工作任务按时率均相同。",
+        "排名与评分": f"评分、扣分和经费补助按《{campaign.scoring.rules_name}》执行；"
+        "名次相同者得分、完成率和工作任务按时率均相同。",
         "数据异常": "按异常类型统计的人数（同一人同类异常只计一次），明细已下发各村核查。"
         + outside_register_note(inputs.anomalies),
         "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果，已计入入户调查登记）。",

@@ -8,6 +8,7 @@ from datetime import date
 
 from models import crud
 from models.campaign.spec import Campaign
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 
@@ -30,9 +31,9 @@ class MilestoneDone:
 
     @property
     def message(self) -> str:
-        text = f"已记录：{self.owner_name} 于 {self.done_on.isoformat()} 完成“{self.milestone_name}”"
+        text = f"已记录：{self.owner_name} 于{cn_date(self.done_on)}完成“{self.milestone_name}”"
         if self.corrected is not None:
-            text += f"（更正了原记录 {self.corrected.isoformat()}）"
+            text += f"（更正了原记录{cn_date(self.corrected)}）"
         return text
 
 

@@ -220,7 +220,7 @@ def test_queue_training_reminders_writes_each_reminder_once(workspace: Workspace
     assert len(queued) == 24 and {m.kind for m in queued} == {"training_reminder"}
     fengcheng = next(m for m in queued if m.owner == FENGCHENG)
     assert fengcheng.tags == FENGCHENG and fengcheng.milestone == "township_training"
-    assert fengcheng.title == "【培训提醒】举办乡镇级业务培训：截至4月16日尚未安排培训场次"
+    assert fengcheng.title == "【培训提醒】举办乡镇级业务培训：截至2017年4月16日尚未安排培训场次"
     assert fengcheng.body.startswith("凤城镇：") and find_unmasked(fengcheng.body) == []
 
     queue_training_reminders(workspace, date(2017, 4, 17), False)  # the next week: reminded again
