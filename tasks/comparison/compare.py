@@ -323,9 +323,9 @@ def _anomalies(
         ordered = all_keys[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         bits = np.bitwise_or.reduceat(np.concatenate(outside_bits)[order], starts)
-        keys = {int(b): [s for i, s in enumerate(sources) if b >> i & 1] for b in np.unique(bits)}
-        listed_in = [",".join(keys[int(b)]) for b in bits]
-        titles = {b: rules.list_titles(k) for b, k in keys.items()}
+        on_lists = {int(b): [s for i, s in enumerate(sources) if b >> i & 1] for b in np.unique(bits)}
+        listed_in = [",".join(on_lists[int(b)]) for b in bits]
+        titles = {b: rules.list_titles(k) for b, k in on_lists.items()}
         found.append(
             pd.DataFrame(
                 {

@@ -29,6 +29,7 @@ from tasks.identity.masking import find_unmasked
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 from tasks.survey.worklists import ANOMALY_NAMES, OUTSIDE_REGISTER_NAME
+from tasks.wording.glossary import yuan
 from tasks.wording.render import TEMPLATES_DIR, cn_date
 
 SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作任务")
@@ -205,7 +206,7 @@ def outside_register_note(counts: pd.DataFrame) -> str:
     """The persons enrolled in the county but absent from the household register, said as information."""
     persons = int(counts.loc[counts["kind"] == OUTSIDE_REGISTER, "persons"].sum())
     return (
-        f"另有{OUTSIDE_REGISTER_NAME}{persons}人（在本县参保、不在本县户籍名单中，多为在本县就业、居住的外地户籍人员），"
+        f"另有{OUTSIDE_REGISTER_NAME}{persons}人（在我县参保、不在我县户籍名单中，多为在我县就业、居住的外地户籍人员），"
         "属正常情况，仅作信息列示，不计入数据异常。"
     )
 
@@ -438,6 +439,8 @@ def _cell(column: str, value: Any) -> str:
         return value
     if _is_percent(column):
         return _percent(float(value))
+    if column.endswith("（元）"):
+        return yuan(float(value))  # whole yuan, as the office writes amounts
     if isinstance(value, int) or (float(value).is_integer() and column != "得分"):
         return f"{int(value):,}"
     return f"{float(value):,.2f}"
