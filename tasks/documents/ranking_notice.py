@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table, document_number
 from tasks.scoring.ranking import TownshipStanding
+from tasks.wording.glossary import terms
 from tasks.wording.render import cn_date
 
 if TYPE_CHECKING:
@@ -202,7 +203,9 @@ def _survey_section(c: Mapping[str, Any]) -> Section:
 def bottom_sentence(c: Mapping[str, Any], issuer: str) -> str:
     """The townships at the bottom, why, and by when they report their rectification (整改)."""
     names = "、".join(s["name"] for s in c["bottom"])
-    why = "入户调查完成率排名靠后且低于序时进度" if c["bottom_basis"] == "survey" else "工作任务完成情况排名靠后"
+    words = terms()
+    survey = f"入户调查完成率排名靠后且低于{words.schedule_progress}"
+    why = survey if c["bottom_basis"] == "survey" else f"{words.work_task}完成情况排名靠后"
     return (
         f"{names}等{len(c['bottom'])}个乡镇{why}，予以通报。请上述乡镇认真查找原因，制定整改措施，加快工作进度，"
         f"并于{cn_date(c['rectify_by'])}前将整改情况书面报送{issuer}。"
