@@ -92,7 +92,7 @@ def test_sessions_and_sign_in_sheets_complete_the_township_milestone(env: dict[s
         "reason": None,
     }
     assert (by_code[PENGLAI]["sessions"], by_code[PENGLAI]["reason"]) == (1, "2017年4月15日的培训签到表尚未报送")
-    assert by_code[GUANQIAO]["reason"] == "截至4月20日尚未安排培训场次"
+    assert by_code[GUANQIAO]["reason"] == "截至2017年4月20日尚未安排培训场次"
     assert run(env, "training", "status", "--as-of", "2017-04-13")["townships"][0]["attended"] == 0
 
     same = run(env, "training", "attendance", "import", str(sheet), "--on", "2017-04-15")
