@@ -27,7 +27,7 @@ from tasks.scoring.scores import TownshipFacts, score_townships
 from tasks.wording.glossary import offences, terms, wan_yuan, yuan
 
 ROOT = Path(__file__).resolve().parents[3]
-CODE = ("canbao", "flows", "tasks", "models")
+CODE = ("canbao", "flows", "tasks", "models", "bench", "scripts")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PLAN = "《安溪县“全民参保登记计划”工作方案》（安政办〔2017〕37号）"
 
