@@ -124,7 +124,10 @@ def baseline_finding(campaign: Campaign, f: SummaryFigures) -> str:
         return f"通过部门数据比对掌握了全县{f.persons}名户籍人员的参保情况。"
     rate = f.visited / f.to_visit
     if rate >= campaign.analysis.baseline_known_rate:
-        return f"比对户籍人员{f.persons}人，入户核实{f.visited}人（完成率{rate:.1%}），基本摸清了全县户籍人员参保底数。"
+        return (
+            f"比对户籍人员{f.persons}人，应入户调查的{f.to_visit}人中已入户核实{f.visited}人（{rate:.1%}），"
+            "基本摸清了全县户籍人员参保底数。"
+        )
     return (
         f"比对户籍人员{f.persons}人，入户调查完成率{rate:.1%}，尚有{f.to_visit - f.visited}人未入户核实，"
         "全县户籍人员参保底数有待进一步核实。"
