@@ -27,7 +27,7 @@ from tasks.messages.sending import MessageSender  # noqa: E402
 from tests.receivers import OwnPortController, SmtpSink, refused_port, start_http_receiver  # noqa: E402
 
 TITLE = "关于催办全民参保登记工作的提醒"
-BODY = "请贵乡镇于本周五前完成未参保人员的入户登记，并将进度报县社保中心。"
+BODY = "请你镇（乡）于本周五前完成未参保人员的入户登记，并将进度报县社保中心。"
 
 
 def _seconds(action: Callable[[], bool], repeat: int) -> dict[str, float]:

@@ -22,7 +22,7 @@ def run_phase_tracking(ws: Workspace, phase_key: str, as_of: date | None = None)
     create_table_artifact(
         key=f"phase-{phase_key.replace('_', '-')}",
         table=phase_table(statuses, phase_key),
-        description=f"{campaign.phases[phase_key].name}工作节点完成情况（截至{cn_date(as_of)}）",
+        description=f"{campaign.phases[phase_key].name}工作任务完成情况（截至{cn_date(as_of)}）",
     )
     return phase_summary(campaign, statuses, phase_key, as_of)
 

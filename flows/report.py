@@ -31,7 +31,7 @@ TABLE_ARTIFACTS = {
     "breakdown": "评分明细",
     "anomalies": "数据异常",
     "gaps": "扩面盲点",
-    "milestones": "工作节点",
+    "milestones": "工作任务",
 }
 
 

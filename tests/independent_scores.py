@@ -26,7 +26,7 @@ LABELS = {
     "survey_completion": "入户调查完成率",
     "survey_earliness": "入户调查提前完成",
     "survey_pace": "入户调查平均提前走访",
-    "milestone_timeliness": "工作节点按时完成率",
+    "milestone_timeliness": "工作任务按时完成率",
     "inspection_accuracy": "督查抽查准确率",
     "unfinished": "未按期完成入户调查扣分",
     "bottom": "综合排名靠后扣分",

@@ -17,9 +17,10 @@ from tasks.plan.milestones import AssignmentError, record_milestone_done, resolv
 from tasks.plan.orgs import org_units_json
 from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
 from tasks.setup import initialise
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
-milestone_app = typer.Typer(help="工作节点", no_args_is_help=True)
+milestone_app = typer.Typer(help="工作任务", no_args_is_help=True)
 
 
 def init(
@@ -55,7 +56,7 @@ def orgs(as_json: bool = Json) -> None:
 
 
 def status(as_of: str = AsOf, as_json: bool = Json) -> None:
-    """各工作节点、各责任单位的完成状态。"""
+    """各工作任务、各责任单位的完成状态。"""
     with workspace() as ws:
         _cid, campaign, completions = ws.state()
     day = parse_date(as_of, "--as-of") or today_in(campaign)
@@ -64,7 +65,7 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
     if as_json:
         emit_json(status_json(campaign, statuses, day))
         return
-    out.print(f"截至 {day.isoformat()}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
+    out.print(f"截至{cn_date(day)}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
     table = Table("节点", "责任单位", "完成时限", "状态", "完成日期")
     colours = {"done_on_time": "green", "done_late": "yellow", "due": "cyan", "overdue": "red", "not_due": "dim"}
     for s in statuses:
@@ -81,12 +82,12 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
 @milestone_app.command("done")
 def milestone_done(
     owner: str = typer.Argument(..., help="责任单位：代码或名称（如 350524100、凤城镇、police、县公安局、county）"),
-    milestone: str = typer.Argument(..., help="工作节点代码（如 township_leading_group）或名称"),
+    milestone: str = typer.Argument(..., help="工作任务代码（如 township_leading_group）或名称"),
     on: str = typer.Option(None, "--on", help="完成日期（YYYY-MM-DD），默认今天"),
     note: str = typer.Option("", "--note", help="备注"),
     by: str = typer.Option("", "--by", help="记录人"),
 ) -> None:
-    """记录某责任单位完成了某工作节点。"""
+    """记录某责任单位完成了某工作任务。"""
     with workspace() as ws:
         _cid, campaign = ws.campaign()
         try:

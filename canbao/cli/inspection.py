@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
+from tasks.wording.render import cn_date
 from tasks.workspace import today_in
 
 inspect_app: typer.Typer = typer.Typer(help="督查抽查", no_args_is_help=True)
@@ -90,7 +91,7 @@ def inspect_rates(as_of: str = AsOf, as_json: bool = Json) -> None:
     if as_json:
         emit_json({"as_of": day.isoformat(), "townships": townships})
         return
-    out.print(f"督查抽查差错率（截至 {day.isoformat()}）", highlight=False)
+    out.print(f"督查抽查差错率（截至{cn_date(day)}）", highlight=False)
     table = Table("乡镇", "已核查", "差错", "差错率")
     for t in townships:
         rate = "未抽查" if t["error_rate"] is None else f"{t['error_rate']:.1%}"

@@ -14,7 +14,7 @@ def report(
     out_dir: Path = typer.Option(..., "--out", help="输出文件夹（工作簿和网页各一个）"),
     as_json: bool = Json,
 ) -> None:
-    """督查报告：概况、入户调查进度曲线、排名与评分、数据异常、扩面盲点、工作节点（Excel 工作簿和网页各一份）。"""
+    """督查报告：概况、入户调查进度曲线、排名与评分、数据异常、扩面盲点、工作任务（Excel 工作簿和网页各一份）。"""
     from flows.report import supervisors_report
 
     result = run_flow(supervisors_report, as_of=parse_date(as_of, "--as-of"), out=str(out_dir))

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, workspace
+from tasks.wording.glossary import yuan
 from tasks.wording.render import cn_date
 from tasks.workspace import today_in
 
@@ -38,6 +39,6 @@ def scores(as_of: str = AsOf, as_json: bool = Json, deductions: Path | None = DE
         base = [f"{p.points:.2f}" for p in s.measured]
         deducted = s.deducted
         table.add_row(str(s.rank), s.name, f"{s.score:.2f}", *base, f"{deducted:.2f}" if deducted else "",
-                      f"{s.subsidy:,.2f}", "；".join(s.reasons))  # fmt: skip
+                      yuan(s.subsidy), "；".join(s.reasons))  # fmt: skip
     out.print(table)
     out.print(f"评分、扣分和经费补助按《{campaign.scoring.rules_name}》计算。", highlight=False)

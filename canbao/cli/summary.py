@@ -15,7 +15,7 @@ def summary(
     out_dir: Path = typer.Option(None, "--out", help="输出文件夹，默认 var/notices/<日期>-<文号>"),
     as_json: bool = Json,
 ) -> None:
-    """撰写全民参保登记工作总结暨提升社保服务质量的报告（.docx 和 HTML），完成“形成工作总结”工作节点。"""
+    """撰写全民参保登记工作总结暨提升社保服务质量的报告（.docx 和 HTML），完成“形成工作总结”工作任务。"""
     from tasks.analysis.closing_figures import write_summary_report
     from tasks.comparison.registry import NoComparison
 

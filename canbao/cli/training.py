@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from canbao.cli.common import emit_json, err, fail, out, parse_date, workspace
+from tasks.wording.render import cn_date
 
 if TYPE_CHECKING:
     from models.campaign.spec import Campaign
@@ -79,7 +80,7 @@ def status(
     if as_json:
         emit_json({"as_of": day.isoformat(), "townships": rows})
         return
-    title = f"乡镇级业务培训（截至 {day.isoformat()}）"
+    title = f"乡镇级业务培训（截至{cn_date(day)}）"
     table = Table("乡镇", "场次", "参训人数", "应参训", "完成", "需提醒", title=title)
     for r in rows:
         table.add_row(
@@ -142,4 +143,4 @@ def show_report(kind: Kind, report: ImportReport, campaign: Campaign, as_json: b
     milestone = campaign.milestone(campaign.training.milestone) if campaign.training else None
     for code, done_on in report.completed:
         label = milestone.name if milestone else "培训"
-        err.print(f"{names[code]} 参训人数已达到要求：“{label}”记为 {done_on.isoformat()} 完成", highlight=False)
+        err.print(f"{names[code]} 参训人数已达到要求：“{label}”记为{cn_date(done_on)}完成", highlight=False)

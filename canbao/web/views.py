@@ -16,6 +16,7 @@ from canbao.web.forms import VisitForm
 from models.survey.worker import ListedPerson
 from tasks.identity.masking import mask_id, mask_phone, mask_text
 from tasks.survey.visits import CORRECTED
+from tasks.wording.render import cn_date
 
 CHANNEL = "web"  # the channel of a visit recorded on the page (a returned list's visits have their own)
 STATUS_NAMES = {"insured": "已参保", "missing": "未参保", "elsewhere": "外地参保"}
@@ -98,7 +99,7 @@ def person_row(person: ListedPerson, outcomes: Mapping[str, str]) -> dict[str, A
         "reasons": mask_text(person.reasons),
         "visited": bool(person.last_outcome),
         "outcome": outcomes.get(person.last_outcome, person.last_outcome),
-        "visited_on": person.last_visited_on.isoformat() if person.last_visited_on else "",
+        "visited_on": cn_date(person.last_visited_on) if person.last_visited_on else "",  # as a worker reads it
     }
 
 
@@ -154,7 +155,7 @@ def status_rows(worker: Worker, person: ListedPerson) -> list[tuple[str, str, st
 def visit_row(visit: Mapping[str, Any], outcomes: Mapping[str, str]) -> dict[str, Any]:
     return {
         "outcome": outcomes.get(visit["outcome"], visit["outcome"]),
-        "visited_on": visit["visited_on"].isoformat(),
+        "visited_on": cn_date(visit["visited_on"]),
         "visitor": mask_text(visit["visitor"]),
         "channel": "网页" if visit["channel"] == CHANNEL else "名单",
     }

@@ -22,6 +22,11 @@ COUNTY_TAG = "county"
 OWNER_GROUPS = ("county", "townships", "departments")
 
 
+def _cn(day: date) -> str:
+    """2017年4月5日 in a message about the campaign file (the office's way; models sit below tasks.wording)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 class CampaignFileError(Exception):
     """The campaign file cannot be used; the message names the file, key and line, in Chinese."""
 
@@ -106,6 +111,8 @@ class Notices(_Strict):
     doc_prefix: str
     # the document number (发文字号): {prefix}, {year} and {serial} as plain numbers, 〔〕 brackets (GB/T 9704)
     doc_number: str = "{prefix}〔{year}〕{serial}号"
+    # A notice that demands rectification (整改) gives a deadline this many days after it is signed.
+    rectify_within_days: Annotated[int, Field(ge=1)] = 7
     templates: dict[str, str]
 
     @field_validator("doc_number")
@@ -391,6 +398,9 @@ class Analysis(_Strict):
 
     phase: str = "analysis"
     target_coverage: Annotated[float, Field(gt=0, le=1)] = 0.95  # share of those who should be insured
+    # The closing report says the insured base is known (基本摸清参保底数) only once the comparison has run and
+    # at least this share of the persons on the work lists has been visited.
+    baseline_known_rate: Annotated[float, Field(gt=0, le=1)] = 0.95
     target_date: date | None = None  # the plan's monthly targets run up to this day; default: the year's end
     exchange_every_days: Annotated[int, Field(ge=1)] = 30  # how often departments exchange data
     plan_milestone: str | None = "data_analysis"  # completed when the expansion plan is written
@@ -451,9 +461,17 @@ class Scoring(_Strict):
     rules_name: str = "全民参保登记工作考评办法"
 
 
+class PlanDocument(_Strict):
+    """The work plan as the office cites it: its exact title (without 《》) and its document number."""
+
+    title: str = Field(min_length=1)
+    number: str = ""  # 发文字号, e.g. 安政办〔2017〕37号
+
+
 class Campaign(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     name: str
+    plan: PlanDocument | None = None  # the work plan's own title and number; without it, the campaign's name
     year: int
     timezone: str = "Asia/Shanghai"
     county: County
@@ -480,6 +498,17 @@ class Campaign(_Strict):
         return tables
 
     # -- derived views -------------------------------------------------------------------------------
+
+    @property
+    def plan_title(self) -> str:
+        """《安溪县“全民参保登记计划”工作方案》: the plan's title in book-title marks, as a sentence cites it again."""
+        return f"《{self.plan.title if self.plan else self.name}》"
+
+    @property
+    def plan_citation(self) -> str:
+        """《title》（number）: how a document cites the plan the first time."""
+        number = self.plan.number if self.plan else ""
+        return f"{self.plan_title}（{number}）" if number else self.plan_title
 
     def owner_names(self) -> dict[str, str]:
         """Every owner tag with its Chinese name: the county, departments, townships."""
@@ -685,7 +714,7 @@ def _training_problems(campaign: Campaign, training: Training | None) -> list[Pr
             problems.append(
                 (
                     ["training", "sessions", i, "date"],
-                    f"培训日期 {session.date.isoformat()} 不在 {window[0].isoformat()} 至 {window[1].isoformat()} 之间",
+                    f"培训日期{_cn(session.date)}不在{_cn(window[0])}至{_cn(window[1])}之间",
                 )
             )
     if "training_reminder" not in campaign.notices.templates:

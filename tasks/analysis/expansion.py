@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from models.campaign.spec import INSURANCES, Analysis, Campaign
+from tasks.wording.render import cn_date
 
 APPLIES = ("insured", "missing", "elsewhere")
 FIGURES = ("should", "insured", "elsewhere", "gap", "target")
@@ -79,7 +80,7 @@ def target_date_of(analysis: Analysis, campaign: Campaign) -> date:
 def plan_months(as_of: date, target_date: date) -> list[str]:
     """The months from `as_of`'s to `target_date`'s, both included."""
     if target_date < as_of:
-        raise ValueError(f"扩面目标日期 {target_date.isoformat()} 早于计算日期 {as_of.isoformat()}")
+        raise ValueError(f"扩面目标日期{cn_date(target_date)}早于计算日期{cn_date(as_of)}")
     months = []
     year, month = as_of.year, as_of.month
     while (year, month) <= (target_date.year, target_date.month):

@@ -7,8 +7,8 @@ into partitions that give the same result run one after another or spread over a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from models.campaign.spec import INSURANCES, Campaign, Comparison, SourceRole
 from tasks.identity.idnumber import ids_to_int64
+from tasks.wording.render import cn_date
 
 Keys = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -47,12 +48,25 @@ class Rules:
 
     comparison: Comparison
     roles: dict[str, SourceRole]
+    names: dict[str, str] = field(default_factory=dict)  # source key → its name (职工基本养老保险参保人员)
 
     @classmethod
     def of(cls, campaign: Campaign) -> Rules:
         if campaign.comparison is None:
             raise ValueError("活动计划中没有比对规则（[comparison]）")
-        return cls(campaign.comparison, {key: s.role for key, s in campaign.sources.items()})
+        return cls(
+            campaign.comparison,
+            {key: s.role for key, s in campaign.sources.items()},
+            {key: s.name for key, s in campaign.sources.items()},
+        )
+
+    def list_title(self, source: str) -> str:
+        """A department's list as a village worker reads it: 职工基本养老保险参保人员名单, never its key."""
+        name = self.names.get(source, source)
+        return name if name.endswith("名单") else f"{name}名单"
+
+    def list_titles(self, sources: Iterable[str]) -> str:
+        return "、".join(self.list_title(source) for source in sources)
 
     @property
     def enrolment_sources(self) -> list[str]:
@@ -268,18 +282,20 @@ def _anomalies(
     for a, b in c.duplicate_pairs:
         both = on.get(a, empty) & on.get(b, empty)
         where = np.flatnonzero(both)
-        add("duplicate_enrolment", where, [f"{a},{b}"] * len(where), [f"同时在 {a} 和 {b} 名单中"] * len(where))
+        both_lists = f"同时在{rules.list_title(a)}和{rules.list_title(b)}中"
+        add("duplicate_enrolment", where, [f"{a},{b}"] * len(where), [both_lists] * len(where))
         duplicate |= both
     flags.append(("duplicate_enrolment", duplicate))
 
     enrolled = [(s, on.get(s, empty)) for s in rules.enrolment_sources]
     still_enrolled = deceased & np.logical_or.reduce([m for _s, m in enrolled] or [empty])
     where = np.flatnonzero(still_enrolled)
-    lists = [",".join(s for s, m in enrolled if m[i]) for i in where]
-    add("deceased_enrolled", where, [f"{c.deaths},{x}" for x in lists], [f"已火化仍在参保名单：{x}" for x in lists])
+    lists = [[s for s, m in enrolled if m[i]] for i in where]
+    add("deceased_enrolled", where, [",".join([c.deaths, *x]) for x in lists],
+        [f"已火化，仍在{rules.list_titles(x)}中" for x in lists])  # fmt: skip
     flags.append(("deceased_enrolled", still_enrolled))
 
-    inconsistent = _inconsistent_identity(frames, c.population, people, lookups)
+    inconsistent = _inconsistent_identity(frames, c.population, people, lookups, rules.list_title)
     positions = sorted(inconsistent)
     where = np.asarray(positions, dtype=np.int64)
     add(
@@ -307,15 +323,16 @@ def _anomalies(
         ordered = all_keys[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         bits = np.bitwise_or.reduceat(np.concatenate(outside_bits)[order], starts)
-        labels = {int(b): ",".join(s for i, s in enumerate(sources) if b >> i & 1) for b in np.unique(bits)}
-        listed_in = [labels[int(b)] for b in bits]
+        on_lists = {int(b): [s for i, s in enumerate(sources) if b >> i & 1] for b in np.unique(bits)}
+        listed_in = [",".join(on_lists[int(b)]) for b in bits]
+        titles = {b: rules.list_titles(k) for b, k in on_lists.items()}
         found.append(
             pd.DataFrame(
                 {
                     "id_number": np.concatenate(outside_ids)[order[starts]],
                     "kind": OUTSIDE_REGISTER,
                     "sources": listed_in,
-                    "evidence": [f"不在户籍名单中，出现在：{x}" for x in listed_in],
+                    "evidence": [f"不在{rules.list_title(c.population)}中，出现在{titles[int(b)]}中" for b in bits],
                     "village_code": None,
                 }
             )
@@ -329,6 +346,7 @@ def _inconsistent_identity(
     population: str,
     people: pd.DataFrame,
     lookups: Mapping[str, tuple[npt.NDArray[np.int64], Mask]],
+    list_title: Callable[[str], str] = str,
 ) -> dict[int, list[tuple[str, str]]]:
     """Per person position: (source, evidence) of a name differing from the register's (a second register row
     for the same ID included), or of the register's own sex or birth date contradicting the ID."""
@@ -344,7 +362,7 @@ def _inconsistent_identity(
         differ = np.asarray(pc.fill_null(pc.not_equal(given, expected), False).to_numpy(zero_copy_only=False))
         for row in np.flatnonzero(differ):
             person = int(where[rows[row]])
-            evidence = f"{source} 姓名为“{given[row].as_py()}”，户籍为“{expected[row].as_py()}”"
+            evidence = f"{list_title(source)}中姓名为“{given[row].as_py()}”，户籍为“{expected[row].as_py()}”"
             found.setdefault(person, []).append((source, evidence))
     if "sex" in people and "id_sex" in people:
         given_sex, id_sex = _arrow(people, "sex"), _arrow(people, "id_sex")
@@ -357,8 +375,8 @@ def _inconsistent_identity(
         id_birth = pd.to_datetime(people["id_birth_date"], errors="coerce").to_numpy()
         differ = ~np.isnat(given_birth) & ~np.isnat(id_birth) & (given_birth != id_birth)
         for position in np.flatnonzero(differ):
-            day = str(given_birth[position])[:10]
-            found.setdefault(int(position), []).append((population, f"户籍出生日期“{day}”与身份证号不符"))
+            born = cn_date(str(given_birth[position])[:10])
+            found.setdefault(int(position), []).append((population, f"户籍出生日期“{born}”与身份证号不符"))
     return found
 
 

@@ -8,7 +8,7 @@ deadline. Figures only: no person appears in it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
 from tasks.documents.ranking_notice import notice_number
 from tasks.scoring.scores import TownshipScore
+from tasks.wording.glossary import terms, wan_yuan, yuan
 from tasks.wording.render import cn_date
 
 TITLE_SUFFIX = "全民参保登记工作总结暨提升社会保险服务质量的报告"
@@ -64,11 +65,11 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
     done = f.milestones.get("done_on_time", 0) + f.milestones.get("done_late", 0)
     sections = [
         Section(None, [
-            f"按照《{campaign.name}》部署，{campaign.county.name}于{cn_date(campaign.start)}至{cn_date(campaign.end)}"
-            "开展全民参保登记工作，经启动、动员培训、入户调查和完善分析四个阶段，基本摸清了全县户籍人员参保底数。"
+            f"按照{campaign.plan_citation}部署，{terms().we_county}于{cn_date(campaign.start)}至{cn_date(campaign.end)}"
+            f"开展全民参保登记工作，经启动、动员培训、入户调查和完善分析四个阶段，{baseline_finding(campaign, f)}"
             "现将工作情况总结报告如下。"]),
         Section("工作开展情况", [
-            f"全县{f.milestones_total}项工作节点中，按时完成{f.milestones.get('done_on_time', 0)}项，"
+            f"全县{f.milestones_total}项{terms().work_task}中，按时完成{f.milestones.get('done_on_time', 0)}项，"
             f"逾期完成{f.milestones.get('done_late', 0)}项，尚未完成{f.milestones_total - done}项。"]),
     ]  # fmt: skip
     if f.compared_on is not None:
@@ -84,19 +85,21 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
             f"全县应入户调查{f.to_visit}人，截至入户调查截止日已走访{f.visited_by_deadline}人，完成率{rate:.1%}；"
             f"截至{cn_date(f.as_of)}累计走访{f.visited}人（其中逾期走访{f.late_visits}条），"
             f"走访中现场登记参保{f.registered}人。{finished}个乡镇按期完成，"
-            f"{len(f.scores) - finished}个乡镇未按期完成。"]))  # fmt: skip
+            f"{len(f.scores) - finished}个乡镇未按期完成{_named(s.name for s in f.scores if not s.finished)}。"
+        ]))  # fmt: skip
     if f.scores:
         subsidy = sum(s.subsidy for s in f.scores)
         criticised = [s.name for s in f.scores if s.criticised]
         sections.append(Section("绩效评分与经费补助", [
-            f"按《{campaign.scoring.rules_name}》，各乡镇得分及排名见下表；兑现工作经费补助合计{subsidy:,.2f}元。"
+            f"按《{campaign.scoring.rules_name}》，各乡镇得分及排名见下表；兑现工作经费补助合计{wan_yuan(subsidy)}。"
             + (f"{'、'.join(criticised)}已予通报批评。" if criticised else "")],
             Table(["名次", "乡镇", "完成率", "得分", "经费补助（元）"],
-                  [[str(s.rank), s.name, f"{s.rate * 100:.1f}%", f"{s.score:.2f}", f"{s.subsidy:,.2f}"]
+                  [[str(s.rank), s.name, f"{s.rate * 100:.1f}%", f"{s.score:.2f}", yuan(s.subsidy)]
                    for s in f.scores], caption="各乡镇绩效评分")))  # fmt: skip
     if f.insurances:
         sections.append(Section("各险种参保状况与扩面计划", [
-            "以户籍人员为基数，按险种统计应参保、已参保和应保未保人数，并据此制定扩面目标。"],
+            "以户籍人员为基数，按险种统计应参保、已参保和应保未保人数，并据此制定扩面目标。"
+            + coverage_finding(f)],
             Table(["险种", "应参保人数", "已参保", "外地参保", "应保未保", "覆盖率", "扩面目标"],
                   [[i.name, str(i.should), str(i.insured), str(i.elsewhere), str(i.gap), _percent(i.coverage),
                     str(i.target)] for i in f.insurances], caption="全县分险种参保状况及扩面目标")))  # fmt: skip
@@ -110,6 +113,44 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
         signed_on=f.as_of,
         keywords=("全民参保登记", "工作总结", "社保服务质量"),
     )
+
+
+def baseline_finding(campaign: Campaign, f: SummaryFigures) -> str:
+    """What the figures say about the insured base: known (基本摸清) only once the registers were compared and
+    the work lists visited to the share the campaign file asks (`[analysis] baseline_known_rate`)."""
+    if f.compared_on is None or not f.persons:
+        return "部门数据比对尚未完成，全县户籍人员参保底数尚未摸清。"
+    if not f.to_visit:
+        return f"通过部门数据比对掌握了全县{f.persons}名户籍人员的参保情况。"
+    rate = f.visited / f.to_visit
+    if rate >= campaign.analysis.baseline_known_rate:
+        return (
+            f"比对户籍人员{f.persons}人，应入户调查的{f.to_visit}人中已入户核实{f.visited}人（{rate:.1%}），"
+            "基本摸清了全县户籍人员参保底数。"
+        )
+    return (
+        f"比对户籍人员{f.persons}人，入户调查完成率{rate:.1%}，尚有{f.to_visit - f.visited}人未入户核实，"
+        "全县户籍人员参保底数有待进一步核实。"
+    )
+
+
+def coverage_finding(f: SummaryFigures) -> str:
+    """The insurance with the lowest coverage and the township with the most persons insured nowhere, named."""
+    parts = []
+    ranked = sorted((i for i in f.insurances if i.coverage is not None), key=lambda i: i.coverage or 0.0)
+    if ranked:
+        low = ranked[0]
+        parts.append(f"{low.name}覆盖率最低，为{_percent(low.coverage)}，应保未保{low.gap}人")
+    if f.township_gaps:
+        name, persons = max(f.township_gaps.items(), key=lambda kv: kv[1])
+        parts.append(f"应保未保人员最多的乡镇是{name}（{persons}人）")
+    return "其中，" + "；".join(parts) + "。" if parts else ""
+
+
+def _named(names: Iterable[str]) -> str:
+    """（凤城镇、金谷镇） after a count of townships, or nothing when there are none."""
+    listed = list(names)
+    return f"（{'、'.join(listed)}）" if listed else ""
 
 
 def suggestions(f: SummaryFigures) -> list[str]:
@@ -155,7 +196,7 @@ def _outside_register_sentence(persons: int) -> str:
     if not persons:
         return ""
     return (
-        f"另有户籍外参保{persons}人（在本县参保、户籍不在本县，多为在本县就业的外地户籍人员），"
+        f"另有户籍外参保{persons}人（在我县参保、户籍不在我县，多为在我县就业的外地户籍人员），"
         "属正常情况，不作为数据异常。"
     )
 

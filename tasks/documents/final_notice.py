@@ -12,8 +12,9 @@ from typing import Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
-from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial
+from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial, rectify_by
 from tasks.scoring.scores import TownshipFacts, TownshipScore
+from tasks.wording.glossary import wan_yuan, yuan
 from tasks.wording.render import cn_date
 
 KIND = "final_notice"
@@ -51,7 +52,7 @@ def final_notice_context(
         "serial": serial,
         "doc_number": notice_number(campaign, deadline.year, serial),
         "deadline": deadline,
-        "plan": campaign.name,
+        "plan": campaign.plan_citation,  # 《title》（number）
         "rules_name": campaign.scoring.rules_name,
         "rows": rows,
         "totals": {
@@ -66,6 +67,7 @@ def final_notice_context(
         "criticised": [r for r in rows if r["criticised"]],
         "analysis": analysis.model_dump() if analysis else None,
         "signed_on": as_of,
+        "rectify_by": rectify_by(campaign, as_of),
     }
 
 
@@ -76,16 +78,16 @@ def final_document(
     c = final_notice_context(campaign, facts, scores, as_of)
     issuer, totals, deadline = campaign.notices.issuer, c["totals"], c["deadline"]
     sections = [
-        Section(None, [f"根据《{c['plan']}》要求，全县入户调查工作应于{cn_date(deadline)}前全面完成。"
+        Section(None, [f"根据{c['plan']}要求，全县入户调查工作应于{cn_date(deadline)}前全面完成。"
                        f"现按《{c['rules_name']}》，将各乡镇完成情况、绩效评分和经费补助兑现情况通报如下。"]),
         Section("总体情况", [
             f"全县应入户调查{totals['to_visit']}人，截至{cn_date(deadline)}已走访{totals['visited']}人，"
             f"完成率{totals['rate'] * 100:.1f}%；{totals['finished']}个乡镇按期完成，"
-            f"{totals['unfinished']}个乡镇未按期完成；兑现工作经费补助合计{totals['subsidy']:,.2f}元。"]),
+            f"{totals['unfinished']}个乡镇未按期完成；兑现工作经费补助合计{wan_yuan(totals['subsidy'])}。"]),
         Section("绩效评分及排名", [], Table(
             columns=["名次", "乡镇", "应访人数", "截止时已访", "完成率", "得分", "经费补助（元）"],
             rows=[[str(r["rank"]), r["name"], str(r["to_visit"]), str(r["visited"]), f"{r['rate'] * 100:.1f}%",
-                   f"{r['score']:.2f}", f"{r['subsidy']:,.2f}"] for r in c["rows"]],
+                   f"{r['score']:.2f}", yuan(r["subsidy"])] for r in c["rows"]],
             caption="各乡镇入户调查完成情况及绩效评分",
         )),
     ]  # fmt: skip
@@ -96,11 +98,13 @@ def final_document(
     if c["criticised"]:
         lines = [
             f"{r['name']}：{'，'.join(r['reasons'])}，"
-            + (f"经费补助兑现{r['subsidy']:,.2f}元" if r["subsidy"] > 0 else "不予兑现经费补助")
+            + (f"经费补助兑现{yuan(r['subsidy'])}元" if r["subsidy"] > 0 else "不予兑现经费补助")
             + (f"，年度绩效考核扣{r['deducted']:g}分。" if r["deducted"] else "。")
             for r in c["criticised"]
         ]
-        lines.append("请上述乡镇认真查找原因，制定整改措施，并将整改情况书面报县全民参保登记工作领导小组办公室。")
+        lines.append(
+            f"请上述乡镇认真查找原因，制定整改措施，并于{cn_date(c['rectify_by'])}前将整改情况书面报送{issuer}。"
+        )
         sections.append(Section("通报批评", lines))
     analysis = c["analysis"]
     phase = f"{analysis['name']}（{cn_date(analysis['start'])}至{cn_date(analysis['end'])}），" if analysis else ""

@@ -54,6 +54,7 @@ __all__ = [
     "heading_label",
     "notice_file_names",
     "set_east_asian_font",
+    "title_lines",
     "to_docx",
     "to_html",
     "write_notice_files",
@@ -86,6 +87,12 @@ LINE_SPACING = Pt(28)  # fixed: 22 lines of 28 chars on a page, as the standard'
 TITLE_LINE_SPACING = Pt(35)
 
 _CN_DIGITS = "零一二三四五六七八九"
+
+# A title longer than a line is broken by meaning (GB/T 9704 7.3.2: 回行时要做到词意完整，排列对称): after these
+# words or before these, never inside a word and never leaving one character alone on a line.
+BREAK_AFTER = ("关于", "登记", "调查", "情况", "总结", "方案", "计划", "质量", "印发")
+BREAK_BEFORE = ("暨", "的通报", "的报告", "的通知", "的意见", "的决定", "的请示", "的函")
+TITLE_CHARS_PER_LINE = int(TEXT_WIDTH_MM / 25.4 * 72 // TITLE_SIZE.pt)  # 20 characters in 二号
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,30 @@ def heading_label(level: int, number: int) -> str:
     if level == 3:
         return f"{number}."
     return f"({number})"
+
+
+def title_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
+    """The title in lines of at most `per_line` characters, broken between words: as even as the words allow,
+    an upper line no shorter than the lower one where that is as even (梯形), and no line of one character."""
+    if len(title) <= per_line:
+        return [title]
+    breaks = sorted(
+        {i + len(w) for w in BREAK_AFTER for i in _positions(title, w)}
+        | {i for w in BREAK_BEFORE for i in _positions(title, w)}
+    )
+    fitting = [i for i in breaks if 1 < i < len(title) - 1 and i <= per_line]
+    two_lines = [i for i in fitting if len(title) - i <= per_line]
+    if two_lines:
+        best = min(two_lines, key=lambda i: (abs(len(title) - 2 * i), i < len(title) - i))
+        return [title[:best], title[best:]]
+    if fitting:  # longer than two lines: as much as fits on the first, the rest broken the same way
+        return [title[: fitting[-1]], *title_lines(title[fitting[-1] :], per_line)]
+    half = -(-len(title) // 2) if len(title) <= 2 * per_line else per_line
+    return [title[:half], *title_lines(title[half:], per_line)]
+
+
+def _positions(text: str, word: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(word), text)]
 
 
 def _cn_number(n: int) -> str:
@@ -360,25 +391,80 @@ def _blank(document: Any, line: Any = LINE_SPACING) -> None:
     _format(paragraph, line=line)
 
 
+def _line_break() -> Any:
+    """A run holding a line break (w:br), placed before the run of the next line."""
+    run = OxmlElement("w:r")
+    run.append(OxmlElement("w:br"))
+    return run
+
+
+CELL_PADDING_PT = 2 * 5.4 + 2  # Word's default cell margins (0.075 in each side) and a little air
+
+
+def _text_width(text: str, size: float) -> float:
+    """Points `text` takes in `size`: CJK and full-width characters one em, digits and Latin about half."""
+    return sum(size if not ch.isascii() else size * 0.55 for ch in text)
+
+
+def column_widths(table: Table, total: float = TEXT_WIDTH_MM / 25.4 * 72, size: float = TABLE_SIZE.pt) -> list[float]:
+    """Widths in points that keep every cell on one line: each column as wide as its widest cell; then as many
+    headings as the type area allows on one line (the narrowest shortfall first), the others on two lines of
+    half their length (应访/人数, 经费补助/（元）); the room left shared out evenly."""
+
+    def need(texts: Sequence[str]) -> float:
+        return max((_text_width(str(t), size) for t in texts), default=0.0) + CELL_PADDING_PT
+
+    columns = [str(c) for c in table.columns]
+    cells = [need([row[i] for row in table.rows if i < len(row)]) for i in range(len(columns))]
+    two_lines = [need([c[: -(-len(c) // 2)], c[-(-len(c) // 2) :]]) for c in columns]
+    widths = [max(cell, half) for cell, half in zip(cells, two_lines, strict=True)]
+    for i in sorted(range(len(columns)), key=lambda i: need([columns[i]]) - widths[i]):
+        one_line = need([columns[i]])
+        if one_line > widths[i] and sum(widths) - widths[i] + one_line <= total:
+            widths[i] = one_line
+    spare = max(total - sum(widths), 0.0) / max(len(widths), 1)
+    return [w + spare for w in widths]
+
+
 def _table(document: Any, table: Table) -> None:
     if table.caption:
         caption = document.add_paragraph()
         _format(caption, align=WD_ALIGN_PARAGRAPH.CENTER)
+        caption.paragraph_format.keep_with_next = True  # the caption never ends a page its table does not start
         _run(caption, table.caption, HEITI, BODY_SIZE)
     grid = document.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    widths = [Pt(w) for w in column_widths(table)]
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
     for row_index, values in enumerate([table.columns, *table.rows]):
         row = grid.rows[row_index]
+        properties = row._tr.get_or_add_trPr()
+        cant_split = OxmlElement("w:cantSplit")  # a row stays whole on one page
+        properties.append(cant_split)
         if row_index == 0:
             # The header repeats on every page the table runs over.
             header = OxmlElement("w:tblHeader")
             header.set(qn("w:val"), "true")
-            row._tr.get_or_add_trPr().append(header)
-        for cell, value in zip(row.cells, values, strict=False):
+            properties.append(header)
+        for cell, value, width in zip(row.cells, values, widths, strict=False):
+            cell.width = width
             paragraph = cell.paragraphs[0]
             _format(paragraph, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(22))
-            _run(paragraph, str(value), HEITI if row_index == 0 else FANGSONG, TABLE_SIZE, bold=row_index == 0)
+            if row_index == 0 or table.caption:
+                # Keep the caption, the header and the first rows together: Word and LibreOffice keep a table
+                # with the paragraph before it only when its rows are kept with the next as well.
+                paragraph.paragraph_format.keep_with_next = row_index < 2
+            text = str(value)
+            if row_index == 0 and _text_width(text, TABLE_SIZE.pt) + CELL_PADDING_PT > width.pt:
+                # A heading that must take two lines is broken in its middle (应访/人数), not where it overflows.
+                half = -(-len(text) // 2)
+                _run(paragraph, text[:half], HEITI, TABLE_SIZE, bold=True)._r.addnext(_line_break())
+                _run(paragraph, text[half:], HEITI, TABLE_SIZE, bold=True)
+            else:
+                _run(paragraph, text, HEITI if row_index == 0 else FANGSONG, TABLE_SIZE, bold=row_index == 0)
 
 
 def to_docx(doc: OfficialDocument) -> bytes:
@@ -399,13 +485,17 @@ def to_docx(doc: OfficialDocument) -> bytes:
 
     title = document.add_paragraph()
     _format(title, align=WD_ALIGN_PARAGRAPH.CENTER, line=TITLE_LINE_SPACING)
-    _run(title, doc.title, XIAOBIAOSONG, TITLE_SIZE)
+    for index, line in enumerate(title_lines(doc.title)):
+        run = _run(title, line, XIAOBIAOSONG, TITLE_SIZE)
+        if index:
+            run._r.addprevious(_line_break())
     _blank(document)
 
     _paragraph(document, doc.recipients, indent=False)
     for heading, section in _numbered(doc.sections):
         if heading is not None:
-            _paragraph(document, heading, HEITI if section.level == 1 else KAITI if section.level == 2 else FANGSONG)
+            font = HEITI if section.level == 1 else KAITI if section.level == 2 else FANGSONG
+            _paragraph(document, heading, font).paragraph_format.keep_with_next = True  # never last on a page
         for text in section.paragraphs:
             _paragraph(document, text)
         if section.table is not None:
@@ -419,7 +509,10 @@ def to_docx(doc: OfficialDocument) -> bytes:
     signed_on = cn_date(doc.signed_on)
     right = 4 * BODY_SIZE.pt
     signer_right = max(0.0, right + (_width(signed_on) - _width(doc.signed_by)) / 2)
-    _paragraph(document, doc.signed_by, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(signer_right))
+    signer = _paragraph(
+        document, doc.signed_by, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(signer_right)
+    )
+    signer.paragraph_format.keep_with_next = True  # the issuer and the date on one page
     _paragraph(document, signed_on, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=Pt(right))
 
     if doc.cc or doc.printed:
@@ -495,6 +588,7 @@ def to_html(doc: OfficialDocument) -> str:
         .render(
             doc=doc,
             sections=_numbered(doc.sections),
+            title_lines=title_lines(doc.title),
             signed_on=cn_date(doc.signed_on),
             fonts={
                 "title": _css_fonts(XIAOBIAOSONG),

@@ -4,7 +4,7 @@ self-contained HTML page. Pure: counts and score sheets in, DataFrames, bytes an
 Sections: 概况 (overview), 入户调查进度 (cumulative completion per township and day), 排名与评分 and 评分明细
 (tasks.scoring.scores), 数据异常 (anomalies by kind and township; 户籍外参保 only as a line of information),
 扩面盲点 (coverage gaps by insurance and township),
-工作节点 (milestones on time / late / overdue). Only counts and township names appear: no personal data.
+工作任务 (milestones on time / late / overdue). Only counts and township names appear: no personal data.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from tasks.identity.masking import find_unmasked
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 from tasks.survey.worklists import ANOMALY_NAMES, OUTSIDE_REGISTER_NAME
+from tasks.wording.glossary import yuan
 from tasks.wording.render import TEMPLATES_DIR, cn_date
 
-SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作节点")
+SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作任务")
 CHARTS_SHEET = "图表"
 HTML_TEMPLATE = "report/supervisors.html.j2"
 TOTAL = "合计"
@@ -205,7 +206,7 @@ def outside_register_note(counts: pd.DataFrame) -> str:
     """The persons enrolled in the county but absent from the household register, said as information."""
     persons = int(counts.loc[counts["kind"] == OUTSIDE_REGISTER, "persons"].sum())
     return (
-        f"另有{OUTSIDE_REGISTER_NAME}{persons}人（在本县参保、不在本县户籍名单中，多为在本县就业、居住的外地户籍人员），"
+        f"另有{OUTSIDE_REGISTER_NAME}{persons}人（在我县参保、不在我县户籍名单中，多为在我县就业、居住的外地户籍人员），"
         "属正常情况，仅作信息列示，不计入数据异常。"
     )
 
@@ -233,7 +234,7 @@ def milestone_table(standings: Iterable[TownshipStanding]) -> pd.DataFrame:
         {
             "名次": s.rank,
             "乡镇": s.name,
-            "应完成节点": s.considered,
+            "应完成任务": s.considered,
             "按时完成": s.on_time,
             "逾期完成": s.late,
             "逾期未完成": s.overdue,
@@ -242,7 +243,7 @@ def milestone_table(standings: Iterable[TownshipStanding]) -> pd.DataFrame:
         for s in standings
     ]
     return pd.DataFrame(
-        rows, columns=["名次", "乡镇", "应完成节点", "按时完成", "逾期完成", "逾期未完成", "按时率得分"]
+        rows, columns=["名次", "乡镇", "应完成任务", "按时完成", "逾期完成", "逾期未完成", "按时率得分"]
     )
 
 
@@ -304,7 +305,7 @@ def build_report(inputs: ReportInputs) -> Report:
         "评分明细": breakdown_table(inputs.scores),
         "数据异常": anomaly_table(inputs.anomalies, campaign),
         "扩面盲点": gaps,
-        "工作节点": milestone_table(inputs.standings),
+        "工作任务": milestone_table(inputs.standings),
     }
     kind = "最终" if inputs.final else "暂定"
     heat = gaps[gaps["乡镇"] != TOTAL].set_index("乡镇")[[gap_column(insurance_names, i) for i in INSURANCES]]
@@ -327,12 +328,13 @@ def build_report(inputs: ReportInputs) -> Report:
     visited_note = "截止日" if inputs.final else cn_date(as_of)
     notes = {
         "概况": f"已访人数按{visited_note}前（含）有走访结果的应访人员计，同一人在同一村名单上只计一次。",
-        "入户调查进度": f"自{cn_date(start)}起每日累计完成率，至{cn_date(end)}；应完成率按计划线性增长。",
-        "排名与评分": "评分规则见活动计划文件 [scoring] 部分；名次相同者得分、完成率和节点按时率均相同。",
+        "入户调查进度": f"自{cn_date(start)}起每日累计完成率，至{cn_date(end)}；序时进度在入户调查阶段内逐日均匀增长。",
+        "排名与评分": f"评分、扣分和经费补助按《{campaign.scoring.rules_name}》执行；"
+        "名次相同者得分、完成率和工作任务按时率均相同。",
         "数据异常": "按异常类型统计的人数（同一人同类异常只计一次），明细已下发各村核查。"
         + outside_register_note(inputs.anomalies),
         "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果，已计入入户调查登记）。",
-        "工作节点": "截至统计日期各乡镇应完成的工作节点：按时完成、逾期完成、逾期未完成的个数。",
+        "工作任务": "截至统计日期各乡镇应完成的工作任务：按时完成、逾期完成、逾期未完成的个数。",
     }
     title = f"{campaign.county.name}全民参保登记工作督查报告（{cn_date(as_of)}）"
     report = Report(title, overview, tables, charts, notes)
@@ -437,6 +439,8 @@ def _cell(column: str, value: Any) -> str:
         return value
     if _is_percent(column):
         return _percent(float(value))
+    if column.endswith("（元）"):
+        return yuan(float(value))  # whole yuan, as the office writes amounts
     if isinstance(value, int) or (float(value).is_integer() and column != "得分"):
         return f"{int(value):,}"
     return f"{float(value):,.2f}"

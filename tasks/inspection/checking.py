@@ -23,6 +23,7 @@ from tasks.inspection.samples import record_sample, write_sample
 from tasks.inspection.spot_checks import CHECK_COLUMNS, check_results, default_seed, draw_sample, spot_check_source
 from tasks.intake.ingest import existing_files, read_source
 from tasks.intake.returned import write_returned_rejects
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
 SAMPLE_FIELDS = ("township", "as_of", "seed", "size", "drawn", "villages", "file", "sample_id")
@@ -66,7 +67,7 @@ def draw_spot_sample(
         visits = township_visits(connection, campaign_id=campaign_id, township_code=found.code)
     frame = draw_sample(visits, found.code, size, day, seed, rules.weights)
     if frame.empty:
-        raise InspectionError(f"{found.name}截至 {day.isoformat()} 还没有已走访的人员，无法抽查。")
+        raise InspectionError(f"{found.name}截至{cn_date(day)}还没有已走访的人员，无法抽查。")
     folder = out or ws.settings.data_path / "inspection" / "samples"
     with ws.session() as session:
         connection = session.connection()

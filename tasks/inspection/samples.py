@@ -14,6 +14,7 @@ from models.campaign.spec import Campaign, Township
 from models.inspection import sample_keys
 from models.inspection_records import add_spot_sample, stored_day
 from tasks.survey.worklists import write_table
+from tasks.wording.render import cn_date
 
 SHEET_COLUMNS = ("序号", "村（社区）", "姓名", "身份证号", "户号", "走访结果", "走访日期", "走访人",
                  "核查结果", "核查说明", "核查人", "核查日期", "抽查编号")  # fmt: skip
@@ -64,7 +65,7 @@ def write_sample(
             "身份证号": ids,
             "户号": [details.get(i, ("", ""))[1] for i in ids],
             "走访结果": [outcomes[str(o)].name if str(o) in outcomes else str(o) for o in frame["outcome"]],
-            "走访日期": [stored_day(v).isoformat() for v in frame["visited_on"]],
+            "走访日期": [cn_date(stored_day(v)) for v in frame["visited_on"]],  # as an inspector reads a date
             "走访人": [str(v or "") for v in frame["visitor"]],
             "核查结果": "",
             "核查说明": "",

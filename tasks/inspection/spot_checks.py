@@ -48,6 +48,7 @@ import pandas as pd
 
 from models.campaign.spec import Campaign, Inspection, Source
 from tasks.intake.cells import rows_as
+from tasks.wording.render import cn_date
 
 # Columns of a returned spot-check workbook; the first synonym is the heading canbao writes.
 CHECK_COLUMNS: dict[str, list[str]] = {
@@ -260,9 +261,9 @@ def _date_out_of_order(checked_on: date | None, member: _Member | None, received
     if checked_on is None:
         return []
     if checked_on > received_on:
-        return [f"核查日期 {checked_on.isoformat()} 晚于收到日期 {received_on.isoformat()}"]
+        return [f"核查日期{cn_date(checked_on)}晚于收到日期{cn_date(received_on)}"]
     if member is not None and checked_on < member.as_of:
-        return [f"核查日期 {checked_on.isoformat()} 早于抽样日期 {member.as_of.isoformat()}"]
+        return [f"核查日期{cn_date(checked_on)}早于抽样日期{cn_date(member.as_of)}"]
     return []
 
 

@@ -76,7 +76,8 @@ def format_template(kind: str, fmt: Format) -> str:
 def _context(campaign: Campaign, message: PlannedMessage) -> dict[str, Any]:
     return {
         **message.context,
-        "campaign": {"key": campaign.key, "name": campaign.name},
+        # The plan as every message cites it: 《title》（number）, from the campaign file's [plan].
+        "campaign": {"key": campaign.key, "name": campaign.name, "plan": campaign.plan_citation},
         "issuer": campaign.notices.issuer,
         "as_of": message.as_of,
     }

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from models import crud
 from models.campaign.spec import Campaign
+from tasks.wording.render import cn_date
 from tasks.workspace import Workspace
 
 
@@ -32,9 +33,9 @@ class MilestoneDone:
 
     @property
     def message(self) -> str:
-        text = f"已记录：{self.owner_name} 于 {self.done_on.isoformat()} 完成“{self.milestone_name}”"
+        text = f"已记录：{self.owner_name} 于{cn_date(self.done_on)}完成“{self.milestone_name}”"
         if self.corrected is not None:
-            text += f"（更正了原记录 {self.corrected.isoformat()}）"
+            text += f"（更正了原记录{cn_date(self.corrected)}）"
         return text
 
 
@@ -46,9 +47,9 @@ def resolve_assignment(campaign: Campaign, owner: str, milestone: str) -> Assign
     found = campaign.milestone(milestone) or next((m for m in campaign.milestones if m.name == milestone), None)
     if found is None:
         keys = "、".join(m.key for m in campaign.milestones)
-        raise AssignmentError(f"找不到工作节点“{milestone}”。可用的节点：{keys}")
+        raise AssignmentError(f"找不到工作任务“{milestone}”。可用的工作任务：{keys}")
     if tag not in campaign.owners_of(found):
-        raise AssignmentError(f"“{found.name}”不是{campaign.owner_names()[tag]}的工作节点，未记录。")
+        raise AssignmentError(f"“{found.name}”不是{campaign.owner_names()[tag]}的工作任务，未记录。")
     return Assignment(owner=tag, milestone=found.key)
 
 

@@ -23,7 +23,7 @@ def phase_table(statuses: list[MilestoneStatus], phase_key: str) -> list[dict[st
     """One row per assignment of the phase's milestones, headed in Chinese."""
     return [
         {
-            "工作节点": s.name,
+            "工作任务": s.name,
             "责任单位": s.owner_name,
             "完成时限": cn_date(s.due),
             "状态": STATE_NAMES[s.state],

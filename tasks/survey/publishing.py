@@ -32,10 +32,12 @@ def publish_worklist_files(ws: Workspace, out: Path, published_on: date, forms: 
     assert campaign.comparison is not None
     names = {key: insurance.name for key, insurance in campaign.comparison.insurances.items()}
     names = {i: names.get(i, i) for i in ("pension", "medical", "injury", "maternity", "unemployment")}
-    as_of = cn_date(run.as_of)
+    compared = cn_date(run.as_of)
     written: list[tuple[Path, int]] = []
     for item in village_lists(campaign, persons, anomalies, names):
-        title = f"{item.township}{item.village_name}全民参保登记入户调查名单（比对日期：{as_of}，共{len(item.rows)}人）"
+        title = (
+            f"{item.township}{item.village_name}全民参保登记入户调查名单（比对日期：{compared}，共{len(item.rows)}人）"
+        )
         path = out / item.township / f"{item.village_code}-{item.village_name}-入户调查名单.xlsx"
         write_village_list(item, path, title)
         written.append((path, len(item.rows)))
@@ -44,9 +46,9 @@ def publish_worklist_files(ws: Workspace, out: Path, published_on: date, forms: 
         write_gaps(
             gaps[gaps["乡镇"] == township.name],
             out / township.name / f"{township.name}-扩面盲点.xlsx",
-            f"{township.name}各村（社区）扩面盲点（{as_of}）",
+            f"{township.name}各村（社区）扩面盲点（{compared}）",
         )
-    write_gaps(gaps, out / "全县扩面盲点.xlsx", f"{campaign.county.name}各村（社区）扩面盲点（{as_of}）")
+    write_gaps(gaps, out / "全县扩面盲点.xlsx", f"{campaign.county.name}各村（社区）扩面盲点（{compared}）")
     form_files = _write_household_forms(campaign, persons, anomalies, names, out) if forms else []
     listed = to_visit(persons, anomalies)
     entries = pd.DataFrame(

@@ -33,6 +33,7 @@ import pandas as pd
 from models.campaign.spec import INSURANCES, Campaign, Source, Survey
 from models.campaign.values import PERSON_FIELDS, CompletionFact, VisitRecord
 from tasks.intake.cells import rows_as
+from tasks.wording.render import cn_date
 
 ELSEWHERE = "elsewhere"
 CORRECTED = "corrected"
@@ -197,9 +198,9 @@ def check_visit(
             reasons.append(f"走访日期无法识别：{visited_text.strip()}")
     if visited_on is not None:
         if visited_on > received_on:
-            reasons.append(f"走访日期 {visited_on.isoformat()} 晚于收到日期 {received_on.isoformat()}")
+            reasons.append(f"走访日期{cn_date(visited_on)}晚于收到日期{cn_date(received_on)}")
         elif visited_on < window[0]:
-            reasons.append(f"走访日期 {visited_on.isoformat()} 早于入户调查开始日期 {window[0].isoformat()}")
+            reasons.append(f"走访日期{cn_date(visited_on)}早于入户调查开始日期{cn_date(window[0])}")
     return outcome, corrections, visited_on, reasons
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 from models.campaign.spec import ATTENDANCE_FIELDS, SESSION_FIELDS, Campaign, training_window
 from models.campaign.values import AttendanceRow, SessionRow
 from tasks.training.standings import training_of
+from tasks.wording.render import cn_date
 
 if TYPE_CHECKING:  # the importer loads pandas and Arrow: only the import commands need it
     from models.campaign.spec import Source
@@ -190,10 +191,10 @@ def _date(
         return None
     day: date = parsed.days[0].astype(object)
     if window is not None and not window[0] <= day <= window[1]:
-        reasons.append(f"{label} {day.isoformat()} 不在培训期间（{window[0].isoformat()} 至 {window[1].isoformat()}）")
+        reasons.append(f"{label}{cn_date(day)}不在培训期间（{cn_date(window[0])}至{cn_date(window[1])}）")
         return None
     if latest is not None and day > latest:
-        reasons.append(f"{label} {day.isoformat()} 晚于导入日期 {latest.isoformat()}，培训尚未举办")
+        reasons.append(f"{label}{cn_date(day)}晚于导入日期{cn_date(latest)}，培训尚未举办")
         return None
     return day
 

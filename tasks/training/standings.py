@@ -18,6 +18,7 @@ from typing import Literal
 
 from models.campaign.spec import Campaign, Milestone, Training
 from models.campaign.values import Booking, CompletionFact, Presence
+from tasks.wording.render import cn_date
 
 Reason = Literal["no_session", "attendance_missing", "below_required"]
 
@@ -159,7 +160,7 @@ def _with_text(standing: TrainingStanding, as_of: date) -> TrainingStanding:
 
 
 def _cn(day: date) -> str:
-    return f"{day.month}月{day.day}日"
+    return cn_date(day)
 
 
 def training_completions(campaign: Campaign, standings: Iterable[TrainingStanding]) -> list[CompletionFact]:

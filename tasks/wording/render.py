@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tasks.wording.blocks import text_blocks
+from tasks.wording.glossary import terms, wan_yuan, yuan
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -47,6 +48,8 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
     )
     env.filters["cn_date"] = cn_date
     env.filters["text_blocks"] = text_blocks
+    env.filters["yuan"], env.filters["wan_yuan"] = yuan, wan_yuan  # 43,218 and 105.6万元: no cents
+    env.globals["terms"] = terms()  # the office's words (glossary.toml): {{ terms.you(is_township) }}
     return env
 
 

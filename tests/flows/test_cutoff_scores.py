@@ -275,7 +275,8 @@ def _final_notice_documents(env: dict[str, str], scores: list[dict[str, Any]]) -
     assert len(finals) == 1
     body = "\n".join(p.text for p in Document(str(finals[0])).paragraphs)
     cells = "\n".join(c.text for t in Document(str(finals[0])).tables for r in t.rows for c in r.cells)
-    assert "关于全民参保登记入户调查工作完成情况的通报" in body and "通报批评" in body
+    # the title is printed on two lines broken between words (a line break inside its paragraph)
+    assert "关于全民参保登记入户调查\n工作完成情况的通报" in body and "通报批评" in body
     for s in scores:
         assert s["name"] in cells
         if s["criticised"]:

@@ -19,7 +19,7 @@ from tasks.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-COLUMNS = ("工作节点", "责任单位", "完成时限", "状态", "完成日期")
+COLUMNS = ("工作任务", "责任单位", "完成时限", "状态", "完成日期")
 NO_STATES = {"done_on_time": 0, "done_late": 0, "due": 0, "overdue": 0, "not_due": 0}
 
 
@@ -146,9 +146,9 @@ def test_a_phase_flow_reports_its_milestones_on_a_day_of_its_phase(
     key, description, table = _published_table(state.state_details.flow_run_id)
     assert key == f"phase-{case.key}"
     day = f"{case.as_of.year}年{case.as_of.month}月{case.as_of.day}日"
-    assert description == f"{case.name}工作节点完成情况（截至{day}）"
+    assert description == f"{case.name}工作任务完成情况（截至{day}）"
     assert len(table) == summary["assignments"]
     for row in case.rows:
         assert dict(zip(COLUMNS, row, strict=True)) in table
     phase_milestones = {m.name for m in campaign.milestones if m.phase == case.key}
-    assert {row["工作节点"] for row in table} == phase_milestones
+    assert {row["工作任务"] for row in table} == phase_milestones

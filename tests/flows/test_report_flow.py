@@ -24,7 +24,7 @@ from tests.survey_files import fill_returned, listed_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 START = date(2017, 5, 1)
-TITLES = ("一、概况", "二、入户调查进度曲线", "三、排名与评分", "四、数据异常", "五、扩面盲点", "六、工作节点完成情况")
+TITLES = ("一、概况", "二、入户调查进度曲线", "三、排名与评分", "四、数据异常", "五、扩面盲点", "六、工作任务完成情况")
 
 
 @pytest.fixture(scope="module")

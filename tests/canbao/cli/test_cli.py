@@ -47,8 +47,8 @@ def test_status_json_contract(env: dict[str, str]) -> None:
     ("args", "message"),
     [
         (["不存在乡", "township_leading_group"], "找不到责任单位"),
-        (["350524100", "no_such_milestone"], "找不到工作节点"),
-        (["police", "township_leading_group"], "不是县公安局的工作节点"),
+        (["350524100", "no_such_milestone"], "找不到工作任务"),
+        (["police", "township_leading_group"], "不是县公安局的工作任务"),
         (["350524100", "township_leading_group", "--on", "2017-02-30"], "日期"),
     ],
 )

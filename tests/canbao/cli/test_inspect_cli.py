@@ -109,7 +109,7 @@ def test_a_sample_is_drawn_recorded_and_written_and_the_same_command_draws_it_ag
     assert {r[3] for r in body} <= set(county["fengcheng"])  # full IDs, only May visits (as of June 10)
     assert all(r[2].startswith("测试") and r[4].startswith("H") and r[7] == "村干部" for r in body)
     assert {r[5] for r in body} <= {"已登记参保", "已迁出", "拒绝参保", "外地参保"}
-    assert all(r[6] == "2017-05-20" and r[8:12] == ["", "", "", ""] for r in body)
+    assert all(r[6] == "2017年5月20日" and r[8:12] == ["", "", "", ""] for r in body)
     assert {r[12] for r in body} == {str(first["sample_id"])}
 
     other = sample(env, "--township", "凤城镇", "--size", "10", "--as-of", "2017-06-10", "--seed", "99")
@@ -131,8 +131,8 @@ def test_the_sample_commands_output_shows_no_personal_data(
 SAMPLE_REFUSALS = [
     (["--township", "凤凰镇"], "找不到乡镇“凤凰镇”"),
     (["--township", "350524999"], "找不到乡镇“350524999”"),
-    (["--township", "湖头镇", "--as-of", "2017-06-10"], "湖头镇截至 2017-06-10 还没有已走访的人员，无法抽查"),
-    (["--township", "凤城镇", "--as-of", "2017-05-01"], "凤城镇截至 2017-05-01 还没有已走访的人员"),
+    (["--township", "湖头镇", "--as-of", "2017-06-10"], "湖头镇截至2017年6月10日还没有已走访的人员，无法抽查"),
+    (["--township", "凤城镇", "--as-of", "2017-05-01"], "凤城镇截至2017年5月1日还没有已走访的人员"),
     (["--township", "凤城镇", "--as-of", "2017-13-01"], "--as-of 的日期"),
 ]
 
@@ -210,8 +210,8 @@ def test_results_are_imported_bad_rows_sent_back_and_a_second_import_changes_not
     reasons = {int(r[2]): str(r[3]) for r in back[2:]}
     assert reasons[7] == "核查结果无法识别：差不多（可填：属实、不属实、未找到）"
     assert "日期无法识别" in reasons[8]
-    assert reasons[9] == "核查日期 2017-07-09 晚于收到日期 2017-07-05"
-    assert reasons[10] == "核查日期 2017-06-01 早于抽样日期 2017-06-10"
+    assert reasons[9] == "核查日期2017年7月9日晚于收到日期2017年7月5日"
+    assert reasons[10] == "核查日期2017年6月1日早于抽样日期2017年6月10日"
     assert reasons[11] == "不在任何督查抽查样本中"
     assert reasons[12] == "校验码错误（应为3）"  # the importer's own check of the ID
     assert set(reasons) == {7, 8, 9, 10, 11, 12}

@@ -91,8 +91,8 @@ def test_sessions_and_sign_in_sheets_complete_the_township_milestone(env: dict[s
         "trained": True,
         "reason": None,
     }
-    assert (by_code[PENGLAI]["sessions"], by_code[PENGLAI]["reason"]) == (1, "4月15日的培训签到表尚未报送")
-    assert by_code[GUANQIAO]["reason"] == "截至4月20日尚未安排培训场次"
+    assert (by_code[PENGLAI]["sessions"], by_code[PENGLAI]["reason"]) == (1, "2017年4月15日的培训签到表尚未报送")
+    assert by_code[GUANQIAO]["reason"] == "截至2017年4月20日尚未安排培训场次"
     assert run(env, "training", "status", "--as-of", "2017-04-13")["townships"][0]["attended"] == 0
 
     same = run(env, "training", "attendance", "import", str(sheet), "--on", "2017-04-15")
@@ -112,7 +112,7 @@ def test_the_human_output_names_rejects_and_completions(env: dict[str, str], tmp
     code, out, err = invoke(env, "training", "attendance", "import", str(sign_in_file(tmp_path)), "--on", "2017-04-14")
     assert code == 0, err
     assert "培训签到" in out and "第 14 行：缺少必填项：姓名" in err
-    assert "凤城镇 参训人数已达到要求" in err and "2017-04-12 完成" in err
+    assert "凤城镇 参训人数已达到要求" in err and "记为2017年4月12日完成" in err
     assert find_unmasked(out + err) == []
     code, out, _err = invoke(env, "training", "status", "--as-of", "2017-04-20")
     assert code == 0 and "凤城镇" in out and "尚未安排培训场次" in out
@@ -220,7 +220,7 @@ def test_queue_training_reminders_writes_each_reminder_once(workspace: Workspace
     assert len(queued) == 24 and {m.kind for m in queued} == {"training_reminder"}
     fengcheng = next(m for m in queued if m.owner == FENGCHENG)
     assert fengcheng.tags == FENGCHENG and fengcheng.milestone == "township_training"
-    assert fengcheng.title == "【培训提醒】举办乡镇级业务培训：截至4月16日尚未安排培训场次"
+    assert fengcheng.title == "【培训提醒】举办乡镇级业务培训：截至2017年4月16日尚未安排培训场次"
     assert fengcheng.body.startswith("凤城镇：") and find_unmasked(fengcheng.body) == []
 
     queue_training_reminders(workspace, date(2017, 4, 17), False)  # the next week: reminded again

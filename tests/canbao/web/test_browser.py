@@ -117,7 +117,7 @@ def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(
             assert page.locator("#count").inner_text() == "已走访 1 / 共 3 人，还剩 2 人"
             done = page.locator(f"#e{entries['陈一鸣']}")
             assert done.get_attribute("class") == "done"
-            assert "已走访" in done.inner_text() and "已登记参保（2017-05-22）" in done.inner_text()
+            assert "已走访" in done.inner_text() and "已登记参保（2017年5月22日）" in done.inner_text()
             assert page.locator(".people li.todo").count() == 2
             assert find_unmasked(page.content()) == []
 

@@ -158,8 +158,8 @@ def test_corrections_alone_are_a_corrected_visit_and_a_blank_visitor_is_the_work
         ({"outcome": "registered", "c_birth_date": "1980-02-30"}, "出生日期无法识别"),
         ({"outcome": "corrected"}, "未填写更正信息"),
         ({}, "请选择走访结果"),
-        ({"outcome": "refused", "visited_on": "2017-05-23"}, "走访日期 2017-05-23 晚于收到日期 2017-05-22"),
-        ({"outcome": "refused", "visited_on": "2017-04-28"}, "早于入户调查开始日期 2017-05-01"),
+        ({"outcome": "refused", "visited_on": "2017-05-23"}, "走访日期2017年5月23日晚于收到日期2017年5月22日"),
+        ({"outcome": "refused", "visited_on": "2017-04-28"}, "早于入户调查开始日期2017年5月1日"),
         ({"outcome": "refused", "visited_on": "昨天"}, "走访日期无法识别：昨天"),
     ],
 )

@@ -240,10 +240,12 @@ def test_each_anomaly_names_its_sources_evidence_and_village(campaign: Campaign)
     rows = anomalies.set_index(["kind", "id_number"])
     dead = rows.loc[("deceased_enrolled", OLD)]
     assert dead["sources"] == "cremation,medical_resident,pension_resident"  # in the campaign file's order
-    assert dead["evidence"] == "已火化仍在参保名单：medical_resident,pension_resident"
+    # Lists by their titles, as a village worker reads them: never the campaign file's keys.
+    assert dead["evidence"] == "已火化，仍在新型农村合作医疗参保人员名单、城乡居民基本养老保险参保人员名单中"
     assert dead["village_code"] == "350524101201"
     twice = rows.loc[("duplicate_enrolment", ADULT)]
     assert (twice["sources"], twice["village_code"]) == ("pension_employee,pension_resident", "350524100201")
+    assert twice["evidence"] == "同时在职工基本养老保险参保人员名单和城乡居民基本养老保险参保人员名单中"
     flags = result.persons.set_index("id_number")["anomalies"]
     assert (flags[ADULT], flags[OLD], flags[WOMAN]) == ("duplicate_enrolment", "deceased_enrolled", "")
 
@@ -264,7 +266,11 @@ def test_an_outsider_is_named_with_the_lists_they_are_on(campaign: Campaign) -> 
     lists = {**frames(), "medical_resident": listing(ADULT, stranger), "pension_resident": listing(stranger)}
     outside = anomalies_of(lists, campaign, "outside_register")
     assert outside[["id_number", "sources", "evidence"]].values.tolist() == [
-        [stranger, "medical_resident,pension_resident", "不在户籍名单中，出现在：medical_resident,pension_resident"]
+        [
+            stranger,
+            "medical_resident,pension_resident",
+            "不在户籍人员信息名单中，出现在新型农村合作医疗参保人员名单、城乡居民基本养老保险参保人员名单中",
+        ]
     ]
     assert outside["village_code"].tolist() == [None]
 
@@ -285,7 +291,7 @@ def test_identity_conflicts_are_joined_per_person_and_flagged(campaign: Campaign
     assert sorted(found.index) == sorted([WOMAN, OLD])
     assert found.loc[WOMAN, "sources"] == "medical_resident,household"
     assert found.loc[WOMAN, "evidence"] == (
-        "medical_resident 姓名为“李美”，户籍为“李梅”；户籍出生日期“1970-05-06”与身份证号不符"
+        "新型农村合作医疗参保人员名单中姓名为“李美”，户籍为“李梅”；户籍出生日期“1970年5月6日”与身份证号不符"
     )
     assert found.loc[OLD, "evidence"] == "户籍性别“女”与身份证号不符"
     flags = result.persons.set_index("id_number")["anomalies"]

@@ -284,12 +284,16 @@ def test_the_ranking_document_during_the_survey_ranks_on_completion(campaign: Ca
         "预计完成",
     ]
     assert survey_table.rows[1].cells[1].text == campaign.townships[0].name
-    assert survey_table.rows[1].cells[5].text == "6月12日"  # the projection as a short date
+    assert survey_table.rows[1].cells[5].text == "2017年6月12日"  # a projection may fall in another year: dated whole
     assert survey_table.rows[-1].cells[5].text == "—（滞后）"
     assert len(nodes_table.rows) == 1 + len(campaign.townships)
     texts = [p.text for p in document.paragraphs]
-    assert "一、入户调查进度" in texts and "二、工作节点完成情况" in texts
-    assert any(t.endswith("入户调查完成率排名靠后，予以通报。") for t in texts)
+    assert "一、入户调查进度" in texts and "二、工作任务完成情况" in texts
+    # One list of the bottom townships, named once: the last on survey completion behind 序时进度.
+    (named,) = [t for t in texts if "排名靠后" in t]
+    last = [t.name for t in campaign.townships[-3:]]
+    assert named.startswith("、".join(last) + "等3个乡镇入户调查完成率排名靠后且低于序时进度，予以通报。")
+    assert "于2017年6月9日前将整改情况书面报送" in named  # a rectification demanded with its deadline
 
 
 def test_libreoffice_renders_the_notice_to_pdf_with_the_chinese_text(tmp_path: Path) -> None:

@@ -216,8 +216,11 @@ def checked(rows: list[dict[str, object]], recorded: pd.DataFrame = NO_CHECKS) -
         ({"result": "属实", "sample": "9"}, "抽查编号 9 不存在"),
         ({"result": "属实", "sample": "二"}, "抽查编号 二 不存在"),
         ({"result": "属实", "issues": "日期无法识别：7月某日（核查日期）"}, "日期无法识别：7月某日（核查日期）"),
-        ({"result": "属实", "checked_on": "2017-07-06"}, "核查日期 2017-07-06 晚于收到日期 2017-07-05"),
-        ({"result": "属实", "sample": "2", "checked_on": "2017-06-15"}, "核查日期 2017-06-15 早于抽样日期 2017-06-20"),
+        ({"result": "属实", "checked_on": "2017-07-06"}, "核查日期2017年7月6日晚于收到日期2017年7月5日"),
+        (
+            {"result": "属实", "sample": "2", "checked_on": "2017-06-15"},
+            "核查日期2017年6月15日早于抽样日期2017年6月20日",
+        ),
     ],
 )
 def test_bad_rows_are_rejected_with_their_reason(row: dict[str, object], reason: str) -> None:
@@ -289,7 +292,7 @@ def test_every_reason_of_a_row_is_given() -> None:
     _, rejected = checked([{"id_number": "Z", "result": "也许", "checked_on": "2017-08-01"}])
     assert rejected.iloc[0]["reason"] == (
         "核查结果无法识别：也许（可填：属实、不属实、未找到）；不在任何督查抽查样本中；"
-        "核查日期 2017-08-01 晚于收到日期 2017-07-05"
+        "核查日期2017年8月1日晚于收到日期2017年7月5日"
     )
 
 

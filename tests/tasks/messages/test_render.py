@@ -47,8 +47,9 @@ def test_ranking_notice_names_the_bottom_townships(campaign: Campaign) -> None:
     as_of = date(2017, 5, 5)
     standings = rank_townships(campaign, milestone_statuses(campaign, [], as_of), as_of)
     notice = render_planned(campaign, plan_ranking_notice(campaign, standings, as_of)[0])
-    assert notice.title == "【通报】关于全民参保登记工作进展情况的通报（第1期）"
-    assert "安参保办〔2017〕1号" in notice.body
+    # One numbering per notice: its 文号, no 期号 beside it.
+    assert notice.title == "【通报】关于全民参保登记工作进展情况的通报"
+    assert "安参保办〔2017〕1号" in notice.body and "第1期" not in notice.title + notice.body
     assert "进度靠后乡镇" in notice.body
     assert all(t.name in notice.body for t in campaign.townships)
     assert "入户调查阶段工作必须于2017年6月30日前全面完成" in notice.body

@@ -21,7 +21,7 @@ from tasks.messages.sending import MessageSender, SendingConfigError, SendResult
 from tests.receivers import HttpReceiver, SmtpServer, refused_port
 
 TITLE = "关于催办全民参保登记工作的提醒"
-BODY = "请贵乡镇于本周五前完成未参保人员的入户登记，并将进度报县社保中心。"
+BODY = "请你镇（乡）于本周五前完成未参保人员的入户登记，并将进度报县社保中心。"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 FILE_NAME_RE = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{12}\.txt$")
 

@@ -66,7 +66,7 @@ def test_to_json_lists_the_breakdown_and_the_reasons() -> None:
         {"rule": "survey_completion", "label": "入户调查完成率", "value": 0.9, "points": 54.0},
         {"rule": "survey_earliness", "label": "入户调查提前完成", "value": None, "points": 0.0},
         {"rule": "survey_pace", "label": "入户调查平均提前走访", "value": None, "points": 0.0},
-        {"rule": "milestone_timeliness", "label": "工作节点按时完成率", "value": 1.0, "points": 25.0},
+        {"rule": "milestone_timeliness", "label": "工作任务按时完成率", "value": 1.0, "points": 25.0},
         {"rule": "inspection_accuracy", "label": "督查抽查准确率", "value": 1.0, "points": 15.0},
         {"rule": "unfinished", "label": "未按期完成入户调查扣分", "value": 0.9, "points": -10.0},
     ]

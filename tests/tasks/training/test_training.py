@@ -72,8 +72,8 @@ def test_sessions_and_overrides_in_the_campaign_file_are_loaded() -> None:
     ("text", "key", "reason"),
     [
         (with_session(township="350524999"), "training.sessions.0.township", "乡镇 350524999 未定义"),
-        (with_session(day="2017-03-20"), "training.sessions.0.date", "不在 2017-04-01 至 2017-08-31 之间"),
-        (with_session(day="2017-09-01"), "training.sessions.0.date", "不在 2017-04-01 至 2017-08-31 之间"),
+        (with_session(day="2017-03-20"), "training.sessions.0.date", "不在2017年4月1日至2017年8月31日之间"),
+        (with_session(day="2017-09-01"), "training.sessions.0.date", "不在2017年4月1日至2017年8月31日之间"),
         (with_session(capacity=0), "training.sessions.0.capacity", "容量至少为 1 人"),
         (with_session(extra='plase = "x"\n'), "training.sessions.0.plase", "不认识的键"),
         (
@@ -158,8 +158,8 @@ def test_a_session_workbook_with_every_kind_of_bad_row(campaign: Campaign, tmp_p
     assert reasons[8] == "容量应为不小于 1 的整数：abc"
     assert reasons[9] == "乡镇不存在：不存在镇"
     assert reasons[10] == "缺少必填项：乡镇"
-    assert "不在培训期间（2017-04-01 至 2017-08-31）" in reasons[11] and "2017-03-20" in reasons[11]
-    assert "2017-09-01 不在培训期间" in reasons[12]
+    assert "不在培训期间（2017年4月1日至2017年8月31日）" in reasons[11] and "2017年3月20日" in reasons[11]
+    assert "2017年9月1日不在培训期间" in reasons[12]
     assert reasons[13] == "培训日期无法识别：2017-04-31"
     assert reasons[14] == "缺少必填项：地点；容量应为不小于 1 的整数：0"
     assert reasons[16] == "同一乡镇同一天的场次已在场次.xlsx工作表“场次”第 5 行登记，内容不同"
@@ -248,8 +248,8 @@ def test_a_sign_in_sheet_with_every_kind_of_bad_row(campaign: Campaign, tmp_path
         11: "缺少必填项：乡镇",
         12: "乡镇不存在：凤凰镇",
         13: "培训日期无法识别：4月12日",
-        14: "培训日期 2017-03-30 不在培训期间（2017-04-01 至 2017-08-31）",
-        15: "培训日期 2017-04-25 晚于导入日期 2017-04-20，培训尚未举办",
+        14: "培训日期2017年3月30日不在培训期间（2017年4月1日至2017年8月31日）",
+        15: "培训日期2017年4月25日晚于导入日期2017年4月20日，培训尚未举办",
         16: "是否参训无法识别：?",
         18: "同一人同一场次已在凤城镇签到表.xlsx工作表“签到”第 4 行登记，内容不同",
     }
@@ -339,8 +339,8 @@ def test_standings_on_frozen_dates(
 
 def test_the_reasons_in_chinese(campaign: Campaign) -> None:
     standings = training_standings(campaign, BOOKINGS, ATTENDANCE, date(2017, 4, 16))
-    assert standing_of(standings, PENGLAI).reason_text == "4月12日的培训签到表尚未报送"
-    assert standing_of(standings, GUANQIAO).reason_text == "截至4月16日尚未安排培训场次"
+    assert standing_of(standings, PENGLAI).reason_text == "2017年4月12日的培训签到表尚未报送"
+    assert standing_of(standings, GUANQIAO).reason_text == "截至2017年4月16日尚未安排培训场次"
     below = standing_of(standings, HUTOU).reason_text
     assert below == "已参训0人，应参训10人，尚差10人，已安排的后续场次只能容纳5人"
     short = [*attend(PENGLAI, date(2017, 4, 12), 3, imported_on=date(2017, 4, 13))]
@@ -421,7 +421,7 @@ def test_every_reason_renders_a_chinese_message_without_personal_data(campaign: 
     standings = training_standings(campaign, BOOKINGS, ATTENDANCE, date(2017, 4, 16))
     planned = {m.owner: m for m in plan_training_reminders(campaign, standings, date(2017, 4, 16))}
     rendered = {code: render_planned(campaign, planned[code]) for code in (PENGLAI, HUTOU, GUANQIAO)}
-    assert rendered[PENGLAI].title == "【培训提醒】举办乡镇级业务培训：4月12日的培训签到表尚未报送"
+    assert rendered[PENGLAI].title == "【培训提醒】举办乡镇级业务培训：2017年4月12日的培训签到表尚未报送"
     assert "蓬莱镇：" in rendered[PENGLAI].body and "2017年4月12日举办培训" in rendered[PENGLAI].body
     assert "尚未安排培训场次" in rendered[GUANQIAO].body and "2017年4月30日前完成" in rendered[GUANQIAO].body
     assert "尚差10人" in rendered[HUTOU].body and "只能容纳5人" in rendered[HUTOU].body
