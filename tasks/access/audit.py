@@ -18,7 +18,7 @@ ACTION_NAMES = {
     "token_issue": "生成接口令牌",
     "login": "登录",
     "logout": "退出登录",
-    "milestone_done": "记录工作节点完成",
+    "milestone_done": "记录工作任务完成",
 }
 CHANNEL_NAMES = {"web": "网页", "api": "接口", "cli": "命令行"}
 

@@ -121,7 +121,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError:
-        raise BadRequest('请求内容应为 JSON 对象，如 {"on": "2017-03-20", "note": "已发文"}') from None
+        raise BadRequest('请求内容应为 JSON 对象，如 {"on": "YYYY-MM-DD", "note": "已发文"}') from None
     if not isinstance(body, dict):
         raise BadRequest("请求内容应为 JSON 对象")
     return body
