@@ -91,6 +91,7 @@ def test_a_survey_season_from_returned_lists(
     steady = {
         i: {
             "走访结果": "已登记参保" if k % 2 else "拒绝参保",
+            "未参保原因": "" if k % 2 else "经济困难，暂无力缴费",
             "走访日期": (START + timedelta(days=1 + k % 20)).isoformat(),
         }
         for k, i in enumerate(b)
@@ -125,8 +126,12 @@ def test_a_survey_season_from_returned_lists(
     }
     assert audit["phone"][1] == "13905951234" and audit["phone"][0] != "13905951234"
     assert audit["survey_outcome"] == ("", "corrected")
-    registered = _query(env, "SELECT pension, medical, survey_outcome FROM person WHERE id_number = :i", i=a[0])[0]
-    assert registered[2] == "registered" and "missing" not in registered[:2]
+    registered = _query(
+        env, "SELECT pension, medical, survey_outcome, registered_on FROM person WHERE id_number = :i", i=a[0]
+    )[0]
+    # Registered, not enrolled: the statuses stay as the departments' lists have them.
+    assert registered[2] == "registered" and "insured" not in registered[:2]
+    assert str(registered[3])[:10] == "2017-05-03"
     code, out, _ = invoke(env, "survey", "audit", a[1], "--json")
     assert code == 0
     shown = json.loads(out)

@@ -86,9 +86,12 @@ REGISTERED_CASES = {
         [(A, BASE), (B, BASE)],
         [(A, {**BASE, "medical": "insured"}), (B, {**BASE, "medical": "insured"})],
         {"enrolments": 2, "registered_enrolled": 1},
-        [("enrolments", "medical", "missing"), ("enrolments", "medical", "missing"),
-         ("registered_enrolled", "medical", "missing")],
-    ),  # fmt: skip
+        [
+            ("enrolments", "medical", "missing"),
+            ("enrolments", "medical", "missing"),
+            ("registered_enrolled", "medical", "missing"),
+        ],
+    ),
     "registered_still_missing": ([(A, BASE)], [(A, BASE)], {}, []),
     "registered_and_dead": ([(A, BASE)], [(A, {"deceased": True})], {"deaths": 1}, []),
 }
