@@ -149,7 +149,8 @@ def test_analysis_plan_adds_up_and_completes_the_milestone(env: dict[str, str], 
     sheets = _sheets(Path(plan["file"]))
     assert list(sheets) == ["扩面计划", "重点人群"]
     assert sheets["扩面计划"][1][:9] == [
-        "乡镇代码", "乡镇", "险种", "应参保人数", "已参保", "已在外地参保", "应保未保", "覆盖率", "目标覆盖率"
+        "乡镇代码", "乡镇", "险种", "应参保人数", "已参保", "已在外地或机关事业单位参保", "应保未保",
+        "其中已登记待参保", "覆盖率",
     ]  # fmt: skip
 
     status = {
