@@ -163,7 +163,7 @@ class Kinds:
 
         def record(draw: st.DrawFn, fields: frozenset[str]) -> Row:
             id_number = draw(st.sampled_from(self.listed))
-            allowed = sorted(outcomes) if "reason" in fields else sorted(set(outcomes) - needs_reason)
+            allowed = sorted(outcomes) if "not_insured_reason" in fields else sorted(set(outcomes) - needs_reason)
             outcome = draw(st.sampled_from(allowed))
             visited = draw(st.one_of(st.none(), day_between(first_day, self.as_of)))
             cells = {
@@ -171,7 +171,9 @@ class Kinds:
                 "name": draw(names),
                 "outcome": outcome,
                 "corrections": draw(st.sampled_from(["", f"联系电话：{draw(phones)}"])),
-                "reason": draw(st.sampled_from(["经济困难", "不愿缴费"])) if outcome in needs_reason else "",
+                "not_insured_reason": draw(st.sampled_from(["经济困难", "不愿缴费"]))
+                if outcome in needs_reason
+                else "",
                 "intent": draw(st.sampled_from(intents)),
                 "visitor": draw(names),
                 "visited_on": "" if visited is None else draw(date_cell(visited)),

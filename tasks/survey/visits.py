@@ -48,7 +48,8 @@ RETURNED_COLUMNS: dict[str, list[str]] = {
     "name": ["姓名"],
     "outcome": ["走访结果", "调查结果", "核查结果"],
     "corrections": ["更正信息", "更正内容", "信息更正"],
-    "reason": ["未参保原因", "未参保原因（拒绝理由）", "原因", "拒绝原因", "未登记原因"],
+    # Not "reason": a rejected row's own column of that name says why it was refused.
+    "not_insured_reason": ["未参保原因", "未参保原因（拒绝理由）", "拒绝原因", "未登记原因", "不参保原因"],
     "intent": ["参保意愿", "意愿"],
     "visitor": ["走访人", "调查人", "调查员"],
     "visited_on": ["走访日期", "调查日期", "入户日期"],
@@ -254,7 +255,7 @@ class _ReturnedRow:
     name: str
     outcome: str
     corrections: str
-    reason: str
+    not_insured_reason: str
     intent: str
     visitor: str
     visited_on: Any
@@ -266,7 +267,9 @@ class _ReturnedRow:
 
 def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
     """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
-    return rows_as(accepted, _ReturnedRow, ("name", "outcome", "corrections", "reason", "intent", "visitor", "issues"))
+    return rows_as(
+        accepted, _ReturnedRow, ("name", "outcome", "corrections", "not_insured_reason", "intent", "visitor", "issues")
+    )
 
 
 def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -> dict[str, Any]:
@@ -279,7 +282,7 @@ def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -
         "name": row.name,
         "outcome": row.outcome,
         "corrections": row.corrections,
-        "not_insured_reason": row.reason,
+        "not_insured_reason": row.not_insured_reason,
         "intent": row.intent,
         "visitor": row.visitor,
         "visited_on": visited_text,
@@ -301,7 +304,7 @@ def _visit_of(
     code, fixes, visited_on, reasons = check_visit(
         survey, window, row.outcome, row.corrections, visited_text, received_on
     )
-    said, intent, problems = check_notes(survey, code, row.reason, row.intent)
+    said, intent, problems = check_notes(survey, code, row.not_insured_reason, row.intent)
     reasons += problems
     if not visited_text and "日期无法识别" in row.issues:
         reasons.append(_date_issue(row.issues))
