@@ -75,7 +75,10 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
             f"逾期完成{f.milestones.get('done_late', 0)}项，尚未完成{f.milestones_total - done}项。"]),
     ]  # fmt: skip
     if f.compared_on is not None:
-        categories = "，".join(f"{CATEGORY_NAMES.get(k, k)}{v}人" for k, v in f.categories.items())
+        # Those who moved out or are away come only from visits: named when there are any.
+        categories = "，".join(
+            f"{CATEGORY_NAMES.get(k, k)}{v}人" for k, v in f.categories.items() if v or k not in ("moved_out", "away")
+        )
         anomalies = "，".join(f"{k}{v}人" for k, v in sorted(f.anomalies.items(), key=lambda kv: -kv[1]))
         sections.append(Section("数据比对结果", [
             f"归集公安、卫计、教育、人社、民政、残联等部门数据，截至{cn_date(f.compared_on)}比对户籍人员{f.persons}人：{categories}。",
