@@ -41,7 +41,7 @@ def later_deliveries(
         waiting = registered[registered[insurance] == "missing"]
         enrolled = waiting.sample(frac=ENROLLED_AFTER_REGISTRATION, random_state=seed + 2)
         if (county / source).is_dir():
-            added[source] = ("身份证号,姓名", [f"{p.id_number},{p.name}" for p in enrolled.itertuples()])
+            added[source] = ("身份证号,姓名,性别", [f"{p.id_number},{p.name},{p.sex}" for p in enrolled.itertuples()])
     for source, (header, rows) in added.items():
         shutil.copytree(county / source, inbox / source, dirs_exist_ok=True)
         (inbox / source / f"{day.year}年{day.month}月新增.csv").write_text(
