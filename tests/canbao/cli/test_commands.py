@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[3]
 COMMAND_PATHS = {
     "analysis plan", "audit exports", "collect", "compare", "cutoff", "exchange", "ingest", "init",
     "inspect import", "inspect rates", "inspect sample", "milestone done", "notice ranking", "orgs", "progress",
-    "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit", "survey corrections",
-    "survey import", "synth", "training attendance import", "training sessions import", "training status",
-    "web revoke", "web serve", "web token", "web tokens", "worklists",
+    "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit", "survey confirm",
+    "survey corrections", "survey import", "synth", "training attendance import", "training sessions import",
+    "training status", "web revoke", "web serve", "web token", "web tokens", "worklists",
 }  # fmt: skip
 GROUPS = {"analysis", "audit", "inspect", "milestone", "notice", "survey", "training", "training attendance",
           "training sessions", "web"}  # fmt: skip
