@@ -153,6 +153,8 @@ def test_registration_is_not_enrolment_through_a_season(
     assert follow == {"外出务工（人户分离）", "查无此人"}
 
     not_found = next(i for i, c in outcomes.items() if c == "not_found")
+    unconfirmed = json.loads(invoke_ok(env, "survey", "confirm", township, "--json"))["waiting"]  # confirms nothing
+    assert [w["finding"] for w in unconfirmed] == ["查无此人"] and not_found not in json.dumps(unconfirmed)
     assert outcomes[ids[0]] != "not_found"
     assert invoke(env, "survey", "confirm", township, ids[0])[0] == 2  # nothing of this person to confirm
     confirmed = json.loads(
