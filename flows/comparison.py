@@ -29,7 +29,7 @@ from models.settings import Settings
 from models.survey.visits import visit_records
 from tasks.analysis import status_snapshots
 from tasks.analysis.exchange import status_snapshot
-from tasks.comparison.compare import Rules, combine_summaries, summarise
+from tasks.comparison.compare import CompareResult, Rules, combine_summaries, summarise
 from tasks.comparison.partitions import PartPlan, compare_part_files, plan_parts, read_results, split_snapshot
 from tasks.survey.visits import overlay_visits
 from tasks.wording.render import cn_date
@@ -70,7 +70,9 @@ def compare_part(plan: PartPlan, part: int, rules: Rules, as_of: date) -> int:
 @task(name="store-comparison", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def store_result(ws: Workspace, as_of: date, snapshot_ids: dict[str, int], plan: PartPlan) -> dict[str, Any]:
     """Store the partitions' persons and anomalies in one transaction, one partition in memory at a time,
-    and return the figures of the whole comparison (counted before recorded visits are applied again)."""
+    and return the figures of the whole comparison, counted once recorded visits are applied again: a visit
+    never makes anyone insured, but the dead, the moved out and those covered elsewhere leave the gaps, and
+    the registered are counted (registered_pending)."""
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
         # The departments' data may not yet show what the villages found: recorded visits are applied again.
@@ -79,8 +81,8 @@ def store_result(ws: Workspace, as_of: date, snapshot_ids: dict[str, int], plan:
         summaries = []
         statuses = []
         for result in read_results(plan):
-            summaries.append(summarise(result, campaign, as_of))
             persons = overlay_visits(result.persons, visits, campaign.survey) if visits else result.persons
+            summaries.append(summarise(CompareResult(persons, result.anomalies), campaign, as_of))
             add_comparison_part(
                 session, campaign_id=campaign_id, run_id=run_id, persons=persons, anomalies=result.anomalies
             )

@@ -5,6 +5,8 @@ A delivery folder has the layout of `canbao collect` (DIR/<source key>/files). T
 when the active deliveries differ from those the latest comparison used: the same folder exchanged twice
 imports nothing the second time, compares nothing and reports 无变化. The changes are those between the latest
 comparison's per-person statuses and the new one's (tasks.analysis.exchange), so visits recorded since then count too.
+Enrolments of persons a village worker registered in a visit are reported apart as 登记后已参保: the department's
+list confirming what the visit only registered.
 An exchange on or after the analysis phase's start completes the campaign's `[analysis] exchange_milestone`
 (the data-exchange meeting, 定期召开数据有关部门的协调会) for its owners.
 
@@ -55,7 +57,7 @@ def run_exchange(
         run_compare(ws, day)
         run_id, after = exchanges.previous_statuses(ws, campaign_id)
         if before is not None and after is not None:
-            found = changes(before, after)
+            found = changes(before, after, exchanges.registered_ids(ws, day))
     townships = by_township(campaign, found)
     counts = found.counts()
     name = f"{run_id}" if compared else "无变化"

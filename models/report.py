@@ -53,25 +53,28 @@ def anomaly_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
 
 def gap_counts(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
     """Per township, as tasks.survey.worklists.coverage_gaps counts per village: the living registered persons, the
-    uninsured, the partly insured and, per insurance, those who should have it and do not (`missing`).
-    Columns township_code, residents, uninsured, partial, and one per insurance."""
+    uninsured, the partly insured, per insurance those who should have it and do not (`missing`), and those of
+    them registered in a visit (`registered_on`) still missing one. Persons who moved out count as the dead.
+    Columns township_code, residents, uninsured, partial, one per insurance, registered_pending."""
     import pandas as pd
 
     # The insurance names are the fixed INSURANCES, never user input.
     missing = ", ".join(f"SUM(CASE WHEN {i} = 'missing' THEN 1 ELSE 0 END) AS {i}" for i in INSURANCES)
+    any_missing = " OR ".join(f"{i} = 'missing'" for i in INSURANCES)
     query = text(
         f"""
         SELECT township_code, COUNT(*) AS residents,
                SUM(CASE WHEN category = 'uninsured' THEN 1 ELSE 0 END) AS uninsured,
                SUM(CASE WHEN category = 'partial' THEN 1 ELSE 0 END) AS partial,
-               {missing}
+               {missing},
+               SUM(CASE WHEN registered_on IS NOT NULL AND ({any_missing}) THEN 1 ELSE 0 END) AS registered_pending
         FROM person
-        WHERE campaign_id = :c AND category <> 'deceased'
+        WHERE campaign_id = :c AND category NOT IN ('deceased', 'moved_out')
         GROUP BY township_code
         """
     )
     rows = connection.execute(query, {"c": campaign_id}).all()
-    columns = ["township_code", "residents", "uninsured", "partial", *INSURANCES]
+    columns = ["township_code", "residents", "uninsured", "partial", *INSURANCES, "registered_pending"]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     for column in columns[1:]:
         frame[column] = frame[column].astype("int64")

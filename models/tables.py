@@ -176,6 +176,7 @@ class Person(SQLModel, table=True):
     address: str = ""  # 现居住地
     phone: str = ""
     deceased: bool = False
+    moved_out: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # a visit found 已迁出
     student: bool = False
     employed: bool = False
     employer: str = ""
@@ -186,7 +187,7 @@ class Person(SQLModel, table=True):
     injury: str
     maternity: str
     unemployment: str
-    category: str  # insured_full | partial | uninsured | deceased
+    category: str  # insured_full | partial | uninsured | deceased | moved_out | away
     employment_status: str = ""
     subsidised: str = ""  # comma-separated subsidised-group sources
     anomalies: str = ""  # comma-separated anomaly codes
@@ -194,6 +195,7 @@ class Person(SQLModel, table=True):
     # The latest household visit's outcome and date; re-applied after every comparison (see tasks.survey.visits).
     survey_outcome: str = Field(default="", sa_column_kwargs={"server_default": ""})
     surveyed_on: date | None = None
+    registered_on: date | None = None  # the first visit that registered the person (登记): not an enrolment
 
 
 class Anomaly(SQLModel, table=True):
@@ -264,6 +266,11 @@ class Visit(SQLModel, table=True):
     origin: str = ""  # file, sheet and row; or the web worker's token id
     received_on: date  # the campaign day the result reached the county
     recorded_at: datetime = Field(default_factory=utcnow)
+    reason: str = Field(default="", sa_column_kwargs={"server_default": ""})  # 未参保原因, as the person said
+    intent: str = Field(default="", sa_column_kwargs={"server_default": ""})  # 参保意愿: an intent code
+    # A finding that needs the township's word (查无此人) reaches the departments once confirmed.
+    confirmed_on: date | None = None
+    confirmed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
     # Visited or received after the survey's deadline (set once the survey is cut off): kept, not on time.
     late: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 

@@ -156,17 +156,25 @@ class Kinds:
             if not outcome.needs_correction
             for text in (outcome.name, *outcome.aliases)
         }
+        # An outcome that needs a reason (拒绝登记) is valid only in a table with a 未参保原因 column.
+        needs_reason = {text for text, code in outcomes.items() if self.campaign.survey.outcomes[code].needs_reason}
+        intents = ["", *(t for i in self.campaign.survey.intents.values() for t in (i.name, *i.aliases))]
         first_day = self.campaign.survey_window()[0]
 
         def record(draw: st.DrawFn, fields: frozenset[str]) -> Row:
             id_number = draw(st.sampled_from(self.listed))
-            outcome = draw(st.sampled_from(sorted(outcomes)))
+            allowed = sorted(outcomes) if "not_insured_reason" in fields else sorted(set(outcomes) - needs_reason)
+            outcome = draw(st.sampled_from(allowed))
             visited = draw(st.one_of(st.none(), day_between(first_day, self.as_of)))
             cells = {
                 "id_number": id_number,
                 "name": draw(names),
                 "outcome": outcome,
                 "corrections": draw(st.sampled_from(["", f"联系电话：{draw(phones)}"])),
+                "not_insured_reason": draw(st.sampled_from(["经济困难", "不愿缴费"]))
+                if outcome in needs_reason
+                else "",
+                "intent": draw(st.sampled_from(intents)),
                 "visitor": draw(names),
                 "visited_on": "" if visited is None else draw(date_cell(visited)),
             }

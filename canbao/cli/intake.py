@@ -131,7 +131,8 @@ def compare_command(
         emit_json(summary)
         return
     out.print(f"比对日期 {summary['as_of']}：户籍人员 {summary['persons']} 人", highlight=False)
-    names = {"insured_full": "已参保", "partial": "未参全", "uninsured": "未参保", "deceased": "死亡"}
+    names = {"insured_full": "已参保", "partial": "未参全", "uninsured": "未参保", "deceased": "死亡",
+             "moved_out": "已迁出", "away": "暂不适用"}  # fmt: skip
     out.print("  " + "，".join(f"{names[k]} {v}" for k, v in summary["categories"].items()), highlight=False)
     out.print(
         f"  户籍外参保 {summary['outside_register']} 人（在本县参保、不在户籍名单中，供参考，不属数据异常）",

@@ -119,7 +119,8 @@ def _analysis_lines(summary: dict[str, Any]) -> list[str]:
         changes = analysis["exchange"]["changes"]
         lines.append(
             f"{analysis['exchange']['on']} 数据交换：新增死亡 {changes['deaths']} 人，"
-            f"新增参保 {changes['enrolments']} 人次，新增应保未保 {changes['new_gaps']} 人次；"
+            f"新增参保 {changes['enrolments']} 人次（其中登记后已参保 {changes.get('registered_enrolled', 0)} 人次），"
+            f"新增应保未保 {changes['new_gaps']} 人次；"
             f"报告：{analysis['exchange']['report']}"
         )
     if "report" in summary:

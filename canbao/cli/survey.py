@@ -52,7 +52,7 @@ def survey_corrections(
     out_dir: Path = typer.Option(None, "--out", help="输出文件夹，默认 var/survey/corrections/<日期>"),
     as_json: bool = Json,
 ) -> None:
-    """按部门导出入户调查发现的数据问题（错误信息反馈清单），供各部门更正。"""
+    """按部门导出入户调查发现的数据问题（错误信息反馈清单），供各部门更正；按乡镇导出需跟进、核实的人员（跟进名单）。"""
     from tasks.survey.corrections import export_corrections
 
     with workspace() as ws:
@@ -64,11 +64,16 @@ def survey_corrections(
         return
     if not result["departments"]:
         out.print("入户调查尚未发现需要部门更正的数据问题。")
-        return
-    table = Table("部门", "问题条数", "清单")
-    for item in result["departments"].values():
-        table.add_row(item["department"], str(item["rows"]), item["file"])
-    out.print(table)
+    else:
+        table = Table("部门", "问题条数", "清单")
+        for item in result["departments"].values():
+            table.add_row(item["department"], str(item["rows"]), item["file"])
+        out.print(table)
+    if result["townships"]:
+        follow = Table("乡镇", "需跟进、核实人数", "跟进名单")
+        for item in result["townships"].values():
+            follow.add_row(item["township"], str(item["rows"]), item["file"])
+        out.print(follow)
 
 
 @survey_app.command("audit")
@@ -97,3 +102,36 @@ def survey_audit(
     for c in shown:
         table.add_row(c["changed_at"][:19], c["field"], c["before"], c["after"], c["changed_by"], c["channel"])
     out.print(table)
+
+
+@survey_app.command("confirm")
+def survey_confirm(
+    township: str = typer.Argument(..., help="乡镇代码或名称"),
+    ids: list[str] = typer.Argument(None, help="经乡镇核实的人员身份证号，可多个；不填则只列出待核实的人员"),
+    everything: bool = typer.Option(False, "--all", help="确认该乡镇全部待核实的走访结果"),
+    by: str = typer.Option("", "--by", help="核实人（乡镇经办人）"),
+    on: str = typer.Option(None, "--on", help="核实日期（YYYY-MM-DD），默认今天"),
+    as_json: bool = Json,
+) -> None:
+    """乡镇核实“查无此人”等走访结果：确认后才列入公安等部门的错误信息反馈清单（canbao survey corrections）。"""
+    from tasks.survey.confirmations import ConfirmationError, confirm_findings
+
+    day = parse_date(on, "--on")
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        try:
+            result = confirm_findings(
+                ws, township, ids or [], everything=everything, by=by, on=day or today_in(campaign)
+            )
+        except ConfirmationError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json({"township": result.township, "confirmed": result.confirmed, "waiting": result.waiting})
+        return
+    if result.confirmed:
+        out.print(f"{result.township}已核实确认 {len(result.confirmed)} 条走访结果。")
+    title = f"{result.township}待核实的走访结果"
+    table = Table("身份证号", "村（社区）", "走访结果", "走访日期", "走访人", title=title)
+    for r in result.waiting:
+        table.add_row(r["id_number"], r["village"], r["finding"], r["visited_on"], r["visitor"])
+    out.print(table if result.waiting else f"{result.township}没有待核实的走访结果。")

@@ -23,6 +23,8 @@ class VisitForm:
     corrections: dict[str, str] = field(default_factory=dict)
     visited_on: str = ""
     visitor: str = ""
+    reason: str = ""  # 未参保原因
+    intent: str = ""  # 参保意愿: an intent code, a name or an alias
 
     @classmethod
     def parse(cls, body: bytes, correctable: Mapping[str, Any]) -> VisitForm:
@@ -36,6 +38,8 @@ class VisitForm:
             corrections={name: first(f"c_{name}") for name in correctable},
             visited_on=first("visited_on"),
             visitor=first("visitor"),
+            reason=first("reason"),
+            intent=first("intent"),
         )
 
     def corrections_text(self) -> str:

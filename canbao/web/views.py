@@ -19,7 +19,7 @@ from tasks.survey.visits import CORRECTED
 from tasks.wording.render import cn_date
 
 CHANNEL = "web"  # the channel of a visit recorded on the page (a returned list's visits have their own)
-STATUS_NAMES = {"insured": "已参保", "missing": "未参保", "elsewhere": "外地参保"}
+STATUS_NAMES = {"insured": "已参保", "missing": "未参保", "elsewhere": "外地参保", "other_scheme": "机关事业单位参保"}
 INSURANCE_NAMES = {
     "pension": "养老保险", "medical": "医疗保险", "injury": "工伤保险", "maternity": "生育保险",
     "unemployment": "失业保险",
@@ -130,6 +130,7 @@ def person_context(
         "statuses": status_rows(worker, person),
         "visits": [visit_row(v, outcomes) for v in visits],
         "outcomes": list(outcomes.items()),
+        "intents": [(code, intent.name) for code, intent in worker.campaign.survey.intents.items()],
         "fields": correction_fields(worker, person, form),
         "sexes": SEXES,
         "form": form,

@@ -176,15 +176,50 @@ class Comparison(_Strict):
 
 class Outcome(_Strict):
     """A visit outcome a village worker can record: its Chinese name, what it does to the person's record,
-    and which department must hear about it (e.g. a death the register does not know)."""
+    and which departments must hear about it (e.g. a death the register does not know).
+
+    A visit records what was found and what the person said; it never enrols anyone: only a department's list
+    makes an insurance `insured` (the next data exchange reports 登记后已参保)."""
 
     name: str
     aliases: list[str] = []
-    registers: bool = False  # the person enrolled on the spot in the insurances of `Survey.registers`
-    insured_elsewhere: bool = False  # covered outside the county: the county's gaps are closed
-    deceased: bool = False
-    notify: str | None = None  # department key to receive the finding in its correction list
+    registers: bool = False  # the person registered (登记) in the visit; counted as pending until a list has them
+    covers: list[str] = []  # insurances covered by a scheme the county's lists do not hold (no gap here)
+    covered_as: Literal["elsewhere", "other_scheme"] = "elsewhere"  # the status `covers` gives a missing insurance
+    insured_elsewhere: bool = False  # older campaign files: the same as covers = ["pension", "medical"]
+    away: bool = False  # away for a time (兵役, 服刑, 出国): missing insurances are not applicable while away
+    deceased: bool = False  # leaves the gap figures
+    moved_out: bool = False  # left the county's register (已迁出): leaves the gap figures
+    flag_township: bool = False  # stays on the list and on the gap figures; put on the township's follow-up list
+    needs_confirmation: bool = False  # departments hear of it only once the township confirms it
+    needs_reason: bool = False  # a row without 未参保原因 is refused
+    notify: list[str] = []  # department keys to receive the finding on their correction lists
     needs_correction: bool = False  # the outcome means nothing without a correction
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else ([] if value is None else value)
+
+    @field_validator("covers")
+    @classmethod
+    def _known_covers(cls, keys: list[str]) -> list[str]:
+        unknown = [k for k in keys if k not in INSURANCES]
+        if unknown:
+            raise ValueError(f"未知险种：{'、'.join(unknown)}（可用：{'、'.join(INSURANCES)}）")
+        return keys
+
+    @property
+    def covered(self) -> list[str]:
+        """The insurances this outcome covers outside the county's lists."""
+        return self.covers or (["pension", "medical"] if self.insured_elsewhere else [])
+
+
+class Intent(_Strict):
+    """A person's stated intent to enrol (参保意愿) as a worker may write it."""
+
+    name: str
+    aliases: list[str] = []
 
 
 class CorrectionField(_Strict):
@@ -196,15 +231,33 @@ class CorrectionField(_Strict):
 
 
 DEFAULT_OUTCOMES: dict[str, Outcome] = {
-    "registered": Outcome(name="已登记参保", aliases=["已参保登记", "登记参保", "已登记"], registers=True),
-    "insured_elsewhere": Outcome(
-        name="外地参保", aliases=["异地参保", "县外参保"], insured_elsewhere=True, notify="hrss"
+    "registered": Outcome(
+        name="已登记（有参保意愿）", aliases=["已登记参保", "已参保登记", "登记参保", "已登记"], registers=True
     ),
-    "deceased": Outcome(name="已死亡", aliases=["死亡"], deceased=True, notify="police"),
-    "moved": Outcome(name="已迁出", aliases=["迁出", "户口迁出"], notify="police"),
-    "not_found": Outcome(name="查无此人", aliases=["无此人", "查无"], notify="police"),
-    "refused": Outcome(name="拒绝参保", aliases=["不愿参保", "拒绝"]),
+    "insured_elsewhere": Outcome(
+        name="外地参保", aliases=["异地参保", "县外参保"], covers=["pension", "medical"], notify=["hrss"]
+    ),
+    "public_sector": Outcome(
+        name="已在机关事业单位参保",
+        aliases=["机关事业单位参保", "机关事业单位"],
+        covers=["pension", "medical"],
+        covered_as="other_scheme",
+        notify=["hrss"],
+    ),
+    "working_away": Outcome(name="外出务工（人户分离）", aliases=["外出务工", "人户分离"], flag_township=True),
+    "military": Outcome(name="服兵役", aliases=["服役", "参军"], away=True),
+    "prison": Outcome(name="服刑", aliases=["服刑人员", "在押"], away=True),
+    "abroad": Outcome(name="出国（境）", aliases=["出国", "出境", "出国出境"], away=True),
+    "deceased": Outcome(name="已死亡", aliases=["死亡"], deceased=True, notify=["police", "hrss", "health"]),
+    "moved": Outcome(name="已迁出", aliases=["迁出", "户口迁出"], moved_out=True, notify=["police"]),
+    "not_found": Outcome(name="查无此人", aliases=["无此人", "查无"], needs_confirmation=True, notify=["police"]),
+    "refused": Outcome(name="拒绝登记", aliases=["拒绝参保", "不愿参保", "拒绝"], needs_reason=True),
     "corrected": Outcome(name="信息更正", aliases=["信息有误", "更正"], needs_correction=True),
+}
+DEFAULT_INTENTS: dict[str, Intent] = {
+    "willing": Intent(name="愿意参保", aliases=["有", "有意愿", "愿意", "是"]),
+    "undecided": Intent(name="考虑中", aliases=["待定", "暂未决定", "不确定"]),
+    "unwilling": Intent(name="不愿参保", aliases=["无", "无意愿", "不愿意", "否"]),
 }
 DEFAULT_CORRECTIONS: dict[str, CorrectionField] = {
     "name": CorrectionField(label="姓名", notify="police"),
@@ -237,10 +290,13 @@ class Survey(_Strict):
     grace_days: Annotated[int, Field(ge=0)] = 7  # days from the start before projections can make a list behind
     escalate_after_days: Annotated[int, Field(ge=1)] = 3  # working days behind before the county is told
     lagging_villages_shown: Annotated[int, Field(ge=1)] = 10
-    registers: list[str] = ["pension", "medical"]  # what a village worker can enrol a person in on the spot
+    # Older campaign files named the insurances a visit enrolled a person in; a visit enrols no one now (only a
+    # department's list does), so the value is read and ignored.
+    registers: list[str] = []
     holidays: list[date] = []  # extra days off beyond the official calendar
     workdays: list[date] = []  # extra working days
     outcomes: dict[str, Outcome] = DEFAULT_OUTCOMES
+    intents: dict[str, Intent] = DEFAULT_INTENTS  # what 参保意愿 may say (a name or an alias)
     corrections: dict[str, CorrectionField] = DEFAULT_CORRECTIONS
 
     @field_validator("registers")
@@ -633,10 +689,13 @@ def _survey_problems(campaign: Campaign, survey: Survey, departments: set[str]) 
         start, deadline = campaign.survey_window()
         if deadline < start:
             problems.append((["survey", "deadline"], "截止日期早于开始日期"))
-    for group, items in (("outcomes", survey.outcomes), ("corrections", survey.corrections)):
-        for key, item in items.items():
-            if item.notify is not None and item.notify not in departments:
-                problems.append((["survey", group, key, "notify"], f"部门 {item.notify} 未定义"))
+    for key, outcome in survey.outcomes.items():
+        for department in outcome.notify:
+            if department not in departments:
+                problems.append((["survey", "outcomes", key, "notify"], f"部门 {department} 未定义"))
+    for key, item in survey.corrections.items():
+        if item.notify not in departments:
+            problems.append((["survey", "corrections", key, "notify"], f"部门 {item.notify} 未定义"))
     return problems
 
 

@@ -15,7 +15,8 @@ from models.campaign.spec import INSURANCES
 
 # Fields of the person table a visit may change, in the order the audit trail lists them.
 PERSON_FIELDS = ("name", "sex", "birth_date", "household_type", "registered_address", "address", "phone", "employer",
-                 "deceased", *INSURANCES, "category", "survey_outcome", "surveyed_on")  # fmt: skip
+                 "deceased", "moved_out", *INSURANCES, "category", "survey_outcome", "surveyed_on",
+                 "registered_on")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class VisitRecord:
     visitor: str = ""
     origin: str = ""
     corrections: Mapping[str, str] = field(default_factory=dict)
+    # What the person said: 未参保原因 and 参保意愿 (an intent code). Not part of the key: the same visit
+    # returned again with a note added is still the same visit.
+    reason: str = ""
+    intent: str = ""
+    confirmed_on: date | None = None  # a township confirmed the finding (查无此人) on this day
 
     @cached_property
     def key(self) -> str:

@@ -111,7 +111,7 @@ def visit_records(connection: Connection, *, campaign_id: int, ids: Sequence[str
     """Recorded visits in arrival order, all of them or those of some persons."""
     query = (
         "SELECT id_number, township_code, village_code, outcome, visited_on, received_on, channel, visitor, origin, "
-        "corrections FROM visit WHERE campaign_id = :c"
+        "corrections, reason, intent, confirmed_on FROM visit WHERE campaign_id = :c"
     )
     rows: list[Any] = []
     if ids is None:
@@ -132,6 +132,9 @@ def visit_records(connection: Connection, *, campaign_id: int, ids: Sequence[str
             visitor=r[7],
             origin=r[8],
             corrections=json.loads(r[9]),
+            reason=r[10] or "",
+            intent=r[11] or "",
+            confirmed_on=None if r[12] is None else _as_date(r[12]),
         )
         for r in rows
     ]
@@ -159,7 +162,8 @@ def person_rows(connection: Connection, *, campaign_id: int, ids: Sequence[str])
         for row in connection.execute(statement, {"c": campaign_id, "ids": list(ids[start : start + CHUNK])}):
             values = dict(row._mapping)
             values["deceased"] = bool(values["deceased"])
-            for name in ("birth_date", "surveyed_on"):
+            values["moved_out"] = bool(values["moved_out"])
+            for name in ("birth_date", "surveyed_on", "registered_on"):
                 if values[name] is not None and not isinstance(values[name], date):
                     values[name] = date.fromisoformat(str(values[name])[:10])
             found[values.pop("id_number")] = values
@@ -190,6 +194,8 @@ def insert_visits(connection: Connection, *, campaign_id: int, visits: Sequence[
                 "origin": [v.origin for v in visits],
                 "received_on": [v.received_on for v in visits],
                 "recorded_at": recorded_at,
+                "reason": [v.reason for v in visits],
+                "intent": [v.intent for v in visits],
             }
         ),
     )
@@ -313,3 +319,45 @@ def finished_townships(
         str(t): (_as_date(last) if listed == visited and last is not None else None)
         for t, listed, visited, last in rows
     }
+
+
+def visits_to_confirm(
+    connection: Connection, *, campaign_id: int, township_code: str, outcomes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The township's visits with one of `outcomes` not confirmed yet: id_number, village_code, outcome, visited_on,
+    visitor, key (oldest first)."""
+    if not outcomes:
+        return []
+    statement = text(
+        "SELECT key, id_number, village_code, outcome, visited_on, visitor FROM visit "
+        "WHERE campaign_id = :c AND township_code = :t AND outcome IN :o AND confirmed_on IS NULL "
+        "ORDER BY visited_on, id"
+    ).bindparams(bindparam("o", expanding=True))
+    rows = connection.execute(statement, {"c": campaign_id, "t": township_code, "o": list(outcomes)})
+    return [dict(r._mapping) for r in rows]
+
+
+def confirm_visits(connection: Connection, *, keys: Sequence[str], confirmed_on: date, confirmed_by: str) -> int:
+    """Mark the visits confirmed; returns how many were."""
+    if not keys:
+        return 0
+    statement = text(
+        "UPDATE visit SET confirmed_on = :d, confirmed_by = :b WHERE key IN :k AND confirmed_on IS NULL"
+    ).bindparams(bindparam("k", expanding=True))
+    result = connection.execute(statement, {"d": confirmed_on, "b": confirmed_by, "k": list(keys)})
+    return int(result.rowcount or 0)
+
+
+def ids_with_outcomes(
+    connection: Connection, *, campaign_id: int, outcomes: Sequence[str], through: date | None = None
+) -> set[str]:
+    """ID numbers with a visit of one of `outcomes` (made by `through`, if given)."""
+    if not outcomes:
+        return set()
+    query = "SELECT DISTINCT id_number FROM visit WHERE campaign_id = :c AND outcome IN :o"
+    params: dict[str, Any] = {"c": campaign_id, "o": list(outcomes)}
+    if through is not None:
+        query += " AND visited_on <= :d"
+        params["d"] = through
+    statement = text(query).bindparams(bindparam("o", expanding=True))
+    return {i for (i,) in connection.execute(statement, params)}

@@ -60,6 +60,7 @@ def summary_figures(ws: Workspace, as_of: date) -> SummaryFigures:
         categories={k: int(v) for k, v in compared["categories"].items()},
         anomalies={ANOMALY_NAMES[k]: int(v) for k, v in compared["anomalies"].items() if v and k in ANOMALY_NAMES},
         outside_register=int(compared.get("outside_register", 0)),
+        registered_pending=int(compared.get("registered_pending", 0)),
         to_visit=int(deadline_counts["to_visit"].sum()) if len(deadline_counts) else 0,
         visited_by_deadline=int(deadline_counts["visited"].sum()) if len(deadline_counts) else 0,
         visited=int(now["visited"].sum()) if len(now) else 0,
@@ -68,7 +69,14 @@ def summary_figures(ws: Workspace, as_of: date) -> SummaryFigures:
         scores=score_sheet(ws, as_of).scores,
         insurances=[
             InsuranceFigures(
-                i["insurance"], i["name"], i["should"], i["insured"], i["elsewhere"], i["gap"], i["target"]
+                i["insurance"],
+                i["name"],
+                i["should"],
+                i["insured"],
+                i["elsewhere"],
+                i["gap"],
+                i["target"],
+                i["registered_pending"],
             )
             for i in county["insurances"]
         ],

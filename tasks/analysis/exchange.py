@@ -10,7 +10,9 @@ recorded visits are applied). `changes(before, after)` compares two snapshots:
 * 新增应保未保 new gaps: (person, insurance) pairs of a living person that went to `missing` from anything
   else (dropped from an enrolment list, turned 16, newly employed…), and every `missing` insurance of a living
   person new to the register;
-* 新增户籍人员 added / 减少户籍人员 removed: ID numbers only in `after` / only in `before`.
+* 新增户籍人员 added / 减少户籍人员 removed: ID numbers only in `after` / only in `before`;
+* 登记后已参保 registered then enrolled: the enrolments of persons a village worker had registered in a visit
+  (`registered`): a registration is not an enrolment, and this is the department's list confirming it.
 
 A person can appear in several kinds at once (enrolled in one insurance, newly missing another). Counts of
 enrolments and new gaps are (person, insurance) pairs; the others are persons. Each change is placed in the
@@ -19,6 +21,7 @@ person's township as the later snapshot has it (the earlier one for removed pers
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -26,23 +29,26 @@ import pandas as pd
 from models.campaign.spec import INSURANCES, Campaign
 
 STATUS_COLUMNS = ("id_number", "township_code", "village_code", "deceased", *INSURANCES)
-KINDS = ("deaths", "enrolments", "new_gaps", "added", "removed")
+KINDS = ("deaths", "enrolments", "new_gaps", "added", "removed", "registered_enrolled")
+PAIR_KINDS = ("enrolments", "new_gaps", "registered_enrolled")  # counted in (person, insurance) pairs
 KIND_NAMES = {
     "deaths": "新增死亡",
     "enrolments": "新增参保",
     "new_gaps": "新增应保未保",
     "added": "新增户籍人员",
     "removed": "减少户籍人员",
+    "registered_enrolled": "登记后已参保",
 }
 STATUS_NAMES = {
     "insured": "已参保",
     "missing": "应保未保",
     "elsewhere": "外地参保",
+    "other_scheme": "机关事业单位参保",
     "not_applicable": "不适用",
     "": "（新增人员）",
 }
 PERSON_KEYS = ["id_number", "township_code", "village_code"]
-STATUS_VALUES = ["insured", "missing", "elsewhere", "not_applicable", ""]
+STATUS_VALUES = ["insured", "missing", "elsewhere", "other_scheme", "not_applicable", ""]
 PAIR_COLUMNS = [*PERSON_KEYS, "insurance", "before", "after"]
 
 
@@ -53,6 +59,7 @@ class Changes:
     new_gaps: pd.DataFrame  # PAIR_COLUMNS
     added: pd.DataFrame  # PERSON_KEYS
     removed: pd.DataFrame  # PERSON_KEYS
+    registered_enrolled: pd.DataFrame  # PAIR_COLUMNS: the enrolments of persons registered in a visit
 
     def counts(self) -> dict[str, int]:
         return {f.name: len(getattr(self, f.name)) for f in fields(self)}
@@ -65,7 +72,7 @@ class Changes:
     def empty(cls) -> Changes:
         persons = pd.DataFrame(columns=PERSON_KEYS)
         pairs = pd.DataFrame(columns=PAIR_COLUMNS)
-        return cls(persons, pairs, pairs.copy(), persons.copy(), persons.copy())
+        return cls(persons, pairs, pairs.copy(), persons.copy(), persons.copy(), pairs.copy())
 
 
 def status_snapshot(persons: pd.DataFrame) -> pd.DataFrame:
@@ -83,8 +90,9 @@ def status_snapshot(persons: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def changes(before: pd.DataFrame, after: pd.DataFrame) -> Changes:
-    """What changed from snapshot `before` to snapshot `after`; see the module's docstring."""
+def changes(before: pd.DataFrame, after: pd.DataFrame, registered: Collection[str] = ()) -> Changes:
+    """What changed from snapshot `before` to snapshot `after`; `registered`: the ID numbers registered in a
+    visit. See the module's docstring."""
     before = status_snapshot(before)
     after = status_snapshot(after)
     merged = after.merge(before, on="id_number", how="outer", suffixes=("", "_before"), indicator=True)
@@ -100,7 +108,7 @@ def changes(before: pd.DataFrame, after: pd.DataFrame) -> Changes:
     living = both[~both["deceased"]]
     for insurance in INSURANCES:
         was, now = living[f"{insurance}_before"], living[insurance]
-        enrolled = living[was.isin(["missing", "elsewhere"]) & now.eq("insured")]
+        enrolled = living[was.isin(["missing", "elsewhere", "other_scheme"]) & now.eq("insured")]
         enrolments.append(_pairs(enrolled, insurance, enrolled[f"{insurance}_before"]))
         missing = living[now.eq("missing") & was.ne("missing")]
         gaps.append(_pairs(missing, insurance, missing[f"{insurance}_before"]))
@@ -109,12 +117,15 @@ def changes(before: pd.DataFrame, after: pd.DataFrame) -> Changes:
     removed = gone[["id_number", "township_code_before", "village_code_before"]].rename(
         columns={"township_code_before": "township_code", "village_code_before": "village_code"}
     )
+    enrolled_pairs = _concat(enrolments)
+    wanted = set(registered)
     return Changes(
         deaths=_persons(deaths),
-        enrolments=_concat(enrolments),
+        enrolments=enrolled_pairs,
         new_gaps=_concat(gaps),
         added=_persons(new),
         removed=_persons(removed),
+        registered_enrolled=enrolled_pairs[enrolled_pairs["id_number"].isin(wanted)].reset_index(drop=True),
     )
 
 

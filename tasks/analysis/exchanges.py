@@ -14,8 +14,9 @@ import pandas as pd
 from models import crud
 from models.campaign.spec import Campaign
 from models.registry import person_columns
+from models.survey.visits import ids_with_outcomes
 from tasks.analysis import status_snapshots
-from tasks.analysis.exchange import KIND_NAMES, KINDS, STATUS_COLUMNS, STATUS_NAMES, Changes
+from tasks.analysis.exchange import KIND_NAMES, KINDS, PAIR_KINDS, STATUS_COLUMNS, STATUS_NAMES, Changes
 from tasks.identity.masking import mask_id
 from tasks.intake import snapshots
 from tasks.survey.worklists import Sheet, write_sheets
@@ -35,6 +36,14 @@ def previous_statuses(ws: Workspace, campaign_id: int) -> tuple[int | None, pd.D
         return run.id, kept
     with ws.engine.connect() as connection:
         return run.id, person_columns(connection, campaign_id=campaign_id, columns=STATUS_COLUMNS)
+
+
+def registered_ids(ws: Workspace, through: date) -> set[str]:
+    """The ID numbers registered in a visit made by `through` (the outcomes that register)."""
+    campaign_id, campaign = ws.campaign()
+    codes = [code for code, outcome in campaign.survey.outcomes.items() if outcome.registers]
+    with ws.engine.connect() as connection:
+        return ids_with_outcomes(connection, campaign_id=campaign_id, outcomes=codes, through=through)
 
 
 def deliveries_changed(ws: Workspace) -> bool:
@@ -106,7 +115,7 @@ def write_exchange_report(
             Sheet(
                 KIND_NAMES[kind],
                 f"{KIND_NAMES[kind]}（{cn_date(day)}，共{len(frame)}条）",
-                detail_table(campaign, frame, pairs=kind in ("enrolments", "new_gaps")),
+                detail_table(campaign, frame, pairs=kind in PAIR_KINDS),
                 frozenset({"身份证号"}),
             )
         )

@@ -5,10 +5,15 @@ Definitions, per township and insurance, over the living persons of the registra
 comparison with the recorded visits applied; a person marked deceased by the register or by a visit counts
 nowhere):
 
-* 应参保人数 `should`: persons the insurance applies to — status `insured`, `missing` or `elsewhere`
-  (`not_applicable` is left out: a child has no pension to pay, a person without a job no work-injury insurance).
-* 已参保 `insured`: insured in the county; 已在外地参保 `elsewhere`: insured outside the county (found by a
-  visit); 应保未保 `gap`: `missing`, insured nowhere.
+* 应参保人数 `should`: persons the insurance applies to — status `insured`, `missing`, `elsewhere` or
+  `other_scheme` (`not_applicable` is left out: a child has no pension to pay, a person without a job no
+  work-injury insurance, a person away (服兵役, 服刑, 出国) nothing while away). Persons who moved out (已迁出)
+  count nowhere, as the dead.
+* 已参保 `insured`: insured in the county, on a department's list; 已在外地或机关事业单位参保 `elsewhere`:
+  covered by a scheme the county's lists do not hold (found by a visit: `elsewhere` or `other_scheme`);
+  应保未保 `gap`: `missing`, insured nowhere.
+* 已登记待参保 `registered_pending`: of the gap, those a village worker registered in a visit: shown apart,
+  never counted as insured (registration is not enrolment; the department's list will show the enrolment).
 * 覆盖率 `coverage` = (insured + elsewhere) / should: a person insured elsewhere is insured, and the county does
   not enrol them again. No one to insure: no rate (empty), not 0 or 100%.
 * 扩面目标 `target` = max(0, ⌈target_coverage × should⌉ − insured − elsewhere): the fewest enrolments that bring
@@ -42,16 +47,18 @@ import pandas as pd
 from models.campaign.spec import INSURANCES, Analysis, Campaign
 from tasks.wording.render import cn_date
 
-APPLIES = ("insured", "missing", "elsewhere")
-FIGURES = ("should", "insured", "elsewhere", "gap", "target")
+COVERED_ELSEWHERE = ("elsewhere", "other_scheme")
+APPLIES = ("insured", "missing", *COVERED_ELSEWHERE)
+FIGURES = ("should", "insured", "elsewhere", "gap", "registered_pending", "target")
 PLAN_HEADERS = {
     "township_code": "乡镇代码",
     "township_name": "乡镇",
     "insurance_name": "险种",
     "should": "应参保人数",
     "insured": "已参保",
-    "elsewhere": "已在外地参保",
+    "elsewhere": "已在外地或机关事业单位参保",
     "gap": "应保未保",
+    "registered_pending": "其中已登记待参保",
     "coverage": "覆盖率",
     "target": "扩面目标",
 }
@@ -103,8 +110,9 @@ def monthly_split(target: int, months: int) -> list[int]:
 
 
 def _living(persons: pd.DataFrame) -> pd.DataFrame:
-    dead = persons["deceased"].fillna(False).astype(bool) | persons["category"].eq("deceased")
-    return persons[~dead.to_numpy()]
+    """The persons still on the register: neither dead nor moved out."""
+    gone = persons["deceased"].fillna(False).astype(bool) | persons["category"].isin(["deceased", "moved_out"])
+    return persons[~gone.to_numpy()]
 
 
 def expansion_plan(campaign: Campaign, persons: pd.DataFrame, as_of: date) -> ExpansionPlan:
@@ -115,6 +123,7 @@ def expansion_plan(campaign: Campaign, persons: pd.DataFrame, as_of: date) -> Ex
     target_date = target_date_of(analysis, campaign)
     months = plan_months(as_of, target_date)
     living = _living(persons)
+    registered = living["registered_on"].notna() if "registered_on" in living else pd.Series(False, living.index)
     counts: dict[tuple[str, str], dict[str, int]] = {}
     grouped = living.groupby("township_code")
     for code, rows in grouped:
@@ -123,14 +132,15 @@ def expansion_plan(campaign: Campaign, persons: pd.DataFrame, as_of: date) -> Ex
             counts[(str(code), insurance)] = {
                 "should": int(status.isin(APPLIES).sum()),
                 "insured": int(status.eq("insured").sum()),
-                "elsewhere": int(status.eq("elsewhere").sum()),
+                "elsewhere": int(status.isin(COVERED_ELSEWHERE).sum()),
                 "gap": int(status.eq("missing").sum()),
+                "registered_pending": int((status.eq("missing") & registered.loc[rows.index]).sum()),
             }
     records = []
     totals = {i: dict.fromkeys(FIGURES, 0) | {m: 0 for m in months} for i in insurances}
     for township in campaign.townships:
         for insurance in insurances:
-            figures = counts.get((township.code, insurance), {"should": 0, "insured": 0, "elsewhere": 0, "gap": 0})
+            figures = counts.get((township.code, insurance), dict.fromkeys(FIGURES[:-1], 0))
             target = expansion_target(
                 figures["should"], figures["insured"] + figures["elsewhere"], analysis.target_coverage
             )
@@ -258,7 +268,7 @@ def plan_json(plan: ExpansionPlan, campaign: Campaign) -> dict[str, object]:
             {
                 "insurance": r["insurance"],
                 "name": r["insurance_name"],
-                **{key: int(r[key]) for key in ("should", "insured", "gap", "elsewhere")},
+                **{key: int(r[key]) for key in ("should", "insured", "gap", "elsewhere", "registered_pending")},
                 "coverage": None if r["coverage"] is None or pd.isna(r["coverage"]) else round(float(r["coverage"]), 4),
                 "target": int(r["target"]),
                 "monthly": {m: int(r[m]) for m in plan.months},

@@ -24,7 +24,8 @@ from tasks.wording.render import cn_date
 Keys = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
-CATEGORIES = ("insured_full", "partial", "uninsured", "deceased")
+# moved_out and away come only from visits (已迁出; 服兵役, 服刑, 出国（境） with nothing applicable while away).
+CATEGORIES = ("insured_full", "partial", "uninsured", "deceased", "moved_out", "away")
 STATUSES = ("not_applicable", "insured", "missing")
 ANOMALIES = ("duplicate_enrolment", "deceased_enrolled", "inconsistent_identity")
 # On a county list but not in the household register (户籍外参保): mostly people from elsewhere who work or live in
@@ -463,10 +464,21 @@ def _first_value(
 # -- the figures ------------------------------------------------------------------------------------------
 
 
+def registered_pending(persons: pd.DataFrame) -> pd.DataFrame:
+    """Per person, per insurance: registered in a visit (`registered_on`), still on the register (neither dead
+    nor moved out) and still `missing` that insurance: registration is not enrolment, only a list closes it."""
+    if "registered_on" not in persons:
+        return pd.DataFrame(False, index=persons.index, columns=list(INSURANCES))
+    registered = persons["registered_on"].notna() & ~persons["category"].isin(["deceased", "moved_out"])
+    return pd.DataFrame({i: registered & persons[i].astype(object).eq("missing") for i in INSURANCES})
+
+
 def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[str, object]:
     """The counts `canbao compare --json` prints: distinct persons (ID numbers) throughout."""
     persons = result.persons
     living = persons[persons["category"] != "deceased"]
+    pending = registered_pending(persons)
+    pending_person = pending.any(axis=1)
     anomaly_counts = result.anomalies.groupby("kind")["id_number"].nunique()
     outside = result.anomalies[result.anomalies["kind"] == OUTSIDE_REGISTER]
     outside_lists = outside["sources"].astype(str).str.split(",")
@@ -487,6 +499,7 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
                 "uninsured": int(categories.get("uninsured", 0)),
                 "deceased": int(categories.get("deceased", 0)),
                 "missing_by_insurance": {i: int((rows[i] == "missing").sum()) for i in INSURANCES},
+                "registered_pending": int(pending_person.loc[rows.index].sum()),
             }
         )
     categories = persons["category"].value_counts()
@@ -497,6 +510,10 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
         "categories": {k: int(categories.get(k, 0)) for k in CATEGORIES},
         "missing_by_insurance": {i: int((living[i] == "missing").sum()) for i in INSURANCES},
         "anomalies": {k: int(anomaly_counts.get(k, 0)) for k in ANOMALIES},
+        # Registered in a visit and still missing an insurance that applies: apart from coverage, which only the
+        # departments' lists change.
+        "registered_pending": int(pending_person.sum()),
+        "registered_pending_by_insurance": {i: int(pending[i].sum()) for i in INSURANCES},
         # Information, not an anomaly: enrolled on a county list, absent from the household register.
         "outside_register": int(outside["id_number"].nunique()),
         "outside_register_by_source": {

@@ -21,7 +21,8 @@ from tasks.wording.glossary import terms, wan_yuan, yuan
 from tasks.wording.render import cn_date
 
 TITLE_SUFFIX = "全民参保登记工作总结暨提升社会保险服务质量的报告"
-CATEGORY_NAMES = {"insured_full": "已参全", "partial": "未参全", "uninsured": "未参保", "deceased": "已死亡"}
+CATEGORY_NAMES = {"insured_full": "已参全", "partial": "未参全", "uninsured": "未参保", "deceased": "已死亡",
+                  "moved_out": "已迁出", "away": "外出服役、服刑或出国（境）"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class InsuranceFigures:
     elsewhere: int
     gap: int
     target: int
+    registered_pending: int = 0  # of the gap: registered in a visit, not on a department's list yet
 
     @property
     def coverage(self) -> float | None:
@@ -51,12 +53,13 @@ class SummaryFigures:
     to_visit: int
     visited_by_deadline: int
     visited: int  # by as_of, late visits included
-    registered: int  # enrolled on the spot by village workers
+    registered: int  # registered (登记) by village workers: not an enrolment
     late_visits: int
     scores: Sequence[TownshipScore]
     insurances: Sequence[InsuranceFigures]  # the county's expansion plan
     township_gaps: dict[str, int] = field(default_factory=dict)  # township name → persons insured nowhere
     outside_register: int = 0  # 户籍外参保: enrolled in the county, not on its register (information, not an anomaly)
+    registered_pending: int = 0  # registered in a visit and still missing an insurance that applies to them
 
 
 def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -> OfficialDocument:
@@ -73,7 +76,10 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
             f"逾期完成{f.milestones.get('done_late', 0)}项，尚未完成{f.milestones_total - done}项。"]),
     ]  # fmt: skip
     if f.compared_on is not None:
-        categories = "，".join(f"{CATEGORY_NAMES.get(k, k)}{v}人" for k, v in f.categories.items())
+        # Those who moved out or are away come only from visits: named when there are any.
+        categories = "，".join(
+            f"{CATEGORY_NAMES.get(k, k)}{v}人" for k, v in f.categories.items() if v or k not in ("moved_out", "away")
+        )
         anomalies = "，".join(f"{k}{v}人" for k, v in sorted(f.anomalies.items(), key=lambda kv: -kv[1]))
         sections.append(Section("数据比对结果", [
             f"归集公安、卫计、教育、人社、民政、残联等部门数据，截至{cn_date(f.compared_on)}比对户籍人员{f.persons}人：{categories}。",
@@ -84,7 +90,7 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
         sections.append(Section("入户调查情况", [
             f"全县应入户调查{f.to_visit}人，截至入户调查截止日已走访{f.visited_by_deadline}人，完成率{rate:.1%}；"
             f"截至{cn_date(f.as_of)}累计走访{f.visited}人（其中逾期走访{f.late_visits}条），"
-            f"走访中现场登记参保{f.registered}人。{finished}个乡镇按期完成，"
+            f"走访中登记{f.registered}人{_pending_clause(f)}。{finished}个乡镇按期完成，"
             f"{len(f.scores) - finished}个乡镇未按期完成{_named(s.name for s in f.scores if not s.finished)}。"
         ]))  # fmt: skip
     if f.scores:
@@ -98,11 +104,13 @@ def summary_document(campaign: Campaign, figures: SummaryFigures, serial: int) -
                    for s in f.scores], caption="各乡镇绩效评分")))  # fmt: skip
     if f.insurances:
         sections.append(Section("各险种参保状况与扩面计划", [
-            "以户籍人员为基数，按险种统计应参保、已参保和应保未保人数，并据此制定扩面目标。"
-            + coverage_finding(f)],
-            Table(["险种", "应参保人数", "已参保", "外地参保", "应保未保", "覆盖率", "扩面目标"],
-                  [[i.name, str(i.should), str(i.insured), str(i.elsewhere), str(i.gap), _percent(i.coverage),
-                    str(i.target)] for i in f.insurances], caption="全县分险种参保状况及扩面目标")))  # fmt: skip
+            "以户籍人员为基数，按险种统计应参保、已参保和应保未保人数，并据此制定扩面目标。已参保以部门参保名单为准，"
+            "入户登记但尚未出现在参保名单中的人员仍计入应保未保，单列为“其中已登记待参保”。" + coverage_finding(f)],
+            Table(["险种", "应参保人数", "已参保", "外地或机关事业单位参保", "应保未保", "其中已登记待参保", "覆盖率",
+                   "扩面目标"],
+                  [[i.name, str(i.should), str(i.insured), str(i.elsewhere), str(i.gap), str(i.registered_pending),
+                    _percent(i.coverage), str(i.target)] for i in f.insurances],
+                  caption="全县分险种参保状况及扩面目标")))  # fmt: skip
     sections.append(Section("提升社会保险服务质量的建议", suggestions(f)))
     return OfficialDocument.issued(
         issuer,
@@ -183,12 +191,24 @@ def suggestions(f: SummaryFigures) -> list[str]:
             f"工作落实：{'、'.join(unfinished)}未按期完成入户调查，应在完善分析阶段补齐，"
             "县全民参保登记工作领导小组办公室跟踪督办。"
         )
-    if f.registered:
+    if f.registered_pending:
         lines.append(
-            f"便民服务：入户调查中现场登记参保{f.registered}人，说明上门服务有效，建议将入户登记、"
-            "网上办理和村级代办常态化，方便群众就近参保。"
+            f"动员参保：入户调查中登记的人员有{f.registered_pending}人尚未出现在部门参保名单中，"
+            "建议各乡镇（村）逐一跟踪动员，县人社局、卫计局在数据交换中核实其参保情况（登记后已参保）。"
+        )
+    elif f.registered:
+        lines.append(
+            f"便民服务：入户调查中登记{f.registered}人，建议将入户登记、网上办理和村级代办常态化，方便群众就近参保。"
         )
     return lines or ["各项工作已按计划完成，建议保持部门间数据交换，动态更新全民参保登记数据库。"]
+
+
+def _pending_clause(f: SummaryFigures) -> str:
+    """Registration apart from enrolment: how many of the registered no department's list holds yet."""
+    if not f.registered:
+        return ""
+    day = cn_date(f.compared_on) if f.compared_on else "比对日"
+    return f"，其中截至{day}仍有{f.registered_pending}人尚未参保（登记不等于参保，以部门参保名单为准）"
 
 
 def _outside_register_sentence(persons: int) -> str:
@@ -215,6 +235,8 @@ def figures_json(f: SummaryFigures) -> dict[str, Any]:
         "late_visits": f.late_visits,
         "anomalies": dict(f.anomalies),
         "outside_register": f.outside_register,
+        "registered": f.registered,
+        "registered_pending": f.registered_pending,
         "subsidy": round(sum(s.subsidy for s in f.scores), 2),
         "criticised": [s.name for s in f.scores if s.criticised],
         "insurances": [
@@ -223,6 +245,7 @@ def figures_json(f: SummaryFigures) -> dict[str, Any]:
                 "name": i.name,
                 "should": i.should,
                 "gap": i.gap,
+                "registered_pending": i.registered_pending,
                 "target": i.target,
                 "coverage": None if i.coverage is None else round(i.coverage, 4),
             }

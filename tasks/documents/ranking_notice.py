@@ -193,7 +193,7 @@ def _survey_section(c: Mapping[str, Any]) -> Section:
         "入户调查进度",
         [
             f"全县应入户调查{t['to_visit']}人，已走访{t['visited']}人，完成率{done:.1f}%，"
-            f"序时进度{t['expected_rate'] * 100:.1f}%；走访中新登记参保{t['registered']}人；"
+            f"序时进度{t['expected_rate'] * 100:.1f}%；走访中登记{t['registered']}人；"
             f"{t['behind']}个乡镇进度滞后。"
         ],
         _survey_table(c),

@@ -212,9 +212,12 @@ def outside_register_note(counts: pd.DataFrame) -> str:
 
 
 def gap_table(counts: pd.DataFrame, campaign: Campaign, insurance_names: Mapping[str, str]) -> pd.DataFrame:
-    """Per township: living registered persons, uninsured, partly insured and the gaps per insurance."""
+    """Per township: living registered persons, uninsured, partly insured, the gaps per insurance and, apart,
+    the persons registered in a visit who still miss an insurance (已登记待参保: not counted as insured)."""
+    if "registered_pending" not in counts:
+        counts = counts.assign(registered_pending=0)
     indexed = counts.set_index("township_code")
-    columns = ["residents", "uninsured", "partial", *INSURANCES]
+    columns = ["residents", "uninsured", "partial", *INSURANCES, "registered_pending"]
     figures = indexed.reindex([t.code for t in campaign.townships])[columns].fillna(0).astype("int64")
     table = pd.DataFrame({"乡镇": [t.name for t in campaign.townships]})
     table["户籍人数"] = figures["residents"].to_numpy()
@@ -222,7 +225,11 @@ def gap_table(counts: pd.DataFrame, campaign: Campaign, insurance_names: Mapping
     table["未参全"] = figures["partial"].to_numpy()
     for insurance in INSURANCES:
         table[gap_column(insurance_names, insurance)] = figures[insurance].to_numpy()
+    table[REGISTERED_PENDING] = figures["registered_pending"].to_numpy()
     return _with_total(table)
+
+
+REGISTERED_PENDING = "已登记待参保"
 
 
 def gap_column(insurance_names: Mapping[str, str], insurance: str) -> str:
@@ -333,7 +340,8 @@ def build_report(inputs: ReportInputs) -> Report:
         "名次相同者得分、完成率和工作任务按时率均相同。",
         "数据异常": "按异常类型统计的人数（同一人同类异常只计一次），明细已下发各村核查。"
         + outside_register_note(inputs.anomalies),
-        "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果，已计入入户调查登记）。",
+        "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果）。入户调查登记不等于参保：参保以部门"
+        f"参保名单为准，已登记但尚未出现在参保名单中的人员仍计入应保未保，另列“{REGISTERED_PENDING}”人数；已死亡、已迁出人员不计。",
         "工作任务": "截至统计日期各乡镇应完成的工作任务：按时完成、逾期完成、逾期未完成的个数。",
     }
     title = f"{campaign.county.name}全民参保登记工作督查报告（{cn_date(as_of)}）"

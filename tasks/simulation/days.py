@@ -117,6 +117,8 @@ def web_records(visits: list[SimulatedVisit], day: date) -> list[VisitRecord]:
             v.visitor,
             "模拟网页登记",
             v.corrections,
+            reason=v.reason,
+            intent=v.intent,
         )
         for v in visits
     ]

@@ -15,12 +15,16 @@ from tasks.simulation.survey import SimulatedVisit
 EMPLOYER_SUFFIX = "商贸有限公司"  # a new work-injury enrolment's employer: "<county name>商贸有限公司"
 
 
+ENROLLED_AFTER_REGISTRATION = 0.4  # of the registered still missing a resident scheme, enrolled by August
+
+
 def later_deliveries(
     campaign: Campaign, persons: pd.DataFrame, county: Path, inbox: Path, seed: int, day: date
 ) -> Path:
-    """What two departments send later: the cremation list with a few new deaths and the work-injury list
-    with a few new enrolments (persons the comparison found without it), beside their earlier files in
-    `county`. `persons` is the registration database."""
+    """What the departments send later, beside their earlier files in `county`: the cremation list with a few
+    new deaths, the work-injury list with a few new enrolments (persons the comparison found without it), and
+    the resident pension and medical lists with the enrolments of part of the persons village workers
+    registered (the data exchange reports them as 登记后已参保). `persons` is the registration database."""
     employer = f"{campaign.county.name}{EMPLOYER_SUFFIX}"
     living = persons[persons["category"] != "deceased"]
     missing = living[living["injury"] == "missing"].sample(n=min(12, int((living["injury"] == "missing").sum())),
@@ -32,6 +36,12 @@ def later_deliveries(
                                             for n, p in enumerate(dying.itertuples())]),
         "injury": ("身份证号,姓名,单位名称", [f"{p.id_number},{p.name},{employer}" for p in missing.itertuples()]),
     }  # fmt: skip
+    registered = living[living["registered_on"].notna()] if "registered_on" in living else living.iloc[0:0]
+    for source, insurance in (("pension_resident", "pension"), ("medical_resident", "medical")):
+        waiting = registered[registered[insurance] == "missing"]
+        enrolled = waiting.sample(frac=ENROLLED_AFTER_REGISTRATION, random_state=seed + 2)
+        if (county / source).is_dir():
+            added[source] = ("身份证号,姓名,性别", [f"{p.id_number},{p.name},{p.sex}" for p in enrolled.itertuples()])
     for source, (header, rows) in added.items():
         shutil.copytree(county / source, inbox / source, dirs_exist_ok=True)
         (inbox / source / f"{day.year}年{day.month}月新增.csv").write_text(
@@ -44,6 +54,7 @@ def write_returned_lists(campaign: Campaign, visits: list[SimulatedVisit], folde
     """One CSV per township of the week's paper lists, headed as the published work lists are."""
     names = {code: o.name for code, o in campaign.survey.outcomes.items()}
     labels = {key: c.label for key, c in campaign.survey.corrections.items()}
+    intents = {code: i.name for code, i in campaign.survey.intents.items()}
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     by_township: dict[str, list[SimulatedVisit]] = {}
@@ -54,6 +65,8 @@ def write_returned_lists(campaign: Campaign, visits: list[SimulatedVisit], folde
             {
                 "身份证号": v.id_number,
                 "走访结果": names[v.outcome],
+                "未参保原因": v.reason,
+                "参保意愿": intents.get(v.intent, ""),
                 "更正信息": "；".join(f"{labels[k]}：{value}" for k, value in v.corrections.items()),
                 "走访人": v.visitor,
                 "走访日期": v.visited_on.isoformat(),

@@ -34,15 +34,30 @@ PACE: dict[str, tuple[float, float, int | None]] = {
 # Profiles whose workers make sure they finish: near the deadline they visit whatever the rest needs.
 FINISHERS = {"early", "on_time"}
 HAND_IN_DAYS = (1, 4)  # paper lists go to the township on Mondays and Thursdays
+# What village workers meet, roughly as a rural county's household survey reports it: most of the listed are
+# registered, many work away from their household (人户分离), some are insured elsewhere or in the 机关事业单位
+# scheme, a few are away (兵役, 服刑, 出国), moved out, dead or not found, and some refuse with a reason.
 OUTCOMES: tuple[tuple[str, float], ...] = (
-    ("registered", 0.55),
-    ("refused", 0.09),
-    ("insured_elsewhere", 0.12),
-    ("moved", 0.06),
-    ("not_found", 0.03),
+    ("registered", 0.48),
+    ("refused", 0.06),
+    ("insured_elsewhere", 0.08),
+    ("public_sector", 0.03),
+    ("working_away", 0.09),
+    ("military", 0.005),
+    ("prison", 0.005),
+    ("abroad", 0.01),
+    ("moved", 0.05),
+    ("not_found", 0.02),
     ("deceased", 0.02),
-    ("corrected", 0.13),
+    ("corrected", 0.12),
 )
+REFUSAL_REASONS = ("经济困难，暂无力缴费", "认为缴费年限太长、不划算", "年龄偏大，不愿缴费", "已购买商业保险")
+# The intent a worker writes for an outcome (a choice among several where people differ).
+INTENTS: dict[str, tuple[str, ...]] = {
+    "registered": ("willing",),
+    "refused": ("unwilling",),
+    "working_away": ("willing", "undecided", "undecided"),
+}
 WORKER_SURNAMES = "陈林黄王李张刘吴苏谢"
 
 
@@ -55,6 +70,8 @@ class SimulatedVisit:
     visited_on: date
     visitor: str
     corrections: dict[str, str] = field(default_factory=dict)
+    reason: str = ""  # 未参保原因
+    intent: str = ""  # 参保意愿 (an intent code)
 
 
 @dataclass
@@ -79,6 +96,9 @@ class SurveySimulation:
         first_day: date,
     ) -> None:
         self.rng = random.Random(seed * 104729 + 17)
+        self.intents = set(campaign.survey.intents)
+        # Only the outcomes this campaign's file defines (a county may define fewer).
+        self.outcomes = [(o, w) for o, w in OUTCOMES if o in campaign.survey.outcomes]
         self.calendar = calendar
         self.profiles = dict(profiles)
         start, deadline = campaign.survey_window()
@@ -123,12 +143,18 @@ class SurveySimulation:
         return made
 
     def _visit(self, village: _Village, id_number: str, day: date) -> SimulatedVisit:
-        outcome = self.rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
+        outcome = self.rng.choices([o for o, _ in self.outcomes], weights=[w for _, w in self.outcomes])[0]
         corrections = {}
         if outcome == "corrected":
             corrections = {"phone": f"13{self.rng.randrange(10**9):09d}"}
         visitor = f"{WORKER_SURNAMES[int(village.code[-2:]) % len(WORKER_SURNAMES)]}村干部"
-        return SimulatedVisit(id_number, village.township, village.code, outcome, day, visitor, corrections)
+        reason = self.rng.choice(REFUSAL_REASONS) if outcome == "refused" else ""
+        intent = self.rng.choice(INTENTS[outcome]) if outcome in INTENTS else ""
+        if intent not in self.intents:
+            intent = ""
+        return SimulatedVisit(
+            id_number, village.township, village.code, outcome, day, visitor, corrections, reason, intent
+        )
 
     def split(self, day: date, visits: list[SimulatedVisit]) -> tuple[list[SimulatedVisit], list[SimulatedVisit]]:
         """(recorded on the web today, returned on paper today): paper townships hand in what they have on

@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.exports import log_exports
 from models.survey.visits import person_changes_before, visit_records
-from tasks.survey.visits import correction_lists
+from tasks.survey.visits import correction_lists, township_follow_ups
 from tasks.survey.worklists import write_table
 from tasks.workspace import Workspace
 
@@ -17,10 +17,15 @@ CORRECTION_HEADINGS = {
     "id_number": "身份证号", "name": "姓名", "village": "村（社区）", "finding": "核查结果", "field": "更正项目",
     "before": "原信息", "after": "核实后信息", "visited_on": "走访日期", "visitor": "走访人",
 }  # fmt: skip
+FOLLOW_UP_HEADINGS = {
+    "id_number": "身份证号", "name": "姓名", "village": "村（社区）", "finding": "走访结果", "action": "需办理事项",
+    "reason": "未参保原因", "visited_on": "走访日期", "visitor": "走访人",
+}  # fmt: skip
 
 
 def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
-    """One workbook per department with what the visits found wrong in its data (错误信息反馈清单)."""
+    """One workbook per department with what the visits found wrong in its data (错误信息反馈清单), and one per
+    township with the persons it must follow up or confirm (入户调查跟进名单)."""
     campaign_id, campaign = ws.campaign()
     with ws.engine.connect() as connection:
         visits = visit_records(connection, campaign_id=campaign_id)
@@ -42,7 +47,22 @@ def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
             text_columns={"身份证号", "原信息", "核实后信息"},
         )
         written[key] = {"department": name, "rows": len(frame), "file": str(path)}
+    townships = {t.code: t.name for t in campaign.townships}
+    follow_ups: dict[str, dict[str, Any]] = {}
+    for code, rows in sorted(township_follow_ups(visits, campaign.survey, registry).items()):
+        frame = pd.DataFrame(rows)
+        frame["village"] = frame["village_code"].map(villages).fillna(frame["village_code"])
+        frame = frame[list(FOLLOW_UP_HEADINGS)].rename(columns=FOLLOW_UP_HEADINGS)
+        name = townships.get(code, code)
+        path = write_table(
+            frame,
+            out / f"{name}-入户调查跟进名单.xlsx",
+            "跟进名单",
+            f"{name}入户调查需跟进和核实的人员（共{len(frame)}条；查无此人经你镇（乡）核实确认后方报有关部门）",
+            text_columns={"身份证号"},
+        )
+        follow_ups[code] = {"township": name, "rows": len(frame), "file": str(path)}
     with ws.session() as session:
-        log_exports(session, campaign_id=campaign_id, kind="corrections",
-                    files=[(Path(w["file"]), w["rows"]) for w in written.values()])  # fmt: skip
-    return {"out": str(out), "departments": written}
+        files = [(Path(w["file"]), w["rows"]) for w in [*written.values(), *follow_ups.values()]]
+        log_exports(session, campaign_id=campaign_id, kind="corrections", files=files)
+    return {"out": str(out), "departments": written, "townships": follow_ups}

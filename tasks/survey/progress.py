@@ -2,8 +2,9 @@
 
 Village workers visit the persons on their village's visit list between `start` and `deadline`. A person
 counts as visited once any visit with an outcome is recorded for them, and as registered once any outcome
-is `registered` (已登记参保). Townships must learn while there is still time that they are behind, so next
-to the plain rate we compare against a linear expectation and project the finish date from the recent pace.
+is `registered` (已登记: a registration, not an enrolment). Townships must learn while there is still time that
+they are behind, so next to the plain rate we compare against a linear expectation and project the finish date
+from the recent pace.
 
 Decisions (documented here because callers and reports rely on them):
 

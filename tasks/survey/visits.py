@@ -1,22 +1,28 @@
 """Household visits (入户调查): reading returned work lists, and what a visit does to a person's record. Pure.
 
 A village returns its work list with 走访结果 (an outcome: its Chinese name, an alias or its code), perhaps
-更正信息 ("联系电话：13800001111；现居住地：凤城镇…"), 走访人 and 走访日期. Decisions:
+更正信息 ("联系电话：13800001111；现居住地：凤城镇…"), 未参保原因 and 参保意愿 (what the person said), 走访人 and
+走访日期. Decisions:
 
 * A row whose 走访结果 is blank and whose 更正信息 is blank is not visited yet (`pending`): neither recorded
   nor rejected. A blank outcome with corrections is a `corrected` visit.
 * Rejected, with the reason in Chinese: an outcome that is no outcome; a correction naming no known field or
   with a value that cannot be right (a phone with the wrong number of digits, an unknown sex, a date that
   cannot be read); an outcome that needs a correction without one; a visit date that cannot be read, lies
-  after the day the list came back or before the survey started; a person on no village's list. The ID rules
+  after the day the list came back or before the survey started; a person on no village's list; an outcome that
+  needs a reason (拒绝登记) without 未参保原因; a 参保意愿 that is none of the campaign's intents. The ID rules
   and the rest are the importer's (tasks.intake.ingest).
 * A blank 走访日期 means the day the list came back (`received_on`).
 * A visit is identified by person, outcome, date and corrections: the same row imported again, from the same
   workbook or a copy, is a duplicate and changes nothing. A different outcome later is a new visit.
-* Applying a visit: `registers` enrols the person in the survey's `registers` insurances they were missing;
-  `insured_elsewhere` marks every missing insurance `elsewhere` (insured outside the county: no gap here);
-  `deceased` marks the person deceased; corrections overwrite their fields. The category follows the statuses.
-  The latest visit (by date, then by arrival) is the person's `survey_outcome`.
+* Applying a visit: a visit never enrols. `registers` records the day the person was first registered
+  (`registered_on`): their statuses stay as the departments' lists have them, so coverage is unchanged and the
+  person counts as registered and pending until a list has them (`registered_pending`). `covers` marks those
+  missing insurances `elsewhere` or `other_scheme` (held by a scheme the county's lists do not hold); `away`
+  makes every missing insurance not applicable while away; `deceased` and `moved_out` mark the person and take
+  every missing insurance off the gap figures; `flag_township` and `needs_confirmation` change no status.
+  Corrections overwrite their fields. The category follows: deceased, moved_out, away (nothing applies while
+  away), else from the statuses. The latest visit (by date, then by arrival) is the person's `survey_outcome`.
 """
 
 from __future__ import annotations
@@ -43,6 +49,9 @@ RETURNED_COLUMNS: dict[str, list[str]] = {
     "name": ["姓名"],
     "outcome": ["走访结果", "调查结果", "核查结果"],
     "corrections": ["更正信息", "更正内容", "信息更正"],
+    # Not "reason": a rejected row's own column of that name says why it was refused.
+    "not_insured_reason": ["未参保原因", "未参保原因（拒绝理由）", "拒绝原因", "未登记原因", "不参保原因"],
+    "intent": ["参保意愿", "意愿"],
     "visitor": ["走访人", "调查人", "调查员"],
     "visited_on": ["走访日期", "调查日期", "入户日期"],
 }
@@ -88,6 +97,37 @@ def outcome_lookup(survey: Survey) -> dict[str, str]:
             lookup.setdefault(_key(text), code)
     _LOOKUPS[("outcomes", id(survey))] = (survey, lookup)
     return lookup
+
+
+def intent_lookup(survey: Survey) -> dict[str, str]:
+    """Every way of writing an intent (code, name, alias) → its code."""
+    cached = _LOOKUPS.get(("intents", id(survey)))
+    if cached is not None and cached[0] is survey:
+        return cached[1]
+    lookup: dict[str, str] = {}
+    for code, intent in survey.intents.items():
+        for text in (code, intent.name, *intent.aliases):
+            lookup.setdefault(_key(text), code)
+    _LOOKUPS[("intents", id(survey))] = (survey, lookup)
+    return lookup
+
+
+def check_notes(survey: Survey, outcome: str | None, reason_text: str, intent_text: str) -> tuple[str, str, list[str]]:
+    """What the person said: (未参保原因 as written, intent code, reasons to refuse the row)."""
+    reasons: list[str] = []
+    reason = _SPACES.sub(" ", unicodedata.normalize("NFKC", reason_text)).strip()
+    chosen = survey.outcomes.get(outcome) if outcome is not None else None
+    if chosen is not None and chosen.needs_reason and not reason:
+        reasons.append(f"走访结果为“{chosen.name}”，但未填写未参保原因")
+    intent = ""
+    if intent_text.strip():
+        found = intent_lookup(survey).get(_key(intent_text))
+        if found is None:
+            names = "、".join(i.name for i in survey.intents.values())
+            reasons.append(f"参保意愿无法识别：{intent_text.strip()}（可填：{names}）")
+        else:
+            intent = found
+    return reason, intent, reasons
 
 
 def correction_lookup(survey: Survey) -> dict[str, str]:
@@ -204,8 +244,8 @@ def check_visit(
     return outcome, corrections, visited_on, reasons
 
 
-_REJECTED_COLUMNS = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections", "visitor",
-                     "visited_on"]  # fmt: skip
+_REJECTED_COLUMNS = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections",
+                     "not_insured_reason", "intent", "visitor", "visited_on"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -216,6 +256,8 @@ class _ReturnedRow:
     name: str
     outcome: str
     corrections: str
+    not_insured_reason: str
+    intent: str
     visitor: str
     visited_on: Any
     issues: str
@@ -226,7 +268,9 @@ class _ReturnedRow:
 
 def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
     """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
-    return rows_as(accepted, _ReturnedRow, ("name", "outcome", "corrections", "visitor", "issues"))
+    return rows_as(
+        accepted, _ReturnedRow, ("name", "outcome", "corrections", "not_insured_reason", "intent", "visitor", "issues")
+    )
 
 
 def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -> dict[str, Any]:
@@ -239,6 +283,8 @@ def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -
         "name": row.name,
         "outcome": row.outcome,
         "corrections": row.corrections,
+        "not_insured_reason": row.not_insured_reason,
+        "intent": row.intent,
         "visitor": row.visitor,
         "visited_on": visited_text,
     }
@@ -259,6 +305,8 @@ def _visit_of(
     code, fixes, visited_on, reasons = check_visit(
         survey, window, row.outcome, row.corrections, visited_text, received_on
     )
+    said, intent, problems = check_notes(survey, code, row.not_insured_reason, row.intent)
+    reasons += problems
     if not visited_text and "日期无法识别" in row.issues:
         reasons.append(_date_issue(row.issues))
         visited_on = None
@@ -278,6 +326,8 @@ def _visit_of(
         visitor=row.visitor,
         origin=f"{row.file}:{row.sheet}:{int(row.row)}",
         corrections=fixes,
+        reason=said,
+        intent=intent,
     )
 
 
@@ -318,36 +368,51 @@ def _date_issue(issues: str) -> str:
 
 
 def category_of(person: Mapping[str, Any]) -> str:
-    """The person category from the five statuses, as the comparison defines it (elsewhere counts as covered)."""
+    """The person category from the five statuses, as the comparison defines it (a scheme outside the county's
+    lists counts as covered); those who died or moved out, and those away with nothing applicable, apart."""
     if person.get("deceased"):
         return "deceased"
+    if person.get("moved_out"):
+        return "moved_out"
     statuses = [person[i] for i in INSURANCES if person.get(i) not in (None, "not_applicable")]
+    if not statuses:
+        return "away"  # a living person always has medical applicable, unless a visit found them away
     missing = sum(s == "missing" for s in statuses)
     if missing == 0:
         return "insured_full"
     return "uninsured" if missing == len(statuses) else "partial"
 
 
+def _close_gaps(person: dict[str, Any], insurances: Iterable[str], status: str) -> None:
+    for insurance in insurances:
+        if person.get(insurance) == "missing":
+            person[insurance] = status
+
+
 def apply_visit(person: dict[str, Any], visit: VisitRecord, survey: Survey) -> list[tuple[str, str, str]]:
-    """Change `person` in place as the visit says; returns (field, before, after) of every change."""
+    """Change `person` in place as the visit says; returns (field, before, after) of every change. No outcome
+    makes an insurance `insured`: only a department's list does."""
     before = {name: person.get(name) for name in PERSON_FIELDS}
     outcome = survey.outcomes.get(visit.outcome)
     if outcome is not None:
         if outcome.registers:
-            for insurance in survey.registers:
-                if person.get(insurance) == "missing":
-                    person[insurance] = "insured"
-        if outcome.insured_elsewhere:
-            for insurance in INSURANCES:
-                if person.get(insurance) == "missing":
-                    person[insurance] = ELSEWHERE
+            registered = person.get("registered_on")
+            if registered is None or pd.isna(registered) or visit.visited_on < registered:
+                person["registered_on"] = visit.visited_on
+        _close_gaps(person, outcome.covered, outcome.covered_as)
+        if outcome.away:
+            _close_gaps(person, INSURANCES, "not_applicable")
         if outcome.deceased:
             person["deceased"] = True
+        if outcome.moved_out:
+            person["moved_out"] = True
+        if outcome.deceased or outcome.moved_out:
+            _close_gaps(person, INSURANCES, "not_applicable")  # off the gap figures (应保未保)
     for name, value in visit.corrections.items():
         person[name] = date.fromisoformat(value) if name == "birth_date" else value
     person["category"] = category_of(person)
     latest = person.get("surveyed_on")
-    if latest is None or visit.visited_on >= latest:
+    if latest is None or pd.isna(latest) or visit.visited_on >= latest:
         person["survey_outcome"] = visit.outcome
         person["surveyed_on"] = visit.visited_on
     return [
@@ -373,6 +438,9 @@ def overlay_visits(persons: pd.DataFrame, visits: Iterable[VisitRecord], survey:
     frame = persons.copy()
     frame["survey_outcome"] = ""
     frame["surveyed_on"] = None
+    frame["registered_on"] = None
+    if "moved_out" not in frame:
+        frame["moved_out"] = False
     ordered = sorted(visits, key=lambda v: v.visited_on)
     if not ordered:
         return frame
@@ -388,6 +456,7 @@ def overlay_visits(persons: pd.DataFrame, visits: Iterable[VisitRecord], survey:
             row = {name: frame.iat[int(at), frame.columns.get_loc(name)] for name in PERSON_FIELDS if name in frame}
             row["surveyed_on"] = None
             row["survey_outcome"] = ""
+            row["registered_on"] = None
             touched[int(at)] = row
         apply_visit(row, visit, survey)
     if touched:
@@ -397,7 +466,7 @@ def overlay_visits(persons: pd.DataFrame, visits: Iterable[VisitRecord], survey:
                 values: Any = [touched[r].get(name) for r in rows]
                 if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
                     values = pd.to_datetime(pd.Series(values)).astype(frame[name].dtype).to_numpy()
-                elif name == "surveyed_on" or isinstance(frame[name].dtype, pd.CategoricalDtype):
+                elif name in ("surveyed_on", "registered_on") or isinstance(frame[name].dtype, pd.CategoricalDtype):
                     frame[name] = frame[name].astype(object)  # new values need not be among the categories
                 frame.iloc[rows, frame.columns.get_loc(name)] = values
     return frame
@@ -406,7 +475,8 @@ def overlay_visits(persons: pd.DataFrame, visits: Iterable[VisitRecord], survey:
 def correction_lists(
     visits: Iterable[VisitRecord], survey: Survey, registry: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, list[dict[str, str]]]:
-    """Per department key, the findings to send back: outcomes it must act on and fields it holds wrong.
+    """Per department key, the findings to send back: outcomes it must act on and fields it holds wrong. An
+    outcome that needs the township's confirmation (查无此人) is sent only once confirmed.
 
     `registry`: ID → the person's name and village as the comparison saw them (before corrections)."""
     lists: dict[str, list[dict[str, str]]] = {}
@@ -420,10 +490,11 @@ def correction_lists(
             "visitor": visit.visitor,
         }
         outcome = survey.outcomes.get(visit.outcome)
-        if outcome is not None and outcome.notify:
-            lists.setdefault(outcome.notify, []).append(
-                {**base, "finding": outcome.name, "field": "", "before": "", "after": ""}
-            )
+        if outcome is not None and (visit.confirmed_on is not None or not outcome.needs_confirmation):
+            for department in outcome.notify:
+                lists.setdefault(department, []).append(
+                    {**base, "finding": outcome.name, "field": "", "before": "", "after": ""}
+                )
         for name, value in visit.corrections.items():
             item = survey.corrections.get(name)
             if item is None:
@@ -437,6 +508,38 @@ def correction_lists(
                     "after": value,
                 }
             )
+    return lists
+
+
+def township_follow_ups(
+    visits: Iterable[VisitRecord], survey: Survey, registry: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, str]]]:
+    """Per township code, the persons it must follow up: those flagged for it (外出务工（人户分离）: still on the
+    list and the gap figures) and the findings it must confirm before a department hears of them (查无此人)."""
+    lists: dict[str, list[dict[str, str]]] = {}
+    for visit in sorted(visits, key=lambda v: (v.visited_on, v.id_number)):
+        outcome = survey.outcomes.get(visit.outcome)
+        if outcome is None:
+            continue
+        if outcome.flag_township:
+            action = "人户分离，请你镇（乡）跟踪联系、动员参保"
+        elif outcome.needs_confirmation and visit.confirmed_on is None:
+            action = "请你镇（乡）核实确认后报公安等部门"
+        else:
+            continue
+        person = registry.get(visit.id_number, {})
+        lists.setdefault(visit.township_code, []).append(
+            {
+                "id_number": visit.id_number,
+                "name": str(person.get("name", "")),
+                "village_code": visit.village_code,
+                "finding": outcome.name,
+                "action": action,
+                "reason": visit.reason,
+                "visited_on": visit.visited_on.isoformat(),
+                "visitor": visit.visitor,
+            }
+        )
     return lists
 
 

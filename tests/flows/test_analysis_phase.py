@@ -83,7 +83,9 @@ def test_exchange_reports_what_the_departments_changed_and_nothing_the_second_ti
     assert result["on"] == AS_OF and result["compared"] is True
     assert {d["source"] for d in result["deliveries"]} == {"cremation", "injury"}
     assert all(not d["unchanged"] for d in result["deliveries"])
-    assert result["changes"] == {"deaths": 2, "enrolments": 3, "new_gaps": 0, "added": 0, "removed": 0}
+    assert result["changes"] == {
+        "deaths": 2, "enrolments": 3, "new_gaps": 0, "added": 0, "removed": 0, "registered_enrolled": 0,
+    }  # fmt: skip
     townships = {t["code"]: t for t in result["townships"]}
     assert [t["code"] for t in result["townships"]] == [t.code for t in campaign.townships]
     for code_, expected in to_die["township_code"].value_counts().items():
@@ -98,18 +100,20 @@ def test_exchange_reports_what_the_departments_changed_and_nothing_the_second_ti
 
     report = Path(result["report"])
     sheets = _sheets(report)
-    assert list(sheets) == ["汇总", "新增死亡", "新增参保", "新增应保未保", "新增户籍人员", "减少户籍人员"]
+    assert list(sheets) == [
+        "汇总", "新增死亡", "新增参保", "新增应保未保", "新增户籍人员", "减少户籍人员", "登记后已参保",
+    ]  # fmt: skip
     for rows in sheets.values():
         assert not find_unmasked(" ".join(str(c) for row in rows for c in row))
     assert len(sheets["新增死亡"]) == 2 + 2 and len(sheets["新增参保"]) == 2 + 3  # title and header rows
-    assert sheets["汇总"][-1][2:] == [2, 3, 0, 0, 0]
+    assert sheets["汇总"][-1][2:] == [2, 3, 0, 0, 0, 0]
 
     code, out, err = invoke(env, "exchange", str(exchange_dir), "--on", AS_OF, "--json")
     assert code == 0, err
     again = json.loads(out)
     assert again["compared"] is False
     assert all(d["unchanged"] for d in again["deliveries"])
-    assert again["changes"] == {"deaths": 0, "enrolments": 0, "new_gaps": 0, "added": 0, "removed": 0}
+    assert not any(again["changes"].values())
     assert again["report"] != result["report"] and "无变化" in _sheets(Path(again["report"]))["汇总"][0][0]
 
     status = {
@@ -145,7 +149,8 @@ def test_analysis_plan_adds_up_and_completes_the_milestone(env: dict[str, str], 
     sheets = _sheets(Path(plan["file"]))
     assert list(sheets) == ["扩面计划", "重点人群"]
     assert sheets["扩面计划"][1][:9] == [
-        "乡镇代码", "乡镇", "险种", "应参保人数", "已参保", "已在外地参保", "应保未保", "覆盖率", "目标覆盖率"
+        "乡镇代码", "乡镇", "险种", "应参保人数", "已参保", "已在外地或机关事业单位参保", "应保未保",
+        "其中已登记待参保", "覆盖率",
     ]  # fmt: skip
 
     status = {

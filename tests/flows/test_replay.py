@@ -83,6 +83,8 @@ def test_replay_of_2017_ranks_all_24_townships(tmp_path: Path) -> None:
     analysis = summary["analysis"]
     assert Path(analysis["plan"]["file"]).is_file()
     assert analysis["exchange"]["changes"]["deaths"] >= 1 and analysis["exchange"]["changes"]["enrolments"] >= 1
+    # The August delivery lists part of the persons the villages registered: 登记后已参保.
+    assert 1 <= analysis["exchange"]["changes"]["registered_enrolled"] <= analysis["exchange"]["changes"]["enrolments"]
     assert all(Path(p).is_file() for p in analysis["closing"]["files"])
     assert Path(summary["report"]["xlsx"]).is_file() and Path(summary["report"]["html"]).is_file()
 

@@ -91,6 +91,7 @@ def test_a_survey_season_from_returned_lists(
     steady = {
         i: {
             "走访结果": "已登记参保" if k % 2 else "拒绝参保",
+            "未参保原因": "" if k % 2 else "经济困难，暂无力缴费",
             "走访日期": (START + timedelta(days=1 + k % 20)).isoformat(),
         }
         for k, i in enumerate(b)
@@ -98,6 +99,8 @@ def test_a_survey_season_from_returned_lists(
     file2 = fill_returned(second, returned / second.name, steady)
     file3 = fill_returned(third, returned / third.name, {})
 
+    statuses = "SELECT pension, medical FROM person WHERE id_number = :i"
+    lists_said = _query(env, statuses, i=a[0])[0]
     code, out, err = invoke(env, "survey", "import", str(file1), str(file2), str(file3), "--on", "2017-05-22", "--json")
     assert code == 0, err
     result = json.loads(out)
@@ -125,8 +128,12 @@ def test_a_survey_season_from_returned_lists(
     }
     assert audit["phone"][1] == "13905951234" and audit["phone"][0] != "13905951234"
     assert audit["survey_outcome"] == ("", "corrected")
-    registered = _query(env, "SELECT pension, medical, survey_outcome FROM person WHERE id_number = :i", i=a[0])[0]
-    assert registered[2] == "registered" and "missing" not in registered[:2]
+    registered = _query(
+        env, "SELECT pension, medical, survey_outcome, registered_on FROM person WHERE id_number = :i", i=a[0]
+    )[0]
+    # Registered, not enrolled: the statuses stay as the departments' lists have them.
+    assert registered[2] == "registered" and tuple(registered[:2]) == tuple(lists_said)
+    assert str(registered[3])[:10] == "2017-05-03"
     code, out, _ = invoke(env, "survey", "audit", a[1], "--json")
     assert code == 0
     shown = json.loads(out)

@@ -10,6 +10,7 @@ corrections).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ from canbao.web.views import CHANNEL, list_context, outcome_names, person_contex
 from models.campaign.values import VisitRecord
 from models.survey.worker import ListedPerson, person_visits, village_entries
 from tasks.survey.recording import record_and_complete
-from tasks.survey.visits import check_visit
+from tasks.survey.visits import check_notes, check_visit
 from tasks.workspace import Workspace
 
 router = APIRouter(prefix="/w/{token}")
@@ -86,13 +87,15 @@ async def record_visit(
     code, fixes, visited_on, reasons = check_visit(
         survey, worker.campaign.survey_window(), form.outcome, form.corrections_text(), form.visited_on, today
     )
+    said, intent, problems = check_notes(survey, code, form.reason, form.intent)
+    reasons += problems
     if code is None and not reasons:
         reasons = [NO_OUTCOME]
     if reasons or code is None or visited_on is None:
         visits = await run_in_threadpool(_visits_of, ws, worker, person)
         context = person_context(worker, person, visits, form, reasons, today, base)
         return render(templates, "person.html", context, status_code=422)
-    visit = _visit_record(worker, person, form, code, fixes, visited_on, today)
+    visit = replace(_visit_record(worker, person, form, code, fixes, visited_on, today), reason=said, intent=intent)
     duplicate = await run_in_threadpool(_record, ws, visit, today)
     log.info(
         "走访结果已%s：村 %s，名单条目 %s，结果 %s，更正 %s（令牌#%d）",

@@ -19,9 +19,9 @@ COMMAND_PATHS = {
     "analysis plan", "audit actions", "audit exports", "collect", "compare", "cutoff", "exchange", "ingest", "init",
     "inspect import", "inspect rates", "inspect sample", "messages preview", "milestone done", "notice ranking",
     "orgs", "progress", "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit",
-    "survey corrections", "survey import", "synth", "training attendance import", "training sessions import",
-    "training status", "users add", "users disable", "users list", "users token", "web revoke", "web serve",
-    "web token", "web tokens", "worklists",
+    "survey confirm", "survey corrections", "survey import", "synth", "training attendance import",
+    "training sessions import", "training status", "users add", "users disable", "users list", "users token",
+    "web revoke", "web serve", "web token", "web tokens", "worklists",
 }  # fmt: skip
 GROUPS = {"analysis", "audit", "inspect", "messages", "milestone", "notice", "survey", "training",
           "training attendance", "training sessions", "users", "web"}  # fmt: skip

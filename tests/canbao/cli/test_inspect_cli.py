@@ -108,7 +108,7 @@ def test_a_sample_is_drawn_recorded_and_written_and_the_same_command_draws_it_ag
     assert len(body) == 10 and [r[0] for r in body] == list(range(1, 11))
     assert {r[3] for r in body} <= set(county["fengcheng"])  # full IDs, only May visits (as of June 10)
     assert all(r[2].startswith("测试") and r[4].startswith("H") and r[7] == "村干部" for r in body)
-    assert {r[5] for r in body} <= {"已登记参保", "已迁出", "拒绝参保", "外地参保"}
+    assert {r[5] for r in body} <= {"已登记（有参保意愿）", "已迁出", "拒绝登记", "外地参保"}
     assert all(r[6] == "2017年5月20日" and r[8:12] == ["", "", "", ""] for r in body)
     assert {r[12] for r in body} == {str(first["sample_id"])}
 

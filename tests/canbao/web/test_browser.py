@@ -97,7 +97,7 @@ def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(
             assert page.locator("#visited_on").input_value() == TODAY.isoformat()
             assert page.locator("#visitor").input_value() == "张晓红"
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.locator("#outcome").select_option(label="已登记参保")
+            page.locator("#outcome").select_option(label="已登记（有参保意愿）")
             assert not page.locator("#c_phone").is_visible()  # the corrections fold away until needed
             page.get_by_text("更正信息").tap()
             page.locator("#c_phone").fill("1390000111")  # a digit short
@@ -113,11 +113,11 @@ def test_a_worker_records_a_visit_on_a_phone_and_cannot_open_another_village(
             page.locator("#save").tap()
 
             page.wait_for_url(f"{link}?saved={entries['陈一鸣']}")
-            assert page.locator("#message").inner_text() == "已记录陈一鸣的走访结果：已登记参保。"
+            assert page.locator("#message").inner_text() == "已记录陈一鸣的走访结果：已登记（有参保意愿）。"
             assert page.locator("#count").inner_text() == "已走访 1 / 共 3 人，还剩 2 人"
             done = page.locator(f"#e{entries['陈一鸣']}")
             assert done.get_attribute("class") == "done"
-            assert "已走访" in done.inner_text() and "已登记参保（2017年5月22日）" in done.inner_text()
+            assert "已走访" in done.inner_text() and "已登记（有参保意愿）（2017年5月22日）" in done.inner_text()
             assert page.locator(".people li.todo").count() == 2
             assert find_unmasked(page.content()) == []
 

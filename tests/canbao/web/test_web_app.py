@@ -107,11 +107,13 @@ def test_the_person_page_offers_the_campaigns_outcomes_and_fields_with_today_and
 
 
 def test_recording_a_visit_updates_the_person_with_a_visit_and_its_audit_trail(page: Page) -> None:
-    status, location, _ = page.post("陈一鸣", outcome="registered", c_phone="139 0000 1111", visitor="张晓红")
+    status, location, _ = page.post(
+        "陈一鸣", outcome="registered", c_phone="139 0000 1111", visitor="张晓红", intent="愿意参保"
+    )
     assert (status, location) == (303, f"{page.base}?saved={page.entries['陈一鸣']}")
 
     html = page.client.get(location).text
-    assert "已记录陈一鸣的走访结果：已登记参保。" in html
+    assert "已记录陈一鸣的走访结果：已登记（有参保意愿）。" in html
     assert counts(html) == (1, 3, 2)
     assert find_unmasked(html) == []
 
@@ -121,23 +123,24 @@ def test_recording_a_visit_updates_the_person_with_a_visit_and_its_audit_trail(p
     assert (visit.outcome, visit.visited_on, visit.received_on) == ("registered", TODAY, TODAY)
     assert (visit.channel, visit.origin, visit.visitor) == ("web", f"web:{page.token_id}", "张晓红")
     assert json.loads(visit.corrections) == {"phone": "13900001111"}
+    assert (visit.intent, visit.reason) == ("willing", "")
 
     after = person(page.ws, "陈一鸣")
-    assert (after.phone, after.pension, after.medical) == ("13900001111", "insured", "insured")
-    assert (after.survey_outcome, after.surveyed_on, after.category) == ("registered", TODAY, "insured_full")
+    # Registered, not enrolled: only a department's list makes an insurance insured.
+    assert (after.phone, after.pension, after.medical) == ("13900001111", "missing", "missing")
+    assert (after.survey_outcome, after.surveyed_on, after.category) == ("registered", TODAY, "uninsured")
+    assert after.registered_on == TODAY
     with page.ws.session() as session:
         changes = {(c.field, c.before, c.after, c.channel, c.changed_by, c.visit_key)
                    for c in session.exec(select(PersonChange))}  # fmt: skip
     assert changes == {
         ("phone", "13812345678", "13900001111", "web", "张晓红", visit.key),
-        ("pension", "missing", "insured", "web", "张晓红", visit.key),
-        ("medical", "missing", "insured", "web", "张晓红", visit.key),
-        ("category", "uninsured", "insured_full", "web", "张晓红", visit.key),
+        ("registered_on", "", TODAY.isoformat(), "web", "张晓红", visit.key),
         ("survey_outcome", "", "registered", "web", "张晓红", visit.key),
         ("surveyed_on", "", TODAY.isoformat(), "web", "张晓红", visit.key),
     }
     single = page.client.get(f"{page.base}/p/{page.entries['陈一鸣']}").text
-    assert "已登记参保" in single and "138****5678" not in single and "139****1111" in single
+    assert "已登记（有参保意愿）" in single and "138****5678" not in single and "139****1111" in single
 
 
 def test_corrections_alone_are_a_corrected_visit_and_a_blank_visitor_is_the_worker(page: Page) -> None:
@@ -157,6 +160,8 @@ def test_corrections_alone_are_a_corrected_visit_and_a_blank_visitor_is_the_work
         ({"outcome": "registered", "c_phone": "139123456"}, "联系电话位数不对"),
         ({"outcome": "registered", "c_birth_date": "1980-02-30"}, "出生日期无法识别"),
         ({"outcome": "corrected"}, "未填写更正信息"),
+        ({"outcome": "refused"}, "未填写未参保原因"),
+        ({"outcome": "registered", "intent": "说不好"}, "参保意愿无法识别：说不好"),
         ({}, "请选择走访结果"),
         ({"outcome": "refused", "visited_on": "2017-05-23"}, "走访日期2017年5月23日晚于收到日期2017年5月22日"),
         ({"outcome": "refused", "visited_on": "2017-04-28"}, "早于入户调查开始日期2017年5月1日"),

@@ -100,10 +100,15 @@ def line_of(text: str, needle: str) -> int:
         ('owners = ["departments"]', 'owners = ["nobody"]', "milestones.8.owners", "责任单位 nobody 未定义"),
         ('{ code = "350524102205"', '{ code = "350524102204"', "townships.2.villages.5.code", "代码重复"),
         ('phase = "survey"            #', 'phase = "surve"            #', "survey.phase", "阶段 surve 未定义"),
-        ('registers = ["pension", "medical"]', 'registers = ["pension", "dental"]', "survey.registers", "未知险种"),
         (
-            'deceased = true, notify = "police"',
-            'deceased = true, notify = "polic"',
+            'covers = ["pension", "medical"], notify = ["hrss"] }',
+            'covers = ["pension", "dental"], notify = ["hrss"] }',
+            "survey.outcomes.insured_elsewhere.covers",
+            "未知险种",
+        ),
+        (
+            'deceased = true, notify = ["police", "hrss", "health"]',
+            'deceased = true, notify = ["police", "hrss", "polic"]',
             "survey.outcomes.deceased.notify",
             "部门 polic 未定义",
         ),

@@ -73,19 +73,43 @@ CASES = {
     "removed": ([(A, BASE), (B, BASE)], [(A, BASE)], {"removed": 1}, []),
     "still_missing": ([(A, BASE)], [(A, BASE)], {}, []),
     "already_dead": ([(A, {"deceased": True})], [(A, {"deceased": True})], {}, []),
+    "other_scheme_then_enrolled": (
+        [(A, {**BASE, "medical": "other_scheme"})],
+        [(A, {**BASE, "medical": "insured"})],
+        {"enrolments": 1},
+        [("enrolments", "medical", "other_scheme")],
+    ),
 }
+# Persons registered in a visit (A): their enrolments are also reported as 登记后已参保; B's are not.
+REGISTERED_CASES = {
+    "registered_then_enrolled": (
+        [(A, BASE), (B, BASE)],
+        [(A, {**BASE, "medical": "insured"}), (B, {**BASE, "medical": "insured"})],
+        {"enrolments": 2, "registered_enrolled": 1},
+        [
+            ("enrolments", "medical", "missing"),
+            ("enrolments", "medical", "missing"),
+            ("registered_enrolled", "medical", "missing"),
+        ],
+    ),
+    "registered_still_missing": ([(A, BASE)], [(A, BASE)], {}, []),
+    "registered_and_dead": ([(A, BASE)], [(A, {"deceased": True})], {"deaths": 1}, []),
+}
+KINDS = ("deaths", "enrolments", "new_gaps", "added", "removed", "registered_enrolled")
 
 
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", [*CASES, *REGISTERED_CASES])
 def test_changes(case: str) -> None:
-    before, after, expected, pairs = CASES[case]
-    found = changes(snap(*before), snap(*after))
-    assert found.counts() == {k: expected.get(k, 0) for k in ("deaths", "enrolments", "new_gaps", "added", "removed")}
+    before, after, expected, pairs = CASES.get(case) or REGISTERED_CASES[case]
+    found = changes(snap(*before), snap(*after), registered={A} if case in REGISTERED_CASES else set())
+    assert found.counts() == {k: expected.get(k, 0) for k in KINDS}
     listed = [
         (kind, row["insurance"], row["before"])
-        for kind in ("enrolments", "new_gaps")
+        for kind in ("enrolments", "new_gaps", "registered_enrolled")
         for row in getattr(found, kind).to_dict("records")
     ]
+    if case == "registered_then_enrolled":
+        assert found.registered_enrolled["id_number"].tolist() == [A]
     assert listed == pairs
     assert found.none == (not expected)
 

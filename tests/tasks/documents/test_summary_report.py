@@ -51,7 +51,7 @@ def test_suggestions_name_what_the_figures_show() -> None:
     assert "金谷镇（80人）、凤城镇（30人）、湖头镇（10人）" in lines[1]
     assert "数据异常共250人" in lines[2] and "死亡未停保" in lines[2]
     assert lines[3].startswith("工作落实：金谷镇")
-    assert "现场登记参保3000人" in lines[4]
+    assert "入户调查中登记3000人" in lines[4]
 
 
 def test_no_problems_left_gives_one_plain_suggestion() -> None:
@@ -74,3 +74,16 @@ def test_the_document_reads_as_a_closing_report(campaign: Campaign, tmp_path: ob
     assert "按时完成150项" in text and "完成率96.7%" in text and "逾期走访190条" in text
     assert "金谷镇" in cells and "72.0%" in cells and "—" in cells  # no one should have maternity insurance
     assert find_unmasked(text + cells + to_html(doc)) == []
+
+
+def test_the_registered_are_shown_apart_from_coverage(campaign: Campaign) -> None:
+    """Registration is not enrolment: the report says how many registered persons no list holds yet, beside the
+    gap, and its coverage is the departments' lists' alone."""
+    pension = InsuranceFigures("pension", "养老保险", 1000, 800, 50, 150, 0, registered_pending=40)
+    shown = figures(registered_pending=120, insurances=[pension])
+    assert pension.coverage == (800 + 50) / 1000  # the registered are not in it
+    lines = suggestions(shown)
+    assert any(line.startswith("动员参保") and "120人尚未出现在部门参保名单中" in line for line in lines)
+    text = to_html(summary_document(campaign, shown, 3))
+    assert "其中截至2017年4月20日仍有120人尚未参保" in text
+    assert "其中已登记待参保" in text and ">40<" in text

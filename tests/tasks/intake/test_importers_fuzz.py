@@ -334,8 +334,8 @@ def test_a_returned_list_without_a_date_column_is_recorded_on_the_day_received(t
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["身份证号", "走访结果"])
-    sheet.append([POOL[0], "不愿参保"])
+    sheet.append(["身份证号", "走访结果", "未参保原因"])
+    sheet.append([POOL[0], "不愿参保", "经济困难"])
     book.save(tmp_path / "名单.xlsx")
     result = read_source(returned_list_source(CAMPAIGN), [tmp_path / "名单.xlsx"], CAMPAIGN, as_of=AS_OF)
     rows = returned_visits(result.accepted, CAMPAIGN, LISTED, AS_OF)

@@ -135,7 +135,7 @@ def _person(**changes: object) -> dict[str, object]:
         "name": "王五", "sex": "男", "birth_date": date(1980, 1, 1), "household_type": "农业", "address": "旧址",
         "phone": "13800000000", "employer": "", "deceased": False, "pension": "missing", "medical": "missing",
         "injury": "missing", "maternity": "not_applicable", "unemployment": "missing", "category": "uninsured",
-        "survey_outcome": "", "surveyed_on": None,
+        "survey_outcome": "", "surveyed_on": None, "moved_out": False, "registered_on": None,
     }  # fmt: skip
     person.update(changes)
     return person
@@ -148,15 +148,20 @@ def _visit(outcome: str, day: date = date(2017, 5, 10), **corrections: str) -> V
 @pytest.mark.parametrize(
     ("outcome", "corrections", "expected"),
     [
-        ("registered", {}, {"pension": "insured", "medical": "insured", "injury": "missing", "category": "partial"}),
+        # A visit registers; it never enrols: the statuses stay as the lists have them.
+        (
+            "registered",
+            {},
+            {"pension": "missing", "medical": "missing", "registered_on": date(2017, 5, 10), "category": "uninsured"},
+        ),
         (
             "insured_elsewhere",
             {},
-            {"pension": "elsewhere", "medical": "elsewhere", "unemployment": "elsewhere", "category": "insured_full"},
+            {"pension": "elsewhere", "medical": "elsewhere", "unemployment": "missing", "category": "partial"},
         ),
-        ("deceased", {}, {"deceased": True, "category": "deceased"}),
+        ("deceased", {}, {"deceased": True, "pension": "not_applicable", "category": "deceased"}),
         ("refused", {}, {"pension": "missing", "category": "uninsured"}),
-        ("moved", {}, {"category": "uninsured"}),
+        ("moved", {}, {"moved_out": True, "pension": "not_applicable", "category": "moved_out"}),
         (
             "corrected",
             {"phone": "13905951234", "birth_date": "1981-02-03"},
@@ -185,7 +190,8 @@ def test_an_older_visit_arriving_late_does_not_replace_the_latest_outcome(campai
     apply_visit(person, _visit("registered", date(2017, 5, 10)), campaign.survey)
     assert person["survey_outcome"] == "refused"
     assert person["surveyed_on"] == date(2017, 5, 20)
-    assert person["pension"] == "insured"  # its effect on the record still counts
+    assert person["registered_on"] == date(2017, 5, 10)  # its effect on the record still counts
+    assert person["pension"] == "missing"  # registered, not enrolled
 
 
 @pytest.mark.parametrize(
@@ -212,7 +218,8 @@ def test_overlay_reapplies_visits_on_a_fresh_comparison(campaign: Campaign) -> N
     visits = [_visit("corrected", date(2017, 5, 12), phone="13905951234"), _visit("registered", date(2017, 5, 10))]
     result = overlay_visits(persons, visits, campaign.survey).set_index("id_number")
     assert result.loc["A", "phone"] == "13905951234"
-    assert result.loc["A", "pension"] == "insured"
+    assert result.loc["A", "pension"] == "missing"  # registered is not enrolled
+    assert result.loc["A", "registered_on"] == date(2017, 5, 10)
     assert result.loc["A", "survey_outcome"] == "corrected"
     assert result.loc["A", "surveyed_on"] == date(2017, 5, 12)
     assert result.loc["B", "phone"] == "13800000000"
@@ -226,12 +233,14 @@ def test_correction_lists_go_to_the_department_named_in_the_campaign(campaign: C
         visits, campaign.survey, {"A": {"name": "王五", "phone": "13800000000", "address": "旧址"}}
     )
     assert [row["finding"] for row in lists["police"]] == ["已死亡"]
+    assert [row["finding"] for row in lists["health"]] == ["已死亡"]  # 卫计 stops the medical scheme
     # 现居住地 is the registration's own record (人社), not the police's household register.
-    assert [(row["field"], row["before"], row["after"]) for row in lists["hrss"]] == [
-        ("联系电话", "13800000000", "13905951234"),
-        ("现居住地", "旧址", "新址"),
+    assert [(row["finding"], row["field"], row["before"], row["after"]) for row in lists["hrss"]] == [
+        ("已死亡", "", "", ""),  # 人社 stops the pensions
+        ("信息更正", "联系电话", "13800000000", "13905951234"),
+        ("信息更正", "现居住地", "旧址", "新址"),
     ]
-    assert set(lists) == {"police", "hrss"}
+    assert set(lists) == {"police", "hrss", "health"}
 
 
 def test_survey_milestones_complete_on_the_day_the_last_listed_person_was_visited(campaign: Campaign) -> None:
