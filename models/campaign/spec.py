@@ -260,15 +260,54 @@ DEFAULT_INSPECTION_RESULTS: dict[str, InspectionResult] = {
 }
 
 
+# Header synonyms of the inspectors' ledger workbook (督查台账), one row per problem found; the first synonym is
+# the heading canbao writes. Required: date, township, inspectors, problem, requirement.
+DEFAULT_LEDGER_COLUMNS: dict[str, list[str]] = {
+    "visited_on": ["督查日期", "检查日期", "督查时间", "日期"],
+    "township": ["乡镇", "被督查乡镇", "责任乡镇", "所属乡镇", "乡镇名称"],
+    "villages": ["村（社区）", "督查村（社区）", "村居", "督查地点", "所到村（社区）"],
+    "inspectors": ["督查人员", "督查组成员", "检查人员", "督查人"],
+    "problem": ["发现问题", "存在问题", "问题", "督查发现的问题"],
+    "requirement": ["整改要求", "整改意见", "整改措施"],
+    "deadline": ["整改期限", "整改时限", "整改截止日期", "限期"],
+}
+
+
+class Rectification(_Strict):
+    """The inspectors' ledger (督查台账): when a finding must be rectified, and who is reminded when. Every
+    period is the county office's working rule, not the plan's: the plan says only that the inspection group
+    inspects at any time (五（三）)."""
+
+    within_days: Annotated[int, Field(ge=1)] = 15  # deadline after the inspection when the ledger gives none
+    before_days: list[Annotated[int, Field(ge=1)]] = [3]  # reminders this many days before the deadline
+    after_days: list[Annotated[int, Field(ge=1)]] = [1, 3, 7, 14]  # overdue reminders after it
+    escalate_after_days: Annotated[int, Field(ge=0)] = 3  # the county is told from this many days overdue
+    columns: dict[str, list[str]] = DEFAULT_LEDGER_COLUMNS
+
+    @field_validator("before_days", "after_days")
+    @classmethod
+    def _sorted_unique(cls, days: list[int]) -> list[int]:
+        return sorted(set(days))
+
+    @field_validator("columns")
+    @classmethod
+    def _all_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        missing = [f for f in DEFAULT_LEDGER_COLUMNS if not columns.get(f)]
+        if missing:
+            raise ValueError(f"缺少列的写法：{'、'.join(missing)}")
+        return columns
+
+
 class Inspection(_Strict):
     """Spot checks (督查抽查) of completed visits: the sample, the results an inspector writes, and which of
-    them count as errors in a township's error rate."""
+    them count as errors in a township's error rate; and the inspectors' ledger (rectification)."""
 
     sample_size: Annotated[int, Field(ge=1)] = 20
     min_villages: Annotated[int, Field(ge=1)] = 1  # a sample spans at least this many villages (those visited)
     # survey outcome code -> relative chance of a visit with that outcome being drawn (unlisted outcomes: 1)
     weights: dict[str, Annotated[float, Field(gt=0)]] = {}
     results: dict[str, InspectionResult] = Field(default=DEFAULT_INSPECTION_RESULTS, min_length=1)
+    rectification: Rectification = Rectification()
 
     @model_validator(mode="after")
     def _sample_spans_villages(self) -> Inspection:
