@@ -175,7 +175,13 @@ def visit_import(
     if as_json:
         emit_json({**{k: result[k] for k in IMPORT_FIELDS}, "rejects": result["rejects"]})
     else:
-        print_import(result, {"inspections": "新督查次数"})
+        table = Table("文件数", "读取", "登记", "退回", "重复", "新督查次数", "退回表")
+        table.add_row(
+            *(str(v) for v in (len(result["files"]), result["rows_read"], result["recorded"], result["rejected"],
+                               result["duplicates"], result["inspections"])),
+            result["rejects_file"] or "",
+        )  # fmt: skip
+        out.print(table)
         for r in result["rejects"][:SHOWN_REJECTS]:
             err.print(escape(f"  {Path(r['file']).name} 第 {r['row']} 行：{r['reason']}"), highlight=False)
         if len(result["rejects"]) > SHOWN_REJECTS:
@@ -236,15 +242,17 @@ def inspect_ledger(
         emit_json(ledger.to_json())
         return
     out.print(f"督查台账（截至{cn_date(ledger.as_of)}）", highlight=False)
-    table = Table("编号", "督查日期", "乡镇", "村（社区）", "发现问题", "整改要求", "整改期限", "状态", "整改报告")
+    if not ledger.entries:
+        out.print("没有督查发现的问题。", highlight=False)
     for e in ledger.entries:
+        # One finding per paragraph: a table of long Chinese texts is unreadable in a terminal.
         state = state_name(e) + (f"（逾期{e.days_overdue}天）" if e.days_overdue else "")
-        report = f"{cn_date(e.reported_on)} {e.note}" if e.reported_on else ""
-        table.add_row(
-            str(e.finding_id), cn_date(e.visited_on), e.township, e.village or "、".join(e.villages),
-            e.problem, e.requirement, cn_date(e.deadline), state, report,
-        )  # fmt: skip
-    out.print(table)
+        place = e.township + (e.village or ("（" + "、".join(e.villages) + "）" if e.villages else ""))
+        out.print(f"第{e.finding_id}号 {cn_date(e.visited_on)} {place}，督查人员：{e.inspectors}", highlight=False)
+        out.print(f"    问题：{e.problem}", highlight=False)
+        out.print(f"    整改要求：{e.requirement}；整改期限：{cn_date(e.deadline)}；{state}", highlight=False)
+        if e.reported_on:
+            out.print(f"    整改情况：{cn_date(e.reported_on)}报告，{e.note}", highlight=False)
     summary = Table("乡镇", "发现问题", "已整改", "整改中", "逾期未整改", "抽查差错率")
     for t in ledger.shown_townships:
         checked, _errors, rate = ledger.rates[t.code]

@@ -282,6 +282,7 @@ class Rectification(_Strict):
     before_days: list[Annotated[int, Field(ge=1)]] = [3]  # reminders this many days before the deadline
     after_days: list[Annotated[int, Field(ge=1)]] = [1, 3, 7, 14]  # overdue reminders after it
     escalate_after_days: Annotated[int, Field(ge=0)] = 3  # the county is told from this many days overdue
+    report_within_days: Annotated[int, Field(ge=1)] = 3  # an overdue reminder asks for the report within these days
     columns: dict[str, list[str]] = DEFAULT_LEDGER_COLUMNS
 
     @field_validator("before_days", "after_days")

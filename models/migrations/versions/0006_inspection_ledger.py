@@ -14,7 +14,6 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-
 revision: str = "0006_inspection_ledger"
 down_revision: str | None = "0005_refused_rows"
 branch_labels: str | Sequence[str] | None = None
