@@ -14,6 +14,7 @@ from canbao.cli import (
     analysis,
     audit,
     campaign,
+    cards,
     cutoff,
     exchange,
     inspection,
@@ -59,6 +60,7 @@ app.command("report")(report.report)
 app.add_typer(campaign.milestone_app, name="milestone")
 app.add_typer(messages.notice_app, name="notice")
 app.add_typer(training.training_app, name="training")
+survey.survey_app.add_typer(cards.cards_app, name="cards")
 app.add_typer(survey.survey_app, name="survey")
 app.add_typer(inspection.inspect_app, name="inspect")
 app.add_typer(web.web_app, name="web")

@@ -218,6 +218,37 @@ DEFAULT_CORRECTIONS: dict[str, CorrectionField] = {
 }
 
 
+# Header synonyms of an investigator-card register (入户调查证发放登记表); the first synonym is the heading canbao
+# writes. Required: number, holder, village, issued_on.
+DEFAULT_CARD_COLUMNS: dict[str, list[str]] = {
+    "number": ["证号", "入户调查证号", "调查证编号", "调查证号", "编号"],
+    "holder": ["持证人", "持证人姓名", "调查员", "调查员姓名", "姓名"],
+    "village": ["村（社区）", "所在村（社区）", "村居", "村（居）"],
+    "issued_on": ["发证日期", "发放日期", "领证日期"],
+    "revoked_on": ["收回日期", "作废日期", "注销日期"],
+    "revoked_note": ["收回原因", "作废原因", "注销原因"],
+}
+
+
+class Cards(_Strict):
+    """The investigator cards (入户调查证, 四（一）) the county makes for the village workers: what a printed card
+    says and how a register workbook is headed."""
+
+    title: str = "全民参保登记入户调查证"  # printed after the county's name
+    issuer: str | None = None  # the issuing office printed on the card; default: [notices] issuer
+    valid_from: date | None = None  # default: the survey's start
+    valid_until: date | None = None  # default: the survey's deadline
+    columns: dict[str, list[str]] = DEFAULT_CARD_COLUMNS
+
+    @field_validator("columns")
+    @classmethod
+    def _all_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        missing = [f for f in DEFAULT_CARD_COLUMNS if not columns.get(f)]
+        if missing:
+            raise ValueError(f"缺少列的写法：{'、'.join(missing)}")
+        return columns
+
+
 class Survey(_Strict):
     """The household survey (入户调查): its schedule, when a township counts as behind, and what visits mean."""
 
@@ -235,6 +266,7 @@ class Survey(_Strict):
     workdays: list[date] = []  # extra working days
     outcomes: dict[str, Outcome] = DEFAULT_OUTCOMES
     corrections: dict[str, CorrectionField] = DEFAULT_CORRECTIONS
+    cards: Cards = Cards()
 
     @field_validator("registers")
     @classmethod
