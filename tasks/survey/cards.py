@@ -41,12 +41,7 @@ LABELS = {
     "revoked_note": "收回原因",
 }
 Standing = Literal["valid", "revoked", "unknown", "blank"]
-STANDING_NAMES = {
-    "valid": "持有效调查证",
-    "revoked": "调查证已收回或尚未发放",
-    "unknown": "无调查证",
-    "blank": "未填写走访人",
-}
+STANDING_NAMES = {"valid": "持证", "revoked": "证已收回或未生效", "unknown": "无证", "blank": "未填走访人"}
 
 
 class CardError(ValueError):
@@ -233,7 +228,7 @@ def _rows(files: Sequence[Path], columns: dict[str, list[str]]) -> Iterable[tupl
                     continue
                 if sum(headers.field_of(v) == f for f, v in values.items() if v) >= 2:
                     continue  # the header repeated
-                quiet = not values.get("number") and not values.get("holder")
+                quiet = not any(values.get(f) for f in ("holder", "village", "issued_on"))
                 if quiet and any(_is_note(c) for c in table.row_cells([i])[0]):
                     continue  # 制表人：…, 备注：…
                 yield table.file, table.sheet, int(number), values
