@@ -200,3 +200,13 @@ def test_visits_without_a_valid_card_are_listed_for_the_township(
     assert (other["visits"], other["workers"]) == (0, [])
     text = invoke_ok(env, "survey", "cards", "check", "--as-of", "2017-05-31")
     assert "无证" in text and "王小明" in text and "李红" in text
+
+
+def test_a_workers_link_names_the_card_or_warns_of_none(initialised: dict[str, str]) -> None:
+    env = initialised
+    issue(env, "AX100-001", "王小明", XINAN, "2017-04-28")
+    data = json.loads(invoke_ok(env, "web", "token", XINAN, "--worker", "王小明", "--json"))
+    assert data["card"] == "AX100-001"
+    assert json.loads(invoke_ok(env, "web", "token", DATONG, "--worker", "王小明", "--json"))["card"] is None
+    code, _out, err = invoke(env, "web", "token", DATONG, "--worker", "王小明")
+    assert code == 0 and "没有大同社区有效的入户调查证" in err
