@@ -210,3 +210,29 @@ def test_a_workers_link_names_the_card_or_warns_of_none(initialised: dict[str, s
     assert json.loads(invoke_ok(env, "web", "token", DATONG, "--worker", "王小明", "--json"))["card"] is None
     code, _out, err = invoke(env, "web", "token", DATONG, "--worker", "王小明")
     assert code == 0 and "没有大同社区有效的入户调查证" in err
+
+
+def test_a_survey_import_warns_of_visits_without_a_card_once_there_is_a_register(
+    initialised: dict[str, str],
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from canbao.cli.survey import warn_uncarded_visits
+
+    for name, value in initialised.items():
+        monkeypatch.setenv(name, value)
+    campaign_id, _campaign = workspace.campaign()
+    with workspace.session() as session:
+        session.add(
+            Visit(
+                campaign_id=campaign_id, key="v1", id_number="x1", township_code=XINAN[:9], village_code=XINAN,
+                outcome="registered", visited_on=date(2017, 5, 5), visitor="李红", channel="file", origin="test",
+                received_on=date(2017, 5, 5),
+            )
+        )  # fmt: skip
+    warn_uncarded_visits(date(2017, 5, 31))
+    assert "入户调查证" not in capsys.readouterr().err  # no register yet: nothing to say
+    issue(initialised, "AX100-001", "王小明", XINAN, "2017-04-28")
+    warn_uncarded_visits(date(2017, 5, 31))
+    assert "已收到的走访中有 1 次的走访人员未持该村（社区）有效的入户调查证" in capsys.readouterr().err
