@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 COMMAND_PATHS = {
     "analysis plan", "audit exports", "collect", "compare", "cutoff", "exchange", "ingest", "init",
-    "inspect import", "inspect rates", "inspect sample", "milestone done", "notice ranking", "orgs", "progress",
+    "inspect import", "inspect ledger", "inspect rates", "inspect rectified", "inspect sample", "inspect visit add",
+    "inspect visit import", "milestone done", "notice ranking", "orgs", "progress",
     "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit", "survey corrections",
+    "survey cards check", "survey cards import", "survey cards issue", "survey cards print", "survey cards revoke",
     "survey import", "synth", "training attendance import", "training sessions import", "training status",
     "web revoke", "web serve", "web token", "web tokens", "worklists",
 }  # fmt: skip
-GROUPS = {"analysis", "audit", "inspect", "milestone", "notice", "survey", "training", "training attendance",
-          "training sessions", "web"}  # fmt: skip
+GROUPS = {"analysis", "audit", "inspect", "inspect visit", "milestone", "notice", "survey", "survey cards",
+          "training", "training attendance", "training sessions", "web"}  # fmt: skip
 
 
 def _walk(command: Any, prefix: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
