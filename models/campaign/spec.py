@@ -240,6 +240,12 @@ class Cards(_Strict):
     valid_until: date | None = None  # default: the survey's deadline
     columns: dict[str, list[str]] = DEFAULT_CARD_COLUMNS
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Cards:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until 早于 valid_from")
+        return self
+
     @field_validator("columns")
     @classmethod
     def _all_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
