@@ -253,3 +253,21 @@ def test_the_spot_check_commands_are_still_there(initialised: dict[str, str]) ->
     out = invoke_ok(initialised, "inspect", "--help")
     for command in ("sample", "import", "rates", "visit", "rectified", "ledger"):
         assert command in out
+
+
+def test_a_workbook_without_the_required_columns_is_refused_whole(initialised: dict[str, str], tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["督查日期", "乡镇", "督查人员"])
+    sheet.append(["2017-05-20", "凤城镇", "张三"])
+    book.save(tmp_path / "无问题列.xlsx")
+    code, _out, err = invoke(initialised, "inspect", "visit", "import", str(tmp_path / "无问题列.xlsx"))
+    assert code == 2
+    assert "无问题列.xlsx" in err and "发现问题" in err and "整改要求" in err
+    assert ledger(initialised, "--as-of", "2017-06-30")["findings"] == []
+
+
+def test_the_ledger_of_an_unknown_township_is_an_error(initialised: dict[str, str]) -> None:
+    code, _out, err = invoke(initialised, "inspect", "ledger", "--township", "不存在镇")
+    assert code == 2 and "找不到乡镇“不存在镇”" in err
