@@ -52,6 +52,15 @@ def queue_training_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -
     return campaign_id, queue_planned(ws, campaign_id, campaign, planned, dry_run)
 
 
+@task(name="queue-rectification-reminders", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def queue_rectification_reminders(ws: Workspace, as_of: date | None, dry_run: bool) -> tuple[int, list[outbox.Handled]]:
+    """Remind the townships of the inspectors' findings to rectify; tell the county of those overdue."""
+    campaign_id, campaign, as_of, planned = monitors.rectification_reminders(ws, as_of)
+    if planned:
+        get_run_logger().info("%s：督查整改提醒 %d 条", as_of.isoformat(), len(planned))
+    return campaign_id, queue_planned(ws, campaign_id, campaign, planned, dry_run)
+
+
 @task(name="queue-ranking-notice", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def queue_ranking_notice(
     ws: Workspace, as_of: date | None, dry_run: bool, force: bool
@@ -62,11 +71,13 @@ def queue_ranking_notice(
 
 
 def run_daily_reminders(ws: Workspace, as_of: date | None = None, dry_run: bool = False) -> list[outbox.Handled]:
-    """Remind the owners who are behind on `as_of`, then send everything still undelivered."""
+    """Remind the owners who are behind on `as_of` (milestones, survey, training, the inspectors' findings to
+    rectify), then send everything still undelivered."""
     campaign_id, handled = queue_reminders(ws, as_of, dry_run)
     _cid, survey = queue_survey_reminders(ws, as_of, dry_run)
     _cid, training = queue_training_reminders(ws, as_of, dry_run)
-    handled += survey + training
+    _cid, rectification = queue_rectification_reminders(ws, as_of, dry_run)
+    handled += survey + training + rectification
     return handled if dry_run else handled + send_messages(ws, campaign_id)
 
 

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from models.report import anomaly_counts, first_visit_days, gap_counts
 from tasks.documents import supervisors_files
 from tasks.documents.supervisors_report import Report, ReportInputs, build_report, html_rows
+from tasks.inspection.ledger_records import load_ledger
 from tasks.plan.status import milestone_statuses
 from tasks.scoring.ranking import rank_townships
 from tasks.scoring.sheet import score_sheet
@@ -32,6 +33,7 @@ TABLE_ARTIFACTS = {
     "anomalies": "数据异常",
     "gaps": "扩面盲点",
     "milestones": "工作任务",
+    "inspection": "督查整改",
 }
 
 
@@ -44,9 +46,11 @@ def load_report_inputs(ws: Workspace, as_of: date) -> ReportInputs:
         visit_days = first_visit_days(connection, campaign_id=campaign_id)
         anomalies = anomaly_counts(connection, campaign_id=campaign_id)
         gaps = gap_counts(connection, campaign_id=campaign_id)
+    ledger = load_ledger(ws, as_of)
     return ReportInputs(
-        campaign, as_of, sheet.final, sheet.frozen, sheet.facts, sheet.scores, standings, visit_days, anomalies, gaps
-    )
+        campaign, as_of, sheet.final, sheet.frozen, sheet.facts, sheet.scores, standings, visit_days, anomalies, gaps,
+        ledger,
+    )  # fmt: skip
 
 
 @task(name="build-report", cache_policy=NO_CACHE)

@@ -16,6 +16,7 @@ from canbao.cli import (
     analysis,
     audit,
     campaign,
+    cards,
     cutoff,
     exchange,
     inspection,
@@ -85,6 +86,7 @@ app.add_typer(campaign.milestone_app, name="milestone")
 app.add_typer(messages.notice_app, name="notice")
 app.add_typer(messages.messages_app, name="messages")
 app.add_typer(training.training_app, name="training")
+survey.survey_app.add_typer(cards.cards_app, name="cards")
 app.add_typer(survey.survey_app, name="survey")
 app.add_typer(inspection.inspect_app, name="inspect")
 app.add_typer(web.web_app, name="web")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -45,6 +46,24 @@ def survey_import(
         emit_json({**{k: result[k] for k in IMPORT_FIELDS}, "pending": result["pending"], "changes": result["changes"]})
         return
     print_import(result, {"changes": "信息变更"})
+    warn_uncarded_visits(day)
+
+
+def warn_uncarded_visits(day: date | None) -> None:
+    """Once the county keeps a register of investigator cards, say how many visits so far were made by a worker
+    without a valid card for the village (the list: `canbao survey cards check`)."""
+    from tasks.survey.card_register import check_visits, stored_cards
+
+    with workspace() as ws:
+        if not stored_cards(ws):
+            return
+        result = check_visits(ws, day)
+    if result["without_card"]:
+        err.print(
+            f"[yellow]注意：[/]已收到的走访中有 {result['without_card']} 次的走访人员未持该村（社区）有效的入户调查证"
+            "（canbao survey cards check 查看）。",
+            highlight=False,
+        )
 
 
 @survey_app.command("corrections")

@@ -51,10 +51,17 @@ def token(
         with ws.session() as session:
             secret, row = issue_token(session, campaign_id=campaign_id, village_code=code, worker=name)
             token_id = row.id
+        card = worker_card(ws, code, name)
     url = f"{base_url.rstrip('/')}/w/{secret}"
     if as_json:
-        emit_json({"village": code, "worker": name, "url": url, "token_id": token_id})
+        emit_json({"village": code, "worker": name, "url": url, "token_id": token_id, "card": card})
         return
+    if card is None:
+        err.print(
+            f"[yellow]注意：[/]{name} 没有{campaign.village_names()[code]}有效的入户调查证"
+            "（canbao survey cards issue 发证）；其走访将列入 canbao survey cards check。",
+            highlight=False,
+        )
     village_name = campaign.village_names()[code]
     err.print(
         f"已为{village_name}（{code}）的 {name} 生成个人链接（编号 {token_id}）。链接只显示这一次，"
@@ -62,6 +69,18 @@ def token(
         highlight=False,
     )
     sys.stdout.write(url + "\n")
+
+
+def worker_card(ws: Any, village: str, worker: str) -> str | None:
+    """The number of the worker's card valid today for the village (the link's visits are the worker's), if any."""
+    from tasks.survey.card_register import stored_cards
+    from tasks.survey.cards import holder_name
+    from tasks.workspace import today_in
+
+    today = today_in(ws.campaign()[1])
+    name = holder_name(worker)
+    valid = [c for c in stored_cards(ws) if c.village_code == village and c.holder == name and c.valid_on(today)]
+    return valid[0].number if valid else None
 
 
 @web_app.command("revoke")

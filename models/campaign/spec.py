@@ -278,6 +278,43 @@ DEFAULT_CORRECTIONS: dict[str, CorrectionField] = {
 }
 
 
+# Header synonyms of an investigator-card register (入户调查证发放登记表); the first synonym is the heading canbao
+# writes. Required: number, holder, village, issued_on.
+DEFAULT_CARD_COLUMNS: dict[str, list[str]] = {
+    "number": ["证号", "入户调查证号", "调查证编号", "调查证号", "编号"],
+    "holder": ["持证人", "持证人姓名", "调查员", "调查员姓名", "姓名"],
+    "village": ["村（社区）", "所在村（社区）", "村居", "村（居）"],
+    "issued_on": ["发证日期", "发放日期", "领证日期"],
+    "revoked_on": ["收回日期", "作废日期", "注销日期"],
+    "revoked_note": ["收回原因", "作废原因", "注销原因"],
+}
+
+
+class Cards(_Strict):
+    """The investigator cards (入户调查证, 四（一）) the county makes for the village workers: what a printed card
+    says and how a register workbook is headed."""
+
+    title: str = "全民参保登记入户调查证"  # printed after the county's name
+    issuer: str | None = None  # the issuing office printed on the card; default: [notices] issuer
+    valid_from: date | None = None  # default: the survey's start
+    valid_until: date | None = None  # default: the survey's deadline
+    columns: dict[str, list[str]] = DEFAULT_CARD_COLUMNS
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cards:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until 早于 valid_from")
+        return self
+
+    @field_validator("columns")
+    @classmethod
+    def _all_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        missing = [f for f in DEFAULT_CARD_COLUMNS if not columns.get(f)]
+        if missing:
+            raise ValueError(f"缺少列的写法：{'、'.join(missing)}")
+        return columns
+
+
 class Survey(_Strict):
     """The household survey (入户调查): its schedule, when a township counts as behind, and what visits mean."""
 
@@ -298,6 +335,7 @@ class Survey(_Strict):
     outcomes: dict[str, Outcome] = DEFAULT_OUTCOMES
     intents: dict[str, Intent] = DEFAULT_INTENTS  # what 参保意愿 may say (a name or an alias)
     corrections: dict[str, CorrectionField] = DEFAULT_CORRECTIONS
+    cards: Cards = Cards()
 
     @field_validator("registers")
     @classmethod
@@ -323,15 +361,55 @@ DEFAULT_INSPECTION_RESULTS: dict[str, InspectionResult] = {
 }
 
 
+# Header synonyms of the inspectors' ledger workbook (督查台账), one row per problem found; the first synonym is
+# the heading canbao writes. Required: date, township, inspectors, problem, requirement.
+DEFAULT_LEDGER_COLUMNS: dict[str, list[str]] = {
+    "visited_on": ["督查日期", "检查日期", "督查时间", "日期"],
+    "township": ["乡镇", "被督查乡镇", "责任乡镇", "所属乡镇", "乡镇名称"],
+    "villages": ["村（社区）", "督查村（社区）", "村居", "督查地点", "所到村（社区）"],
+    "inspectors": ["督查人员", "督查组成员", "检查人员", "督查人"],
+    "problem": ["发现问题", "存在问题", "问题", "督查发现的问题"],
+    "requirement": ["整改要求", "整改意见", "整改措施"],
+    "deadline": ["整改期限", "整改时限", "整改截止日期", "限期"],
+}
+
+
+class Rectification(_Strict):
+    """The inspectors' ledger (督查台账): when a finding must be rectified, and who is reminded when. Every
+    period is the county office's working rule, not the plan's: the plan says only that the inspection group
+    inspects at any time (五（三）)."""
+
+    within_days: Annotated[int, Field(ge=1)] = 15  # deadline after the inspection when the ledger gives none
+    before_days: list[Annotated[int, Field(ge=1)]] = [3]  # reminders this many days before the deadline
+    after_days: list[Annotated[int, Field(ge=1)]] = [1, 3, 7, 14]  # overdue reminders after it
+    escalate_after_days: Annotated[int, Field(ge=0)] = 3  # the county is told from this many days overdue
+    report_within_days: Annotated[int, Field(ge=1)] = 3  # an overdue reminder asks for the report within these days
+    columns: dict[str, list[str]] = DEFAULT_LEDGER_COLUMNS
+
+    @field_validator("before_days", "after_days")
+    @classmethod
+    def _sorted_unique(cls, days: list[int]) -> list[int]:
+        return sorted(set(days))
+
+    @field_validator("columns")
+    @classmethod
+    def _all_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        missing = [f for f in DEFAULT_LEDGER_COLUMNS if not columns.get(f)]
+        if missing:
+            raise ValueError(f"缺少列的写法：{'、'.join(missing)}")
+        return columns
+
+
 class Inspection(_Strict):
     """Spot checks (督查抽查) of completed visits: the sample, the results an inspector writes, and which of
-    them count as errors in a township's error rate."""
+    them count as errors in a township's error rate; and the inspectors' ledger (rectification)."""
 
     sample_size: Annotated[int, Field(ge=1)] = 20
     min_villages: Annotated[int, Field(ge=1)] = 1  # a sample spans at least this many villages (those visited)
     # survey outcome code -> relative chance of a visit with that outcome being drawn (unlisted outcomes: 1)
     weights: dict[str, Annotated[float, Field(gt=0)]] = {}
     results: dict[str, InspectionResult] = Field(default=DEFAULT_INSPECTION_RESULTS, min_length=1)
+    rectification: Rectification = Rectification()
 
     @model_validator(mode="after")
     def _sample_spans_villages(self) -> Inspection:

@@ -7,12 +7,13 @@ Its number follows the weekly ranking notices of the same year (the next serial 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from models.campaign.spec import Campaign
 from tasks.documents.official import OfficialDocument, Section, Table
 from tasks.documents.ranking_notice import RANKING_RECIPIENTS, notice_number, ranking_serial, rectify_by
+from tasks.inspection.ledger_records import Ledger
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 from tasks.wording.glossary import wan_yuan, yuan
 from tasks.wording.render import cn_date
@@ -22,9 +23,14 @@ TITLE = "关于全民参保登记入户调查工作完成情况的通报"
 
 
 def final_notice_context(
-    campaign: Campaign, facts: Sequence[TownshipFacts], scores: Sequence[TownshipScore], as_of: date
+    campaign: Campaign,
+    facts: Sequence[TownshipFacts],
+    scores: Sequence[TownshipScore],
+    as_of: date,
+    ledger: Ledger | None = None,
 ) -> dict[str, Any]:
-    """What the text template and the document are rendered from (no personal data: figures and names)."""
+    """What the text template and the document are rendered from (no personal data: figures and names).
+    `ledger`: the inspectors' ledger on `as_of`, for the section on spot checks and rectification."""
     _start, deadline = campaign.survey_window()
     serial = ranking_serial(campaign, deadline) + 1
     by_code = {f.code: f for f in facts}
@@ -48,6 +54,7 @@ def final_notice_context(
     to_visit = sum(f.to_visit for f in facts)
     visited = sum(f.visited for f in facts)
     analysis = campaign.phases.get("analysis")
+    inspection = inspection_context(campaign, ledger, as_of)
     return {
         "serial": serial,
         "doc_number": notice_number(campaign, deadline.year, serial),
@@ -66,16 +73,80 @@ def final_notice_context(
         "commended": [r for r in rows if r["finished"] and not r["criticised"]],
         "criticised": [r for r in rows if r["criticised"]],
         "analysis": analysis.model_dump() if analysis else None,
+        "inspection": inspection,
+        "inspection_lines": inspection_paragraphs(inspection) if inspection else [],
         "signed_on": as_of,
         "rectify_by": rectify_by(campaign, as_of),
     }
 
 
+def inspection_context(campaign: Campaign, ledger: Ledger | None, as_of: date) -> dict[str, Any] | None:
+    """The spot checks and the inspectors' findings on `as_of`: totals, the townships with errors (worst first)
+    and those with findings overdue, who must report by a date; None when there was neither."""
+    if ledger is None:
+        return None
+    names = {t.code: t.name for t in campaign.townships}
+    checked = sum(r[0] for r in ledger.rates.values())
+    errors = sum(r[1] for r in ledger.rates.values())
+    if not checked and not ledger.entries:
+        return None
+    with_errors = sorted(
+        ((code, r[2]) for code, r in ledger.rates.items() if r[1] and r[2] is not None), key=lambda x: (-x[1], x[0])
+    )
+    overdue = [t for t in ledger.townships if t.overdue]
+    return {
+        "checked": checked,
+        "errors": errors,
+        "rate": errors / checked if checked else None,
+        "with_errors": [{"name": names.get(code, code), "rate": rate} for code, rate in with_errors],
+        "inspections": len({e.visit_id for e in ledger.entries}),
+        "findings": len(ledger.entries),
+        "rectified": sum(e.state == "rectified" for e in ledger.entries),
+        "open": sum(e.state == "open" for e in ledger.entries),
+        "overdue": [{"name": t.name, "findings": t.overdue} for t in overdue],
+        "overdue_total": sum(t.overdue for t in overdue),
+        "report_by": as_of + timedelta(days=campaign.inspection.rectification.report_within_days),
+    }
+
+
+def inspection_paragraphs(inspection: dict[str, Any]) -> list[str]:
+    """The section's paragraphs, as the document prints them (the text template says the same)."""
+    lines = []
+    if inspection["checked"]:
+        line = (
+            f"县督查组对各乡镇入户调查结果进行抽查，共核查{inspection['checked']}人，发现差错{inspection['errors']}人，"
+            f"差错率{inspection['rate'] * 100:.1f}%。"
+        )
+        if inspection["with_errors"]:
+            named = "、".join(f"{t['name']}（{t['rate'] * 100:.1f}%）" for t in inspection["with_errors"])
+            line += f"抽查发现差错的乡镇：{named}。"
+        lines.append(line)
+    if inspection["findings"]:
+        line = (
+            f"督查组共开展督查{inspection['inspections']}次，发现问题{inspection['findings']}个，"
+            f"已整改{inspection['rectified']}个"
+            + (f"，整改中{inspection['open']}个" if inspection["open"] else "")
+            + "。"
+        )
+        if inspection["overdue"]:
+            named = "、".join(f"{t['name']}（{t['findings']}个）" for t in inspection["overdue"])
+            line += (
+                f"{named}共{inspection['overdue_total']}个问题逾期未整改，予以通报。请上述乡镇立即落实整改，"
+                f"于{cn_date(inspection['report_by'])}前将整改情况书面报送县全民参保登记工作领导小组办公室。"
+            )
+        lines.append(line)
+    return lines
+
+
 def final_document(
-    campaign: Campaign, facts: Sequence[TownshipFacts], scores: Sequence[TownshipScore], as_of: date
+    campaign: Campaign,
+    facts: Sequence[TownshipFacts],
+    scores: Sequence[TownshipScore],
+    as_of: date,
+    ledger: Ledger | None = None,
 ) -> OfficialDocument:
     """The final notice as an official document (GB/T 9704), with the same figures as the text message."""
-    c = final_notice_context(campaign, facts, scores, as_of)
+    c = final_notice_context(campaign, facts, scores, as_of, ledger)
     issuer, totals, deadline = campaign.notices.issuer, c["totals"], c["deadline"]
     sections = [
         Section(None, [f"根据{c['plan']}要求，全县入户调查工作应于{cn_date(deadline)}前全面完成。"
@@ -106,6 +177,8 @@ def final_document(
             f"请上述乡镇认真查找原因，制定整改措施，并于{cn_date(c['rectify_by'])}前将整改情况书面报送{issuer}。"
         )
         sections.append(Section("通报批评", lines))
+    if c["inspection"]:
+        sections.append(Section("督查抽查和整改情况", inspection_paragraphs(c["inspection"])))
     analysis = c["analysis"]
     phase = f"{analysis['name']}（{cn_date(analysis['start'])}至{cn_date(analysis['end'])}），" if analysis else ""
     sections.append(Section("工作要求", [

@@ -4,7 +4,9 @@ self-contained HTML page. Pure: counts and score sheets in, DataFrames, bytes an
 Sections: 概况 (overview), 入户调查进度 (cumulative completion per township and day), 排名与评分 and 评分明细
 (tasks.scoring.scores), 数据异常 (anomalies by kind and township; 户籍外参保 only as a line of information),
 扩面盲点 (coverage gaps by insurance and township),
-工作任务 (milestones on time / late / overdue). Only counts and township names appear: no personal data.
+工作任务 (milestones on time / late / overdue), 督查整改 (per township: the spot-check error rate and the
+inspectors' findings by state) and 督查问题清单 (the inspectors' ledger). Only counts, township and village names
+and the inspectors' findings (masked) appear: no personal data.
 """
 
 from __future__ import annotations
@@ -25,14 +27,26 @@ from models.campaign.spec import INSURANCES, Campaign
 from tasks.comparison.compare import OUTSIDE_REGISTER
 from tasks.documents.charts import heatmap_chart, png_bytes, progress_chart, score_chart
 from tasks.documents.webfonts import embed_fonts
-from tasks.identity.masking import find_unmasked
+from tasks.identity.masking import find_unmasked, mask_text
+from tasks.inspection.ledger import state_name
+from tasks.inspection.ledger_records import Ledger
 from tasks.scoring.ranking import TownshipStanding
 from tasks.scoring.scores import TownshipFacts, TownshipScore
 from tasks.survey.worklists import ANOMALY_NAMES, OUTSIDE_REGISTER_NAME
 from tasks.wording.glossary import yuan
 from tasks.wording.render import TEMPLATES_DIR, cn_date
 
-SECTIONS = ("概况", "入户调查进度", "排名与评分", "评分明细", "数据异常", "扩面盲点", "工作任务")
+SECTIONS = (
+    "概况",
+    "入户调查进度",
+    "排名与评分",
+    "评分明细",
+    "数据异常",
+    "扩面盲点",
+    "工作任务",
+    "督查整改",
+    "督查问题清单",
+)
 CHARTS_SHEET = "图表"
 HTML_TEMPLATE = "report/supervisors.html.j2"
 TOTAL = "合计"
@@ -254,6 +268,75 @@ def milestone_table(standings: Iterable[TownshipStanding]) -> pd.DataFrame:
     )
 
 
+INSPECTION_COLUMNS = [
+    "乡镇",
+    "抽查核查人数",
+    "抽查差错",
+    "抽查差错率",
+    "督查发现问题",
+    "已整改",
+    "整改中",
+    "逾期未整改",
+]
+LEDGER_COLUMNS = [
+    "编号",
+    "督查日期",
+    "乡镇",
+    "村（社区）",
+    "发现问题",
+    "整改要求",
+    "整改期限",
+    "整改情况",
+    "整改报告日期",
+]
+
+
+def inspection_table(ledger: Ledger | None, campaign: Campaign) -> pd.DataFrame:
+    """Per township: its spot checks (checked, errors, error rate; 未抽查 when never checked) and the inspectors'
+    findings by state, with a total row (the county's error rate over every check)."""
+    rows: list[dict[str, Any]] = []
+    townships = {t.code: t for t in ledger.townships} if ledger else {}
+    for t in campaign.townships:
+        checked, errors, rate = ledger.rates.get(t.code, (0, 0, None)) if ledger else (0, 0, None)
+        counts = townships.get(t.code)
+        rows.append(
+            {
+                "乡镇": t.name,
+                "抽查核查人数": checked,
+                "抽查差错": errors,
+                "抽查差错率": "未抽查" if rate is None else rate,
+                "督查发现问题": counts.findings if counts else 0,
+                "已整改": counts.rectified if counts else 0,
+                "整改中": counts.open if counts else 0,
+                "逾期未整改": counts.overdue if counts else 0,
+            }
+        )
+    table = pd.DataFrame(rows, columns=INSPECTION_COLUMNS)
+    checked, errors = int(table["抽查核查人数"].sum()), int(table["抽查差错"].sum())
+    total: dict[str, Any] = {c: int(table[c].sum()) for c in INSPECTION_COLUMNS[1:] if c != "抽查差错率"}
+    total |= {"乡镇": TOTAL, "抽查差错率": errors / checked if checked else "未抽查"}
+    return pd.concat([table, pd.DataFrame([total], columns=INSPECTION_COLUMNS)], ignore_index=True)
+
+
+def ledger_table(ledger: Ledger | None) -> pd.DataFrame:
+    """The inspectors' findings up to the report's day, the texts masked (an inspector may have noted a phone)."""
+    rows = [
+        {
+            "编号": e.finding_id,
+            "督查日期": cn_date(e.visited_on),
+            "乡镇": e.township,
+            "村（社区）": e.village or "、".join(e.villages),
+            "发现问题": mask_text(e.problem),
+            "整改要求": mask_text(e.requirement),
+            "整改期限": cn_date(e.deadline),
+            "整改情况": state_name(e) + (f"（逾期{e.days_overdue}天）" if e.days_overdue else ""),
+            "整改报告日期": cn_date(e.reported_on) if e.reported_on else "",
+        }
+        for e in (ledger.entries if ledger else [])
+    ]
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
 def _with_total(table: pd.DataFrame) -> pd.DataFrame:
     total = {column: (TOTAL if k == 0 else int(table[column].sum())) for k, column in enumerate(table.columns)}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
@@ -280,6 +363,7 @@ class ReportInputs:
     visit_days: pd.DataFrame  # models.report.first_visit_days
     anomalies: pd.DataFrame  # models.report.anomaly_counts
     gaps: pd.DataFrame  # models.report.gap_counts
+    ledger: Ledger | None = None  # the inspectors' ledger and spot-check rates (tasks.inspection.ledger_records)
 
 
 def build_report(inputs: ReportInputs) -> Report:
@@ -313,6 +397,8 @@ def build_report(inputs: ReportInputs) -> Report:
         "数据异常": anomaly_table(inputs.anomalies, campaign),
         "扩面盲点": gaps,
         "工作任务": milestone_table(inputs.standings),
+        "督查整改": inspection_table(inputs.ledger, campaign),
+        "督查问题清单": ledger_table(inputs.ledger),
     }
     kind = "最终" if inputs.final else "暂定"
     heat = gaps[gaps["乡镇"] != TOTAL].set_index("乡镇")[[gap_column(insurance_names, i) for i in INSURANCES]]
@@ -343,6 +429,9 @@ def build_report(inputs: ReportInputs) -> Report:
         "扩面盲点": "在世户籍人员中应参未参各险种的人数（最新比对结果）。入户调查登记不等于参保：参保以部门"
         f"参保名单为准，已登记但尚未出现在参保名单中的人员仍计入应保未保，另列“{REGISTERED_PENDING}”人数；已死亡、已迁出人员不计。",
         "工作任务": "截至统计日期各乡镇应完成的工作任务：按时完成、逾期完成、逾期未完成的个数。",
+        "督查整改": "抽查差错率为督查抽查核实不属实或未找到的人数占已核查人数的比例（未抽查的乡镇不计差错率）；"
+        "督查发现问题按统计日期的整改情况计：已整改、整改中（未到整改期限）、逾期未整改。",
+        "督查问题清单": "督查组历次督查发现的问题、整改要求、整改期限和乡镇报送整改情况的日期。",
     }
     title = f"{campaign.county.name}全民参保登记工作督查报告（{cn_date(as_of)}）"
     report = Report(title, overview, tables, charts, notes)

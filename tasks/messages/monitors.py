@@ -12,11 +12,13 @@ from pathlib import Path
 from models.campaign.spec import Campaign
 from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
 from tasks.documents.ranking_notice import is_ranking_day, ranking_document
+from tasks.inspection.ledger_records import load_ledger
 from tasks.intake import snapshots
 from tasks.messages.dispatch import configured_tags
 from tasks.messages.notices import plan_ranking_notice
 from tasks.messages.outbox import Handled, dry_run
 from tasks.messages.planned import PlannedMessage
+from tasks.messages.rectification_reminders import plan_rectification_reminders
 from tasks.messages.reminders import plan_reminders
 from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
 from tasks.messages.training_reminders import plan_training_reminders
@@ -102,6 +104,15 @@ def training_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign
             session, campaign_id=campaign_id, campaign=campaign, as_of=as_of, completions=completions
         )
     return campaign_id, campaign, as_of, plan_training_reminders(campaign, standings, as_of)
+
+
+def rectification_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage]]:
+    """The townships reminded of findings of the inspectors' ledger to rectify, before and after their deadline,
+    and the county told of those overdue (tasks.messages.rectification_reminders)."""
+    campaign_id, campaign = ws.campaign()
+    as_of = as_of or today_in(campaign)
+    ledger = load_ledger(ws, as_of)
+    return campaign_id, campaign, as_of, plan_rectification_reminders(campaign, ledger.entries, as_of)
 
 
 def _previous_workday(calendar: WorkCalendar, day: date) -> date:

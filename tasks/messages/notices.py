@@ -14,6 +14,7 @@ from models.campaign.spec import COUNTY_TAG, Campaign
 from tasks.documents.final_notice import KIND, final_document, final_notice_context
 from tasks.documents.official import notice_folder_name, write_notice_files
 from tasks.documents.ranking_notice import ranking_context
+from tasks.inspection.ledger_records import Ledger, load_ledger
 from tasks.messages import outbox
 from tasks.messages.planned import PlannedMessage, for_townships_and_county, message_key
 from tasks.scoring.ranking import TownshipStanding
@@ -50,9 +51,10 @@ def plan_final_notice(
     scores: Sequence[TownshipScore],
     as_of: date,
     attachments: Sequence[str | Path] = (),
+    ledger: Ledger | None = None,
 ) -> list[PlannedMessage]:
     """One message per township and one to the county; the key makes it go out once per campaign."""
-    context = final_notice_context(campaign, facts, scores, as_of)
+    context = final_notice_context(campaign, facts, scores, as_of, ledger)
     context["attachments"] = [Path(p).name for p in attachments]
     deadline: date = context["deadline"]
     return for_townships_and_county(
@@ -72,8 +74,9 @@ def queue_final_notice(ws: Workspace, as_of: date) -> list[outbox.Handled]:
         if crud.existing_messages(session, keys=[final_notice_key(campaign, deadline, COUNTY_TAG)]):
             return []  # issued by an earlier run (its documents were written then, dated that day)
     sheet = score_sheet(ws, as_of)
-    document = final_document(campaign, sheet.facts, sheet.scores, as_of)
+    ledger = load_ledger(ws, as_of)
+    document = final_document(campaign, sheet.facts, sheet.scores, as_of, ledger)
     files = write_notice_files(document, ws.settings.notices_dir / notice_folder_name(document))
-    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of, attachments=files)
+    planned = plan_final_notice(campaign, sheet.facts, sheet.scores, as_of, attachments=files, ledger=ledger)
     with ws.session() as session:
         return outbox.enqueue(session, campaign_id=campaign_id, campaign=campaign, planned=planned)

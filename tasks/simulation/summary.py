@@ -51,6 +51,9 @@ def summarise(
                 "survey_refused",
                 "survey_escalation",
                 "training_reminder",
+                "rectification_reminder",
+                "rectification_overdue",
+                "rectification_escalation",
                 "final_notice",
             ],
         )

@@ -40,8 +40,8 @@ def test_a_link_is_printed_once_and_only_its_hash_is_stored(env: dict[str, str])
     code, out, _ = invoke(env, "web", "token", "凤城镇/大同社区", "--worker", "林晓", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"village", "worker", "url", "token_id"}
-    assert (data["village"], data["worker"], data["token_id"]) == ("350524100002", "林晓", 2)
+    assert set(data) == {"village", "worker", "url", "token_id", "card"}
+    assert (data["village"], data["worker"], data["token_id"], data["card"]) == ("350524100002", "林晓", 2, None)
     assert data["url"].startswith("http://127.0.0.1:8000/w/")
 
     [first, second] = stored_tokens(env)
