@@ -8,8 +8,10 @@ from datetime import date
 import pandas as pd
 
 from models.campaign.spec import Campaign
+from tasks.inspection.ledger import Entry
 from tasks.messages.notices import plan_final_notice, plan_ranking_notice
 from tasks.messages.planned import PlannedMessage
+from tasks.messages.rectification_reminders import plan_rectification_reminders
 from tasks.messages.reminders import plan_reminders
 from tasks.messages.survey_reminders import _warning, plan_refused_reminders, plan_survey_reminders, survey_standings
 from tasks.messages.training_reminders import plan_training_reminders
@@ -69,4 +71,20 @@ def sample_messages(campaign: Campaign) -> dict[str, PlannedMessage]:
     facts.append(TownshipFacts(towns[-1].code, towns[-1].name, 100, 80, 0.5, 0.0))
     scores = score_townships(facts, campaign.scoring, final=True, survey_days=60)
     keep(plan_final_notice(campaign, facts, scores, date(2017, 7, 1), attachments=ATTACHMENTS))
+    keep(plan_rectification_reminders(campaign, rectification_entries(campaign), date(2017, 6, 4)))
+    keep(plan_rectification_reminders(campaign, rectification_entries(campaign), date(2017, 5, 29)))
     return found
+
+
+def rectification_entries(campaign: Campaign) -> list[Entry]:
+    """Two findings of one inspection, still open, due 2017-05-31: reminded before, overdue and escalated after."""
+    township = campaign.townships[0]
+    return [
+        Entry(finding_id=n, visit_id=1, visited_on=date(2017, 5, 24), township_code=township.code,
+              township=township.name, villages=(township.villages[0].name,), village=township.villages[0].name,
+              inspectors="县效能办、县人社局", problem=problem, requirement=requirement, deadline=date(2017, 5, 31),
+              state="open", reported_on=None, note="", days_overdue=0, rectified_late=False)
+        for n, (problem, requirement) in enumerate([
+            ("入户调查登记表未经户主签字", "补齐签字"), ("走访结果未按时录入", "三日内录入"),
+        ], start=1)
+    ]  # fmt: skip

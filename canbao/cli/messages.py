@@ -93,7 +93,8 @@ def messages_preview(
     kind: str = typer.Argument(
         ...,
         help="消息类型：reminder、overdue、escalation、weekly_ranking、final_notice、"
-        "survey_behind、survey_warning、survey_escalation、survey_refused、training_reminder",
+        "survey_behind、survey_warning、survey_escalation、survey_refused、training_reminder、"
+        "rectification_reminder、rectification_overdue、rectification_escalation",
     ),
     fmt: str = typer.Option(
         "text", "--format", help="text（短信等纯文本）、markdown（企业微信、钉钉、飞书）、html（电子邮件）"

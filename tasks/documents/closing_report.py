@@ -207,8 +207,8 @@ def _pending_clause(f: SummaryFigures) -> str:
     """Registration apart from enrolment: how many of the registered no department's list holds yet."""
     if not f.registered:
         return ""
-    day = cn_date(f.compared_on) if f.compared_on else "比对日"
-    return f"，其中截至{day}仍有{f.registered_pending}人尚未参保（登记不等于参保，以部门参保名单为准）"
+    compared = cn_date(f.compared_on) if f.compared_on else "比对日"
+    return f"，其中截至{compared}仍有{f.registered_pending}人尚未参保（登记不等于参保，以部门参保名单为准）"
 
 
 def _outside_register_sentence(persons: int) -> str:

@@ -123,9 +123,10 @@ def _previous_workday(calendar: WorkCalendar, day: date) -> date:
 
 
 def preview_daily_reminders(ws: Workspace, as_of: date | None) -> list[Handled]:
-    """What the daily reminders would send on `as_of` (milestones, survey, training), each reported as skipped:
+    """What the daily reminders would send on `as_of` (milestones, survey, training, rectification), each reported
+    as skipped:
     the dry run of flows.monitors.daily_reminders, which reads and writes nothing else and so needs no flow."""
-    plans = (milestone_reminders, survey_reminders, training_reminders)
+    plans = (milestone_reminders, survey_reminders, training_reminders, rectification_reminders)
     planned = [m for plan in plans for m in plan(ws, as_of)[3] or []]
     return dry_run(planned)
 

@@ -32,6 +32,9 @@ KINDS: dict[str, str] = {
     "survey_escalation": "调查进度督办",
     "survey_refused": "走访结果退回提醒",
     "training_reminder": "培训提醒",
+    "rectification_reminder": "整改提醒",
+    "rectification_overdue": "整改督办",
+    "rectification_escalation": "整改逾期报告",
 }
 SERVICE_NAMES = {"wecombot": "企业微信群机器人", "dingtalk": "钉钉群机器人", "feishu": "飞书群机器人",
                  "mailto": "电子邮件", "mailtos": "电子邮件"}  # fmt: skip
@@ -127,6 +130,8 @@ def _planners(kind: str) -> Callable[[Workspace, Campaign, date], list[PlannedMe
         return lambda ws, _c, day: monitors.training_reminders(ws, day)[3] or []
     if kind == FINAL_NOTICE:
         return _final_notice
+    if kind.startswith("rectification_"):
+        return lambda ws, _c, day: monitors.rectification_reminders(ws, day)[3]
     return lambda ws, _c, day: monitors.survey_reminders(ws, day)[3] or []
 
 

@@ -69,7 +69,8 @@ def test_the_check_for_space_aligned_tables_catches_the_text_ranking(
 
 
 SIMPLE_KINDS = ["reminder", "overdue", "escalation", "survey_behind", "survey_warning", "survey_escalation",
-                "survey_refused", "training_reminder"]  # fmt: skip
+                "survey_refused", "training_reminder", "rectification_reminder", "rectification_overdue",
+                "rectification_escalation"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
