@@ -29,10 +29,14 @@ STATE_TABLES = (
 
 def child_env(env: Mapping[str, str], **extra: str) -> dict[str, str]:
     """The coordinator's environment plus this test session's Prefect server (no temporary one per command:
-    a child killed with SIGKILL would leave its temporary server running)."""
+    a child killed with SIGKILL would leave its temporary server running). The logging routes that in-process
+    commands of earlier tests left in this process's environment are not the coordinator's: a child finds its
+    own (flows.runtime.route_prefect_logs)."""
     from prefect.settings import PREFECT_API_URL
 
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CANBAO_FAULT", "CANBAO_PAUSE"))}
+    leaked = ("CANBAO_FAULT", "CANBAO_PAUSE", "PREFECT_LOGGING_SETTINGS_PATH", "PREFECT_LOGGING_HANDLERS_",
+              "PREFECT_LOGGING_ROOT_HANDLERS")  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(leaked)}
     url = PREFECT_API_URL.value()
     assert url, "the Prefect test harness must be running"
     return {**clean, **env, "PREFECT_API_URL": str(url), **extra}

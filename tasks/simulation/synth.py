@@ -1800,7 +1800,8 @@ def _truth_counts(
     return {
         "as_of": as_of.isoformat(),
         "persons": len(v.persons),
-        "categories": {c: int(by_category[i]) for i, c in enumerate(_CATEGORIES)},
+        # moved_out and away come from visits only, which the delivered files never hold
+        "categories": {**{c: int(by_category[i]) for i, c in enumerate(_CATEGORIES)}, "moved_out": 0, "away": 0},
         "missing_by_insurance": {i: int((v.statuses[i] == 2).sum()) for i in INSURANCES},
         "anomalies": {
             "duplicate_enrolment": int(v.duplicate.sum()),

@@ -277,7 +277,8 @@ def test_counts_json_has_the_agreed_shape_and_equals_recounts(mixed: County, cam
     assert counts["as_of"] == "2017-04-30"
     assert counts["persons"] == len(truth) == truth["id_number"].nunique()
     assert counts["categories"] == {
-        c: int((truth["category"] == c).sum()) for c in ("insured_full", "partial", "uninsured", "deceased")
+        c: int((truth["category"] == c).sum())
+        for c in ("insured_full", "partial", "uninsured", "deceased", "moved_out", "away")
     }
     assert counts["missing_by_insurance"] == {i: int((truth[i] == "missing").sum()) for i in INSURANCES}
     for anomaly in ("duplicate_enrolment", "deceased_enrolled", "inconsistent_identity"):
