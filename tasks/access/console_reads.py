@@ -15,7 +15,7 @@ import pandas as pd
 from models.exports import latest_files, log_exports
 from models.registry import anomaly_rows
 from models.report import first_visit_days
-from tasks.access.reads import progress_for, status_for
+from tasks.access.reads import status_for
 from tasks.access.roles import Principal
 from tasks.access.scope import (
     READS_EVERYTHING,
@@ -55,13 +55,21 @@ def timeline_for(ws: Workspace, principal: Principal, as_of: date, owner: str = 
 # -- the survey's progress --------------------------------------------------------------------------------------
 
 
-def township_progress_for(ws: Workspace, principal: Principal, as_of: date, code: str) -> dict[str, Any]:
-    """One township of `progress --json` (with its villages), OutOfScope outside the principal's scope."""
-    progress = progress_for(ws, principal, as_of)
+def township_in(progress: dict[str, Any], code: str) -> dict[str, Any]:
+    """One township (with its villages) of `progress --json` as progress_for cut it to a principal's scope;
+    OutOfScope for a township outside it or that does not exist."""
     found = next((t for t in progress["townships"] if t["code"] == code), None)
     if found is None:
         raise OutOfScope(code)
-    return found
+    return dict(found)
+
+
+def village_in(township: dict[str, Any], code: str) -> dict[str, Any]:
+    """One village of a township of township_in; OutOfScope for a village of another township or none."""
+    found = next((v for v in township["villages"] if v["code"] == code), None)
+    if found is None:
+        raise OutOfScope(code)
+    return dict(found)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,9 @@ def completion_curve(ws: Workspace, principal: Principal, as_of: date, township:
     campaign_id, campaign = ws.campaign()
     if township and not sees_township(principal, township):
         raise OutOfScope(township)
-    codes = [t.code for t in campaign.townships if sees_township(principal, t.code) and (not township or t.code == township)]
+    codes = [
+        t.code for t in campaign.townships if t.code == township or (not township and sees_township(principal, t.code))
+    ]
     start, deadline = campaign.survey_window()
     end = max(start, min(as_of, deadline))
     with ws.engine.connect() as connection:

@@ -30,9 +30,10 @@ from tasks.access.console_reads import (
     issued_files_for,
     require_list_holder,
     timeline_for,
-    township_progress_for,
+    township_in,
     village_file_for,
     village_files_for,
+    village_in,
 )
 from tasks.access.reads import compare_for, progress_for, scores_for
 from tasks.access.scope import Forbidden, OutOfScope, may_change, require_survey_reader, sees_owner
@@ -109,9 +110,9 @@ async def tasks_page(
             m["due_text"] = cn_date(date.fromisoformat(m["due"]))
             m["done_text"] = cn_date(date.fromisoformat(m["done_on"])) if m["done_on"] else ""
             m["state_name"] = STATE_NAMES.get(m["state"], m["state"])
-            m["may_mark"] = may_change(caller.principal) and sees_owner(caller.principal, m["owner"]) and not m[
-                "done_on"
-            ]
+            m["may_mark"] = (
+                may_change(caller.principal) and sees_owner(caller.principal, m["owner"]) and not m["done_on"]
+            )
         return {"page": "tasks", "rows": rows, "owners": owners, "owner": owner, "today": cn_date(today),
                 "today_iso": today.isoformat(), "overdue": sum(1 for m in rows if m["state"] == "overdue"),
                 "message": _done_message(ws, done, done_owner)}  # fmt: skip
@@ -168,12 +169,13 @@ async def township_progress_page(
     def build() -> dict[str, Any]:
         campaign = ws.campaign()[1]
         today = clock(campaign)
-        row = township_progress_for(ws, caller.principal, today, township)
         progress = progress_for(ws, caller.principal, today)
+        row = township_in(progress, township)
         lagging = set(row["lagging_villages"])
         villages = [{**_figures(v), "lagging": v["code"] in lagging} for v in row["villages"]]
         return {"page": "progress", "level": "township", "progress": progress, "township": _figures(row),
-                "rows": villages, "today": cn_date(today), "deadline": cn_date(date.fromisoformat(progress["deadline"])),
+                "rows": villages, "today": cn_date(today),
+                "deadline": cn_date(date.fromisoformat(progress["deadline"])),
                 "chart": _curve_svg(ws, caller, today, township, f"{row['name']}入户调查累计完成率"),
                 "crumbs": [("/progress", "全县")]}  # fmt: skip
 
@@ -190,11 +192,9 @@ async def village_progress_page(
     def build() -> dict[str, Any]:
         campaign = ws.campaign()[1]
         today = clock(campaign)
-        row = township_progress_for(ws, caller.principal, today, township)
-        found = next((v for v in row["villages"] if v["code"] == village), None)
-        if found is None:
-            raise OutOfScope(village)
         progress = progress_for(ws, caller.principal, today)
+        row = township_in(progress, township)
+        found = village_in(row, village)
         try:
             files = village_files_for(ws, caller.principal, village)
         except Forbidden:
@@ -242,7 +242,9 @@ async def compare_page(
 
 
 @router.get("/worklists", response_class=HTMLResponse)
-async def worklists_page(request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep) -> Response:
+async def worklists_page(
+    request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep
+) -> Response:
     _hidden(require_list_holder, caller.principal)
 
     def build() -> dict[str, Any]:

@@ -65,15 +65,20 @@ def publish(console: Console, tmp_path: Path) -> dict[str, Path]:
     for path in files.values():
         path.write_bytes(b"PK " + path.name.encode())
     with console.ws.session() as session:
-        log_exports(session, campaign_id=campaign_id, kind="worklist", files=[(files["own_list"], 3),
-                                                                              (files["foreign_list"], 1)])
+        log_exports(
+            session,
+            campaign_id=campaign_id,
+            kind="worklist",
+            files=[(files["own_list"], 3), (files["foreign_list"], 1)],
+        )
         log_exports(session, campaign_id=campaign_id, kind="household_form", files=[(files["own_forms"], 3)])
     return files
 
 
 def issue(console: Console) -> tuple[Path, Path]:
     data = console.ws.settings.data_path
-    notice = data / "notices" / "2017-05-05-安参保办〔2017〕1号" / "安参保办〔2017〕1号-全民参保登记工作进展情况通报.html"
+    folder = data / "notices" / "2017-05-05-安参保办〔2017〕1号"
+    notice = folder / "安参保办〔2017〕1号-全民参保登记工作进展情况通报.html"
     report = data / "reports" / "2017-05-19" / "督查报告-2017-05-19.html"
     for path in (notice, report):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +124,7 @@ def test_the_timeline_lists_the_scopes_milestones_overdue_first(console: Console
     county = signed_in(console, "county").get("/tasks").text
     assert "凤城镇" in county and "蓬莱镇" in county and "县人社局" in county
     states = [line.split('"')[1] for line in county.split("<tr class=")[1:]]
-    assert states[0] == "overdue" and "overdue" not in states[states.index(next(s for s in states if s != "overdue")):]
+    assert states[0] == "overdue" and "overdue" not in states[states.index(next(s for s in states if s != "overdue")) :]
     own = signed_in(console, "fengcheng")
     text = own.get("/tasks").text
     assert "凤城镇" in text and "蓬莱镇" not in text and "县人社局" not in text
