@@ -25,7 +25,7 @@ from tasks.access.scope import (
     sees_township,
     sees_village,
 )
-from tasks.comparison.compare import ANOMALIES
+from tasks.comparison.compare import ANOMALIES, Rules
 from tasks.documents.supervisors_report import cumulative_rates, expected_series
 from tasks.identity.masking import mask_id, mask_text
 from tasks.workspace import Workspace
@@ -112,8 +112,9 @@ def completion_curve(ws: Workspace, principal: Principal, as_of: date, township:
 
 def anomalies_for(ws: Workspace, principal: Principal, kind: str = "") -> tuple[int, list[dict[str, str]]]:
     """The latest comparison's anomalies (not the outside-register information) of the villages in scope, as many
-    as there are and the first MAX_ANOMALIES rows: kind, village code, masked ID, lists involved and evidence with
-    any ID or phone in it masked. A county or supervisor also sees those without a village."""
+    as there are and the first MAX_ANOMALIES rows: kind, village code, masked ID, the lists involved (by their
+    titles) and evidence with any ID or phone in it masked. A county or supervisor also sees those without a
+    village."""
     require_survey_reader(principal)
     campaign_id, campaign = ws.campaign()
     with ws.engine.connect() as connection:
@@ -124,12 +125,13 @@ def anomalies_for(ws: Workspace, principal: Principal, kind: str = "") -> tuple[
         seen = {v: sees_village(campaign, principal, v) for v in villages.unique() if v}
         rows = rows[villages.map(lambda v: seen.get(v, False))]
     rows = rows.sort_values(["kind", "village_code", "id_number"], na_position="last")
+    titles = Rules.of(campaign).list_titles if campaign.comparison is not None else ",".join
     shown = [
         {
             "kind": str(r["kind"]),
             "village": "" if pd.isna(r["village_code"]) else str(r["village_code"]),
             "id": mask_id(str(r["id_number"])),
-            "sources": str(r["sources"]),
+            "sources": titles([k for k in str(r["sources"]).split(",") if k]),  # by their titles, never keys
             "evidence": mask_text(str(r["evidence"])),
         }
         for r in rows.head(MAX_ANOMALIES).to_dict("records")

@@ -192,6 +192,7 @@ def test_the_comparison_is_masked_and_cut_to_the_township(console: Console) -> N
     add_comparison(console)
     page = county.get("/compare").text
     assert "重复参保" in page and "新安社区" in page and "养老保险" in page and "蓬莱镇" in page
+    assert "pension_employee" not in page and "职工基本养老保险" in page  # a list by its title
     assert not find_unmasked(page)
     own, foreign = RESIDENTS[0], RESIDENTS[-1]
     assert own.id_number[:6] + "********" + own.id_number[-4:] in page and own.phone[:3] + "****" in page
