@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from models.exports import exports, log_exports
 from models.tables import Anomaly, CompareRun
 from tasks.access.audit import action_log
+from tasks.access.reads import scores_for
 from tasks.identity.masking import find_unmasked
-from tests.canbao.web.test_console import Console, done_rows
+from tests.canbao.web.test_console import Console, done_rows, log_in_directly
 from tests.console_helpers import OTHER_TOWNSHIP, add_users, form_csrf, log_in
-from tests.web_helpers import LONE_VILLAGE, RESIDENTS, TOWNSHIP, VILLAGE_A, VILLAGE_B, seed
+from tests.web_helpers import LONE_VILLAGE, RESIDENTS, TODAY, TOWNSHIP, VILLAGE_A, VILLAGE_B, seed
 
 READ_PAGES = ("/tasks", "/progress", "/compare", "/scores")
 SURVEY_PAGES = ("/progress", f"/progress/{TOWNSHIP}", f"/progress/{TOWNSHIP}/{VILLAGE_A}", "/compare", "/scores")
@@ -217,6 +218,8 @@ def test_work_lists_and_forms_download_inside_the_scope_and_are_logged(console: 
     for path in (f"/worklists/{LONE_VILLAGE}/worklist", f"/worklists/{VILLAGE_B}/worklist",
                  f"/worklists/{VILLAGE_A}/passwd", "/worklists/..%2F..%2Fetc/worklist"):  # fmt: skip
         assert own.get(path).status_code == 404, path
+    village = own.get(f"/progress/{TOWNSHIP}/{VILLAGE_A}").text
+    assert f'href="/worklists/{VILLAGE_A}/worklist"' in village and "下载入户调查登记表" in village
     supervisor = signed_in(console, "supervisor")
     assert supervisor.get(f"/worklists/{VILLAGE_A}/worklist").status_code == 404
     assert "下载" not in supervisor.get(f"/progress/{TOWNSHIP}/{VILLAGE_A}").text
@@ -237,6 +240,9 @@ def test_scores_with_each_rules_points_and_the_issued_files(console: Console) ->
     county = signed_in(console, "county")
     page = county.get("/scores").text
     assert "评分明细" in page and "凤城镇" in page and "蓬莱镇" in page
+    rows = scores_for(console.ws, log_in_directly(console.ws, "county"), TODAY)
+    for rule in rows[0]["breakdown"]:  # each rule's points, as `canbao scores --json` gives them
+        assert f"<td>{rule['label']}</td>" in page and f"{rule['points']:.2f}" in page
     assert notice.name in page and report.name in page
     opened = county.get(f"/issued/notice/{notice.parent.name}/{notice.name}")
     assert opened.status_code == 200 and "通报正文" in opened.text
