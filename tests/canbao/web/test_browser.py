@@ -218,6 +218,9 @@ def test_a_coordinator_drills_down_and_marks_a_task_done_at_office_and_phone_siz
                 assert page.locator("#visited").inner_text() == "0 / 3"
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
 
+                for path in ("/compare", "/worklists", "/scores"):  # the other pages fit the screen too
+                    assert page.goto(f"{base}{path}").status == 200  # type: ignore[union-attr]
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width, path
                 page.get_by_role("link", name="工作任务").click()
                 page.wait_for_url(f"{base}/tasks")
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
