@@ -83,20 +83,23 @@ class Curve:
     deadline: date
 
 
-def completion_curve(ws: Workspace, principal: Principal, as_of: date, township: str = "") -> Curve:
-    """The curve of the townships in scope together, or of one township (OutOfScope outside the scope), counted as
-    the supervisors' report counts it (models.report.first_visit_days, tasks.documents.supervisors_report)."""
+def completion_curve(ws: Workspace, principal: Principal, as_of: date, township: str = "", village: str = "") -> Curve:
+    """The curve of the townships in scope together, of one township or of one of its villages (OutOfScope outside
+    the scope), counted as the supervisors' report counts it (models.report.first_visit_days,
+    tasks.documents.supervisors_report)."""
     require_survey_reader(principal)
     campaign_id, campaign = ws.campaign()
     if township and not sees_township(principal, township):
         raise OutOfScope(township)
+    if village and not sees_village(campaign, principal, village):
+        raise OutOfScope(village)
     codes = [
         t.code for t in campaign.townships if t.code == township or (not township and sees_township(principal, t.code))
     ]
     start, deadline = campaign.survey_window()
     end = max(start, min(as_of, deadline))
     with ws.engine.connect() as connection:
-        days = first_visit_days(connection, campaign_id=campaign_id)
+        days = first_visit_days(connection, campaign_id=campaign_id, village_code=village or None)
     days = days[days["township_code"].isin(codes)]
     per_day, listed = cumulative_rates(days, codes, start, end)
     total = int(listed.sum())

@@ -123,8 +123,8 @@ async def tasks_page(
 # -- 入户调查进度 ----------------------------------------------------------------------------------------------------
 
 
-def _curve_svg(ws: Workspace, caller: Caller, today: date, township: str, title: str) -> str:
-    curve = completion_curve(ws, caller.principal, today, township)
+def _curve_svg(ws: Workspace, caller: Caller, today: date, township: str, title: str, village: str = "") -> str:
+    curve = completion_curve(ws, caller.principal, today, township, village)
     figure = curve_chart(curve.rates, curve.expected, curve.start, curve.deadline, title)
     return svg_markup(figure)
 
@@ -202,6 +202,7 @@ async def village_progress_page(
         return {"page": "progress", "level": "village", "progress": progress, "township": _figures(row),
                 "village": _figures(found), "lagging": village in row["lagging_villages"], "files": files,
                 "file_names": VILLAGE_FILES, "today": cn_date(today),
+                "chart": _curve_svg(ws, caller, today, township, f"{found['name']}入户调查累计完成率", village),
                 "deadline": cn_date(date.fromisoformat(progress["deadline"])),
                 "crumbs": [("/progress", "全县"), (f"/progress/{township}", row["name"])]}  # fmt: skip
 

@@ -178,6 +178,31 @@ def test_progress_drills_down_inside_the_scope_with_the_curve(console: Console) 
         assert own.get(path).status_code == 404, path
 
 
+def test_the_curve_counts_first_visits_of_the_scope_by_day(console: Console) -> None:
+    from sqlmodel import select
+
+    from models.tables import WorklistEntry
+    from tasks.access.console_reads import completion_curve
+    from tasks.access.scope import OutOfScope
+
+    with console.ws.session() as session:
+        entry = session.exec(select(WorklistEntry).where(WorklistEntry.village_code == VILLAGE_A)).first()
+        assert entry is not None
+        entry.first_visited_on = date(2017, 5, 10)
+        session.add(entry)
+    county, own = log_in_directly(console.ws, "county"), log_in_directly(console.ws, "fengcheng")
+    whole = completion_curve(console.ws, county, TODAY)
+    assert whole.rates[date(2017, 5, 9)] == 0 and whole.rates[TODAY] == pytest.approx(1 / 5)
+    assert whole.rates.index[-1] == TODAY and whole.expected.index[-1] == whole.deadline
+    assert completion_curve(console.ws, own, TODAY).rates[TODAY] == pytest.approx(1 / 4)  # its township only
+    assert completion_curve(console.ws, own, TODAY, TOWNSHIP, VILLAGE_A).rates[TODAY] == pytest.approx(1 / 3)
+    assert completion_curve(console.ws, own, TODAY, TOWNSHIP, VILLAGE_B).rates[TODAY] == 0
+    for township, village in ((OTHER_TOWNSHIP, ""), (TOWNSHIP, LONE_VILLAGE)):
+        with pytest.raises(OutOfScope):
+            completion_curve(console.ws, own, TODAY, township, village)
+    assert "<svg" in signed_in(console, "fengcheng").get(f"/progress/{TOWNSHIP}/{VILLAGE_A}").text
+
+
 def test_the_projection_warns_a_township_that_will_miss_the_deadline(console: Console) -> None:
     # nobody visited three weeks into the survey: no pace, work left, past the grace days
     page = signed_in(console, "county").get(f"/progress/{TOWNSHIP}").text
