@@ -272,6 +272,7 @@ def test_scores_with_each_rules_points_and_the_issued_files(console: Console) ->
     opened = county.get(f"/issued/notice/{notice.parent.name}/{notice.name}")
     assert opened.status_code == 200 and "通报正文" in opened.text
     assert "font-src data:" in opened.headers["content-security-policy"]
+    assert opened.headers["cache-control"] == "no-store" and opened.headers["x-frame-options"] == "DENY"
     assert county.get(f"/issued/notice/{notice.parent.name}/..%2F..%2Fcanbao.db").status_code == 404
     assert county.get(f"/issued/notice/{notice.parent.name}/other.html").status_code == 404
     own = signed_in(console, "fengcheng")
