@@ -12,20 +12,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def first_visit_days(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
+def first_visit_days(connection: Connection, *, campaign_id: int, village_code: str | None = None) -> pd.DataFrame:
     """List entries per township and first-visit day (null: not visited yet), as models.survey.visits.village_counts
-    counts them: a person once per village list. Columns township_code, first_visited_on (date or NaT), entries."""
+    counts them: a person once per village list; with `village_code`, only that village's list. Columns
+    township_code, first_visited_on (date or NaT), entries."""
     import pandas as pd
 
+    village = "AND village_code = :v" if village_code is not None else ""
     query = text(
-        """
+        f"""
         SELECT township_code, first_visited_on, COUNT(*) AS entries
         FROM worklist_entry
-        WHERE campaign_id = :c
+        WHERE campaign_id = :c {village}
         GROUP BY township_code, first_visited_on
         """
     )
-    rows = connection.execute(query, {"c": campaign_id}).all()
+    rows = connection.execute(query, {"c": campaign_id, "v": village_code}).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=["township_code", "first_visited_on", "entries"])
     # SQLite answers ISO text, PostgreSQL dates: one type for both.
     frame["first_visited_on"] = pd.to_datetime(frame["first_visited_on"]).dt.date

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from canbao.web.auth import CsrfRefused, LoginRequired, Now, Unauthenticated, utc_now
 from canbao.web.deps import Clock, NotFound, templates_of
 from canbao.web.pages import make_templates, not_found_page, render
-from canbao.web.routers import api, console, site, village
+from canbao.web.routers import api, console, console_pages, site, village
 from models.db import make_engine
 from models.settings import Settings
 from tasks.access.scope import Forbidden, OutOfScope
@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = today_in, now: Now = utc_no
     app.include_router(site.router)
     app.include_router(village.router)
     app.include_router(console.router)
+    app.include_router(console_pages.router)
     app.include_router(api.router)
     return app
 
@@ -132,7 +133,11 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
     """Every response's headers, and the request log line with the token replaced by its id."""
     started = time.perf_counter()
     response = await call_next(request)
+    # a route may set a content policy of its own (an issued notice's page shows its data: fonts and images)
+    policy = response.headers.get("Content-Security-Policy")
     response.headers.update(SECURITY_HEADERS)
+    if policy:
+        response.headers["Content-Security-Policy"] = policy
     user = getattr(request.state, "username", None)
     log.info(
         "%s %s %d %.0fms%s", request.method, shown_path(request), response.status_code, _ms_since(started),

@@ -9,6 +9,7 @@ Without it every Chinese label would be drawn as empty boxes.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
@@ -143,3 +144,40 @@ def heatmap_chart(frame: pd.DataFrame, title: str) -> Figure:
     ax.set_title(title)
     figure.tight_layout()
     return figure
+
+
+def curve_chart(rates: pd.Series, expected: pd.Series, start: date, deadline: date, title: str) -> Figure:
+    """One completion curve: the cumulative rate per day (`rates`, index days), the expected rate (序时进度) and the
+    deadline, for a console page."""
+    figure = new_figure(7.2, 3.2)
+    ax = figure.subplots()
+    span = max((deadline - start).days, 1)
+    ax.plot([(d - start).days for d in expected.index], expected.to_numpy() * 100, color="#999999",
+            linestyle="--", linewidth=1, label="序时进度")  # fmt: skip
+    if len(rates):
+        ax.plot([(d - start).days for d in rates.index], rates.to_numpy() * 100, color="#c0392b", linewidth=1.8,
+                label="累计完成率")  # fmt: skip
+    ax.axvline(span, color="#2c3e50", linewidth=1, linestyle=":", label=f"截止日{_md(deadline)}")
+    ticks = sorted({0, span // 4, span // 2, 3 * span // 4, span})
+    ax.set_xticks(ticks, [_md(start + timedelta(days=t)) for t in ticks], fontsize=9)
+    ax.set_ylim(0, 105)
+    ax.set_xlim(0, span + 1)
+    ax.set_ylabel("%")
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def svg_markup(figure: Figure) -> str:
+    """The figure as an `<svg>` element to put inside a page: text drawn as paths (no font needed where it is read),
+    no XML prologue, and scaling with its container (the viewBox kept, the fixed size dropped)."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "canbao"}):
+        figure.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    head, rest = text.split(">", 1)
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    return f'{head} role="img" style="width:100%;height:auto">{rest}'

@@ -172,7 +172,8 @@ async def home(
 
 @router.post("/milestones/{milestone}/{owner}/done")
 async def mark_done(milestone: str, owner: str, request: Request, caller: ConsoleCaller, ws: WorkspaceDep) -> Response:
-    """The first page's "已完成" form: the same record as `canbao milestone done`, as the signed-in user."""
+    """The "已完成" form of the first page and of 工作任务: the same record as `canbao milestone done`, as the
+    signed-in user."""
     form = await _form(request) or {}
     check_csrf(caller.csrf_token, form.get(CSRF_FIELD))
     require_change(caller.principal)
@@ -186,6 +187,9 @@ async def mark_done(milestone: str, owner: str, request: Request, caller: Consol
                                     note=note, channel=CHANNEL)
     )  # fmt: skip
     # the note names the record by keys only: a crafted link cannot put words of its own on the page
+    if form.get("next") == "tasks":  # the 工作任务 page's form: back to it
+        keys = f"done={quote(assignment.milestone)}&done_owner={quote(assignment.owner)}"
+        return RedirectResponse(f"{_root(request)}/tasks?{keys}", status_code=303)
     keys = f"done={quote(assignment.milestone)}&owner={quote(assignment.owner)}"
     return RedirectResponse(f"{_root(request)}/?{keys}", status_code=303)
 

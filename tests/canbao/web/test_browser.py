@@ -178,3 +178,59 @@ def test_a_township_user_logs_in_sees_the_campaign_at_a_glance_and_logs_out(
             page.wait_for_url(f"{base}/login")  # the session has ended
         finally:
             browser.close()
+
+
+OFFICE = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+
+
+def test_a_coordinator_drills_down_and_marks_a_task_done_at_office_and_phone_sizes(
+    served: tuple[str, Workspace], chromium: Path, sync_api: ModuleType, tmp_path: Path
+) -> None:
+    from tests.console_helpers import PASSWORD, add_users
+
+    base, ws = served
+    seed(ws)
+    add_users(ws)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        try:
+            for size, options in (("office", OFFICE), ("phone", PHONE)):
+                context = browser.new_context(**options)
+                context.set_default_timeout(60_000)
+                page = context.new_page()
+                page.goto(f"{base}/login")
+                page.fill("#username", "county")
+                page.fill("#password", PASSWORD)
+                page.get_by_role("button", name="登录").click()
+                page.wait_for_url(f"{base}/")
+                width = options["viewport"]["width"]  # type: ignore[index]
+
+                page.get_by_role("link", name="入户调查进度").click()
+                page.wait_for_url(f"{base}/progress")
+                assert page.locator("#curve svg").count() == 1
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(tmp_path / f"progress-{size}.png"), full_page=True)
+                page.get_by_role("link", name="凤城镇").click()
+                page.wait_for_url(f"{base}/progress/350524100")
+                assert "预计无法按期完成" in page.locator("#warning").inner_text()
+                page.get_by_role("link", name="新安社区").click()
+                page.wait_for_url(f"{base}/progress/350524100/{VILLAGE_A}")
+                assert page.locator("#visited").inner_text() == "0 / 3"
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+                for path in ("/compare", "/worklists", "/scores"):  # the other pages fit the screen too
+                    assert page.goto(f"{base}{path}").status == 200  # type: ignore[union-attr]
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+                page.get_by_role("link", name="工作任务").click()
+                page.wait_for_url(f"{base}/tasks")
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(tmp_path / f"tasks-{size}.png"), full_page=True)
+                first = page.locator("#timeline tr.overdue form.done").first
+                first.locator("input[name=note]").fill("已发文")
+                first.get_by_role("button", name="已完成").click()
+                page.wait_for_url(f"{base}/tasks?*")
+                assert page.locator("#message").inner_text().startswith("已记录：")
+                assert find_unmasked(page.content()) == []
+                context.close()
+        finally:
+            browser.close()
