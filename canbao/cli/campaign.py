@@ -16,7 +16,6 @@ from models.settings import Settings
 from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
 from tasks.plan.orgs import org_units_json
 from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
-from tasks.setup import initialise
 from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
@@ -30,6 +29,7 @@ def init(
     settings = Settings(campaign=campaign) if campaign else Settings()
     ws = Workspace.open(settings)
     from models.schema import SchemaUpgradeError
+    from tasks.setup import initialise  # writes the senders' configuration: apprise, which other commands skip
 
     try:
         result = initialise(ws)
