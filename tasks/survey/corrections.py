@@ -53,8 +53,10 @@ def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
     townships = {t.code: t.name for t in campaign.townships}
     follow_ups: dict[str, dict[str, Any]] = {}
     to_follow = township_follow_ups(visits, campaign.survey, registry)
-    # Visits under a revoked or unknown 入户调查证: the township checks them too.
-    for code, rows in card_follow_ups(stored_cards(ws), visits, registry).items():
+    # Visits under a revoked or unknown 入户调查证: the township checks them too, once the county keeps a register
+    # (without one, every visit would be "without a card").
+    cards = stored_cards(ws)
+    for code, rows in (card_follow_ups(cards, visits, registry) if cards else {}).items():
         to_follow.setdefault(code, []).extend(rows)
     for code, rows in sorted(to_follow.items()):
         frame = pd.DataFrame(rows)
