@@ -273,6 +273,8 @@ class Visit(SQLModel, table=True):
     confirmed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
     # Visited or received after the survey's deadline (set once the survey is cut off): kept, not on time.
     late: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The 入户调查证 the visit was made under (returned list's 入户调查证号, or the web link's card); "" if none.
+    card_number: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class PersonChange(SQLModel, table=True):
@@ -304,3 +306,5 @@ class WorkerToken(SQLModel, table=True):
     worker: str
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # The worker's 入户调查证 named when the link was made: the link's visits are made under it ("" if none).
+    card_number: str = Field(default="", sa_column_kwargs={"server_default": ""})

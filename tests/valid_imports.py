@@ -176,6 +176,7 @@ class Kinds:
                 else "",
                 "intent": draw(st.sampled_from(intents)),
                 "visitor": draw(names),
+                "card_number": draw(st.sampled_from(["", "AX100-001", "ａｘ 100-002"])),
                 "visited_on": "" if visited is None else draw(date_cell(visited)),
             }
             on = visited if visited is not None and "visited_on" in fields else self.as_of

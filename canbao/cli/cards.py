@@ -197,6 +197,7 @@ def cards_check(
         "乡镇",
         "村（社区）",
         "走访人员",
+        "入户调查证号",
         "情况",
         "走访次数",
         "走访日期",
@@ -205,8 +206,9 @@ def cards_check(
     for w in result["workers"]:
         days = cn_date(w["first"]) + ("" if w["first"] == w["last"] else f"至{cn_date(w['last'])}")
         table.add_row(
-            w["township"], w["village"], w["visitor"] or "（未填写）", w["standing_name"], str(w["visits"]), days
-        )
+            w["township"], w["village"], w["visitor"] or "（未填写）", w["card_number"] or "（未填写）",
+            w["standing_name"], str(w["visits"]), days,
+        )  # fmt: skip
     out.print(table)
     err.print(
         f"走访 {result['visits']} 次，其中 {result['without_card']} 次走访人员未持有效入户调查证。", highlight=False

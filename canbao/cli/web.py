@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from canbao.cli.common import Json, emit_json, err, fail, keep_prefect_server, out, workspace
@@ -31,6 +32,9 @@ def utc_text(moment: datetime) -> str:
 def token(
     village: str = typer.Argument(..., help="村（社区）：12位代码、村名或“乡镇名/村名”"),
     worker: str = typer.Option(..., "--worker", help="工作人员姓名"),
+    card: str = typer.Option(
+        None, "--card", help="其入户调查证号：须是该村（社区）发给本人、未收回的证；经此链接登记的走访记为持此证"
+    ),
     base_url: str = typer.Option(
         DEFAULT_BASE_URL, "--base-url", envvar="CANBAO_WEB_BASE_URL", help="网页的外部地址（个人链接以它开头）"
     ),
@@ -48,15 +52,20 @@ def token(
             code = resolve_village(campaign, village)
         except UnknownVillage as exc:
             fail(str(exc))
+        named = linked_card(ws, code, name, card) if card is not None else ""
         with ws.session() as session:
-            secret, row = issue_token(session, campaign_id=campaign_id, village_code=code, worker=name)
+            secret, row = issue_token(
+                session, campaign_id=campaign_id, village_code=code, worker=name, card_number=named
+            )
             token_id = row.id
-        card = worker_card(ws, code, name)
+        held = named or worker_card(ws, code, name)
     url = f"{base_url.rstrip('/')}/w/{secret}"
     if as_json:
-        emit_json({"village": code, "worker": name, "url": url, "token_id": token_id, "card": card})
+        emit_json({"village": code, "worker": name, "url": url, "token_id": token_id, "card": held})
         return
-    if card is None:
+    if named:
+        err.print(f"此链接登记的走访记为持入户调查证{named}。", highlight=False)
+    elif held is None:
         err.print(
             f"[yellow]注意：[/]{name} 没有{campaign.village_names()[code]}有效的入户调查证"
             "（canbao survey cards issue 发证）；其走访将列入 canbao survey cards check。",
@@ -69,6 +78,17 @@ def token(
         highlight=False,
     )
     sys.stdout.write(url + "\n")
+
+
+def linked_card(ws: Any, village: str, worker: str, number: str) -> str:
+    """The number of the card --card names, checked against the register; exit 2 with the reason if it cannot be."""
+    from tasks.survey.card_register import link_card
+    from tasks.survey.cards import CardError
+
+    try:
+        return link_card(ws, village=village, worker=worker, number=number).number
+    except CardError as exc:
+        fail(escape(f"--card：{exc}"))
 
 
 def worker_card(ws: Any, village: str, worker: str) -> str | None:
@@ -123,6 +143,7 @@ def tokens(as_json: bool = Json) -> None:
             "village": r.village_code,
             "village_name": names.get(r.village_code, ""),
             "worker": r.worker,
+            "card": r.card_number or None,
             "created_at": utc_text(r.created_at),
             "revoked_at": utc_text(r.revoked_at) if r.revoked_at else None,
         }

@@ -39,6 +39,7 @@ class Worker:
     village_code: str
     campaign_id: int
     campaign: Campaign
+    card_number: str = ""  # the 入户调查证 the link names: its visits are made under it
 
 
 def workspace_of(request: Request) -> Workspace:
@@ -70,7 +71,7 @@ def current_worker(request: Request, token: str, ws: WorkspaceDep) -> Worker:
         if row is None or row.id is None:
             raise NotFound
     request.state.token_id = row.id
-    return Worker(row.id, row.worker, row.village_code, campaign_id, campaign)
+    return Worker(row.id, row.worker, row.village_code, campaign_id, campaign, row.card_number)
 
 
 CurrentWorker = Annotated[Worker, Depends(current_worker)]

@@ -45,6 +45,7 @@ class VisitRecord:
     reason: str = ""
     intent: str = ""
     confirmed_on: date | None = None  # a township confirmed the finding (查无此人) on this day
+    card_number: str = ""  # the 入户调查证 the visit was made under; not part of the key either
 
     @cached_property
     def key(self) -> str:

@@ -63,10 +63,11 @@ def revoke_card(session: Session, *, campaign_id: int, number: str, revoked_on: 
 
 
 def visit_workers(connection: Connection, *, campaign_id: int, as_of: date) -> list[dict[str, Any]]:
-    """Who made each visit received by `as_of`: township_code, village_code, visitor, visited_on (no person)."""
+    """Who made each visit received by `as_of` and under which card: township_code, village_code, visitor,
+    visited_on, card_number (no person)."""
     rows = connection.execute(
         text(
-            "SELECT township_code, village_code, visitor, visited_on FROM visit "
+            "SELECT township_code, village_code, visitor, visited_on, card_number FROM visit "
             "WHERE campaign_id = :c AND visited_on <= :d AND received_on <= :d"
         ),
         {"c": campaign_id, "d": as_of},

@@ -111,7 +111,7 @@ def visit_records(connection: Connection, *, campaign_id: int, ids: Sequence[str
     """Recorded visits in arrival order, all of them or those of some persons."""
     query = (
         "SELECT id_number, township_code, village_code, outcome, visited_on, received_on, channel, visitor, origin, "
-        "corrections, reason, intent, confirmed_on FROM visit WHERE campaign_id = :c"
+        "corrections, reason, intent, confirmed_on, card_number FROM visit WHERE campaign_id = :c"
     )
     rows: list[Any] = []
     if ids is None:
@@ -135,6 +135,7 @@ def visit_records(connection: Connection, *, campaign_id: int, ids: Sequence[str
             reason=r[10] or "",
             intent=r[11] or "",
             confirmed_on=None if r[12] is None else _as_date(r[12]),
+            card_number=r[13] or "",
         )
         for r in rows
     ]
@@ -196,6 +197,7 @@ def insert_visits(connection: Connection, *, campaign_id: int, visits: Sequence[
                 "recorded_at": recorded_at,
                 "reason": [v.reason for v in visits],
                 "intent": [v.intent for v in visits],
+                "card_number": [v.card_number for v in visits],
             }
         ),
     )

@@ -28,10 +28,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, *, campaign_id: int, village_code: str, worker: str) -> tuple[str, WorkerToken]:
-    """A new personal link for one village's worker: (the token, to hand over once; its stored row)."""
+def issue_token(
+    session: Session, *, campaign_id: int, village_code: str, worker: str, card_number: str = ""
+) -> tuple[str, WorkerToken]:
+    """A new personal link for one village's worker, under a card when named: (the token, to hand over once; its
+    stored row)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    row = WorkerToken(campaign_id=campaign_id, token_hash=hash_token(token), village_code=village_code, worker=worker)
+    row = WorkerToken(
+        campaign_id=campaign_id, token_hash=hash_token(token), village_code=village_code, worker=worker,
+        card_number=card_number,
+    )  # fmt: skip
     session.add(row)
     session.flush()
     return token, row

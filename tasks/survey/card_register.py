@@ -224,6 +224,7 @@ def check_visits(ws: Workspace, as_of: date | None = None, township: str | None 
                 "village_code": f.village_code,
                 "village": villages.get(f.village_code, f.village_code),
                 "visitor": f.visitor,
+                "card_number": f.card_number,
                 "standing": f.standing,
                 "standing_name": STANDING_NAMES[f.standing],
                 "visits": f.visits,
@@ -233,6 +234,31 @@ def check_visits(ws: Workspace, as_of: date | None = None, township: str | None 
             for f in flagged
         ],
     }
+
+
+def link_card(ws: Workspace, *, village: str, worker: str, number: str, as_of: date | None = None) -> Card:
+    """The card a village worker's link names: a card of the register, of that village and that worker, valid
+    on `as_of` (today); else CardError saying why."""
+    from tasks.survey.cards import card_number, holder_name
+
+    _cid, campaign = ws.campaign()
+    day = as_of or today_in(campaign)
+    card = {c.number: c for c in stored_cards(ws)}.get(card_number(number))
+    names = campaign.village_names()
+    if card is None:
+        raise CardError(f"没有证号为 {number.strip()} 的入户调查证（运行 canbao survey cards 查看）")
+    if card.village_code != village:
+        raise CardError(
+            f"证号{card.number}是{names.get(card.village_code, card.village_code)}的入户调查证，"
+            f"不是{names.get(village, village)}的"
+        )
+    if card.holder != holder_name(worker):
+        raise CardError(f"证号{card.number}的持证人是{card.holder}，不是{holder_name(worker)}")
+    if card.revoked_on is not None and card.revoked_on <= day:
+        raise CardError(f"证号{card.number}已于{cn_date(card.revoked_on)}收回")
+    if card.issued_on > day:
+        raise CardError(f"证号{card.number}{cn_date(card.issued_on)}才发放，尚未生效")
+    return card
 
 
 def _village(campaign: Campaign, text: str) -> str:

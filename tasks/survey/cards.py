@@ -11,10 +11,15 @@ Decisions:
   or after the day it is recorded; a number already issued to another holder or village, or on another day (a
   card is never reissued: revoke it and issue a new number). The same card again is a duplicate; the same card
   with a 收回日期 added revokes it.
-* A visit's worker is matched by name to the cards of the visit's village: `valid` when one of them was valid
-  on the visit's day, `revoked` when the worker's cards there were all issued later or revoked by then, `unknown`
-  when the worker holds no card for that village, `blank` when the visit names no worker. Only the worker's name
-  and village are shown, never the visited person.
+* A visit that names its card (a returned list's 入户调查证号, or the card of the web link it came through) is
+  judged by that card: `valid` when it is a card of the visit's village valid on the visit's day, `revoked` when
+  it was revoked by then or not yet issued, `unknown` when the number is not in the register or is a card of
+  another village. The card's holder is not compared with the 走访人 written: the card is what the worker showed.
+* A visit without a card number: its worker is matched by name to the cards of the visit's village: `valid`
+  when one of them was valid on the visit's day, `revoked` when the worker's cards there were all issued later
+  or revoked by then, `unknown` when the worker holds no card for that village, `blank` when the visit names no
+  worker. Only the worker's name, the card number and the village are shown, never the visited person.
+* The township is told of every visit under a revoked or unknown card, in its follow-up list (入户调查跟进名单).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from models.campaign.spec import Campaign
+from models.campaign.values import VisitRecord
 from tasks.survey.places import UnknownVillage, resolve_village
 from tasks.wording.render import cn_date
 
@@ -252,8 +258,11 @@ def write_card_rejects(result: CardsRead, path: Path) -> Path:
 # -- visits and cards ----------------------------------------------------------------------------------------
 
 
-def visit_standing(cards: Sequence[Card], visitor: str, village: str, visited_on: date) -> Standing:
-    """Whether a visit's worker held a valid card for the village on the day (see the module docstring)."""
+def visit_standing(cards: Sequence[Card], visitor: str, village: str, visited_on: date, number: str = "") -> Standing:
+    """Whether a visit was made under a valid card for the village on the day: the card it names, else the cards
+    its worker holds (see the module docstring)."""
+    if card_number(number):
+        return card_standing(cards, card_number(number), village, visited_on)
     name = holder_name(visitor)
     if not name:
         return "blank"
@@ -263,9 +272,17 @@ def visit_standing(cards: Sequence[Card], visitor: str, village: str, visited_on
     return "valid" if any(c.valid_on(visited_on) for c in held) else "revoked"
 
 
+def card_standing(cards: Sequence[Card], number: str, village: str, visited_on: date) -> Standing:
+    """The standing of a visit made under card `number` (normalised) in `village` on the day."""
+    card = next((c for c in cards if c.number == number), None)
+    if card is None or card.village_code != village:
+        return "unknown"
+    return "valid" if card.valid_on(visited_on) else "revoked"
+
+
 @dataclass(frozen=True)
 class UncardedVisits:
-    """The visits of one worker in one village made without a valid card."""
+    """The visits of one worker in one village (under one card number, "" for none) made without a valid card."""
 
     township_code: str
     village_code: str
@@ -274,23 +291,58 @@ class UncardedVisits:
     visits: int
     first: date
     last: date
+    card_number: str = ""
 
 
 def uncarded_visits(cards: Sequence[Card], visits: Iterable[Mapping[str, Any]]) -> list[UncardedVisits]:
-    """Per township, village, worker and standing, the visits made without a valid card. `visits`: records with
-    township_code, village_code, visitor, visited_on."""
-    groups: dict[tuple[str, str, str, str], list[date]] = {}
+    """Per township, village, worker, card number and standing, the visits made without a valid card. `visits`:
+    records with township_code, village_code, visitor, visited_on and (optional) card_number."""
+    groups: dict[tuple[str, str, str, str, str], list[date]] = {}
     for v in visits:
         day = _day(v["visited_on"])
-        standing = visit_standing(cards, str(v.get("visitor") or ""), str(v["village_code"]), day)
+        number = card_number(str(v.get("card_number") or ""))
+        standing = visit_standing(cards, str(v.get("visitor") or ""), str(v["village_code"]), day, number)
         if standing == "valid":
             continue
-        key = (str(v["township_code"]), str(v["village_code"]), holder_name(str(v.get("visitor") or "")), standing)
-        groups.setdefault(key, []).append(day)
+        visitor = holder_name(str(v.get("visitor") or ""))
+        groups.setdefault((str(v["township_code"]), str(v["village_code"]), visitor, number, standing), []).append(day)
     return [
-        UncardedVisits(t, village, visitor, standing, len(days), min(days), max(days))  # type: ignore[arg-type]
-        for (t, village, visitor, standing), days in sorted(groups.items())
+        UncardedVisits(t, village, visitor, standing, len(days), min(days), max(days), number)  # type: ignore[arg-type]
+        for (t, village, visitor, number, standing), days in sorted(groups.items())
     ]
+
+
+def card_follow_ups(
+    cards: Sequence[Card], visits: Iterable[VisitRecord], registry: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, str]]]:
+    """Per township code, the visits made under a revoked or unknown card, as rows of its follow-up list
+    (入户调查跟进名单). A visit without a card number and without a worker's name is left to `cards check`."""
+    lists: dict[str, list[dict[str, str]]] = {}
+    for visit in sorted(visits, key=lambda v: (v.visited_on, v.id_number)):
+        standing = visit_standing(cards, visit.visitor, visit.village_code, visit.visited_on, visit.card_number)
+        if standing not in ("revoked", "unknown"):
+            continue
+        person = registry.get(visit.id_number, {})
+        lists.setdefault(visit.township_code, []).append(
+            {
+                "id_number": visit.id_number,
+                "name": str(person.get("name", "")),
+                "village_code": visit.village_code,
+                "finding": _card_finding(standing, visit.card_number),
+                "action": "请你镇（乡）核实该次走访，未持有效入户调查证的须由持证人员重新入户调查",
+                "reason": visit.reason,
+                "visited_on": visit.visited_on.isoformat(),
+                "visitor": visit.visitor,
+            }
+        )
+    return lists
+
+
+def _card_finding(standing: Standing, number: str) -> str:
+    card = f"入户调查证{number}" if number else "入户调查证"
+    if standing == "revoked":
+        return f"走访时{card}已收回或未生效"
+    return f"{card}不在本村（社区）入户调查证登记中" if number else "走访人员未持本村（社区）入户调查证"
 
 
 def _day(value: Any) -> date:

@@ -9,6 +9,8 @@ import pandas as pd
 
 from models.exports import log_exports
 from models.survey.visits import person_changes_before, visit_records
+from tasks.survey.card_register import stored_cards
+from tasks.survey.cards import card_follow_ups
 from tasks.survey.visits import correction_lists, township_follow_ups
 from tasks.survey.worklists import write_table
 from tasks.workspace import Workspace
@@ -25,7 +27,8 @@ FOLLOW_UP_HEADINGS = {
 
 def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
     """One workbook per department with what the visits found wrong in its data (错误信息反馈清单), and one per
-    township with the persons it must follow up or confirm (入户调查跟进名单)."""
+    township with the persons it must follow up or confirm and the visits made under a revoked or unknown
+    入户调查证 (入户调查跟进名单)."""
     campaign_id, campaign = ws.campaign()
     with ws.engine.connect() as connection:
         visits = visit_records(connection, campaign_id=campaign_id)
@@ -49,7 +52,13 @@ def export_corrections(ws: Workspace, out: Path) -> dict[str, Any]:
         written[key] = {"department": name, "rows": len(frame), "file": str(path)}
     townships = {t.code: t.name for t in campaign.townships}
     follow_ups: dict[str, dict[str, Any]] = {}
-    for code, rows in sorted(township_follow_ups(visits, campaign.survey, registry).items()):
+    to_follow = township_follow_ups(visits, campaign.survey, registry)
+    # Visits under a revoked or unknown 入户调查证: the township checks them too, once the county keeps a register
+    # (without one, every visit would be "without a card").
+    cards = stored_cards(ws)
+    for code, rows in (card_follow_ups(cards, visits, registry) if cards else {}).items():
+        to_follow.setdefault(code, []).extend(rows)
+    for code, rows in sorted(to_follow.items()):
         frame = pd.DataFrame(rows)
         frame["village"] = frame["village_code"].map(villages).fillna(frame["village_code"])
         frame = frame[list(FOLLOW_UP_HEADINGS)].rename(columns=FOLLOW_UP_HEADINGS)

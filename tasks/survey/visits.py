@@ -39,6 +39,7 @@ import pandas as pd
 from models.campaign.spec import INSURANCES, Campaign, Source, Survey
 from models.campaign.values import PERSON_FIELDS, CompletionFact, VisitRecord
 from tasks.intake.cells import rows_as
+from tasks.survey.cards import card_number
 from tasks.wording.render import cn_date
 
 ELSEWHERE = "elsewhere"
@@ -54,6 +55,8 @@ RETURNED_COLUMNS: dict[str, list[str]] = {
     "intent": ["参保意愿", "意愿"],
     "visitor": ["走访人", "调查人", "调查员"],
     "visited_on": ["走访日期", "调查日期", "入户日期"],
+    # Optional: the 入户调查证 the worker showed (compared with the register by `canbao survey cards check`).
+    "card_number": ["入户调查证号", "调查证号", "入户调查证编号", "调查证编号", "入户调查证", "证号"],
 }
 _SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[；;\n\r]+")
@@ -245,7 +248,7 @@ def check_visit(
 
 
 _REJECTED_COLUMNS = ["file", "sheet", "row", "reason", "id_number", "name", "outcome", "corrections",
-                     "not_insured_reason", "intent", "visitor", "visited_on"]  # fmt: skip
+                     "not_insured_reason", "intent", "visitor", "visited_on", "card_number"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,7 @@ class _ReturnedRow:
     visitor: str
     visited_on: Any
     issues: str
+    card_number: str
     file: Any
     sheet: Any
     row: Any
@@ -269,7 +273,9 @@ class _ReturnedRow:
 def _returned_rows(accepted: pd.DataFrame) -> list[_ReturnedRow]:
     """The rows as `_ReturnedRow`s; a column the workbooks did not have gives "" cells."""
     return rows_as(
-        accepted, _ReturnedRow, ("name", "outcome", "corrections", "not_insured_reason", "intent", "visitor", "issues")
+        accepted,
+        _ReturnedRow,
+        ("name", "outcome", "corrections", "not_insured_reason", "intent", "visitor", "issues", "card_number"),
     )
 
 
@@ -287,6 +293,7 @@ def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -
         "intent": row.intent,
         "visitor": row.visitor,
         "visited_on": visited_text,
+        "card_number": row.card_number,
     }
 
 
@@ -328,6 +335,7 @@ def _visit_of(
         corrections=fixes,
         reason=said,
         intent=intent,
+        card_number=card_number(row.card_number),
     )
 
 

@@ -26,8 +26,9 @@ ANOMALY_NAMES = {
 OUTSIDE_REGISTER_NAME = "户籍外参保"
 CATEGORY_NAMES = {"uninsured": "未参保", "partial": "未参全", "insured_full": "已参保", "deceased": "死亡",
                   "moved_out": "已迁出", "away": "暂不适用（服兵役、服刑、出国（境））"}  # fmt: skip
-# What the worker writes back: the outcome, what the person said (未参保原因, 参保意愿), corrections, who and when.
-OUTCOME_COLUMNS = ("走访结果", "未参保原因", "参保意愿", "更正信息", "走访人", "走访日期")
+# What the worker writes back: the outcome, what the person said (未参保原因, 参保意愿), corrections, who (and under
+# which 入户调查证) and when.
+OUTCOME_COLUMNS = ("走访结果", "未参保原因", "参保意愿", "更正信息", "走访人", "入户调查证号", "走访日期")
 LIST_COLUMNS = (
     "序号", "户号", "姓名", "身份证号", "性别", "年龄", "户籍所在地", "现居住地", "联系电话", "走访原因", "缺少险种",
     "资助参保对象", "核查说明", *OUTCOME_COLUMNS,

@@ -136,6 +136,7 @@ def _visit_record(
         visitor=form.visitor or worker.worker,
         origin=f"web:{worker.token_id}",
         corrections=fixes,
+        card_number=worker.card_number,
     )
 
 

@@ -55,7 +55,9 @@ def test_a_link_is_printed_once_and_only_its_hash_is_stored(env: dict[str, str])
         (1, VILLAGE_A, "新安社区", "张晓红", None),
         (2, "350524100002", "大同社区", "林晓", None),
     ]
-    assert all(set(t) == {"token_id", "village", "village_name", "worker", "created_at", "revoked_at"} for t in listed)
+    assert all(
+        set(t) == {"token_id", "village", "village_name", "worker", "card", "created_at", "revoked_at"} for t in listed
+    )
     assert token not in out and first.token_hash not in out
     code, out, _ = invoke(env, "web", "tokens")
     assert code == 0 and "张晓红" in out and token not in out

@@ -65,6 +65,49 @@ def test_a_visits_worker_and_the_cards_of_its_village() -> None:
     ]
 
 
+def test_a_visit_that_names_its_card_is_judged_by_that_card() -> None:
+    cards = [
+        CARD,
+        Card("AX2", "李红", "350524100", XINAN, date(2017, 5, 20)),
+        Card("BX1", "周平", "350524100", DATONG, date(2017, 4, 28)),
+    ]
+    assert visit_standing(cards, "李红", XINAN, date(2017, 5, 1), "ａｘ1") == "valid"  # the card, not the name
+    assert visit_standing(cards, "王小明", XINAN, date(2017, 5, 10), "AX1") == "revoked"
+    assert visit_standing(cards, "李红", XINAN, date(2017, 5, 19), "AX2") == "revoked"  # not issued yet
+    assert visit_standing(cards, "王小明", XINAN, date(2017, 5, 1), "AX9") == "unknown"  # not in the register
+    assert visit_standing(cards, "周平", XINAN, date(2017, 5, 1), "BX1") == "unknown"  # another village's card
+    assert visit_standing(cards, "", XINAN, date(2017, 5, 1), "AX1") == "valid"  # no name needed with a card
+    assert visit_standing(cards, "王小明", XINAN, date(2017, 5, 1), " ") == "valid"  # blank: by the name
+    visits = [
+        {"township_code": "350524100", "village_code": XINAN, "visitor": "王小明", "visited_on": date(2017, 5, 1),
+         "card_number": number}
+        for number in ("AX1", "AX9", "AX9", "")
+    ]  # fmt: skip
+    assert [(f.visitor, f.card_number, f.standing, f.visits) for f in uncarded_visits(cards, visits)] == [
+        ("王小明", "AX9", "unknown", 2)
+    ]
+
+
+def test_the_township_follows_up_visits_under_a_revoked_or_unknown_card() -> None:
+    from models.campaign.values import VisitRecord
+    from tasks.survey.cards import card_follow_ups
+
+    def visit(id_number: str, visitor: str, number: str, day: int) -> VisitRecord:
+        return VisitRecord(
+            id_number, "350524100", XINAN, "registered", date(2017, 5, day), date(2017, 5, 31), "file", visitor,
+            card_number=number,
+        )  # fmt: skip
+
+    visits = [visit("a", "王小明", "AX1", 1), visit("b", "王小明", "AX1", 11), visit("c", "李红", "AX9", 2),
+              visit("d", "", "", 2), visit("e", "赵六", "", 3)]  # fmt: skip
+    lists = card_follow_ups([CARD], visits, {"b": {"name": "某某"}})
+    assert [(r["id_number"], r["name"], r["finding"]) for r in lists["350524100"]] == [
+        ("c", "", "入户调查证AX9不在本村（社区）入户调查证登记中"),
+        ("e", "", "走访人员未持本村（社区）入户调查证"),
+        ("b", "某某", "走访时入户调查证AX1已收回或未生效"),
+    ]
+
+
 def test_the_printed_face_comes_from_the_campaign_file(campaign: Campaign) -> None:
     face = CardFace.of(campaign)
     assert face.title == "安溪县全民参保登记入户调查证"
