@@ -15,13 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from canbao.web.auth import CSRF_FIELD, ApiWriter, Caller, ConsoleCaller, check_csrf, now_of
+from canbao.web.auth import CSRF_FIELD, ApiCaller, ApiWriter, Caller, ConsoleCaller, check_csrf, now_of
 from canbao.web.deps import TemplatesDep, WorkspaceDep
 from canbao.web.pages import render
-from canbao.web.routers.console import _signed_in_context
+from canbao.web.routers.api import BadRequest
+from canbao.web.routers.console import Unprocessable, _signed_in_context
 from flows.collection import ingest_uploaded
 from models.runlock import LockHeld
 from tasks.access.deliveries import (
@@ -32,15 +33,18 @@ from tasks.access.deliveries import (
     safe_file_name,
     upload_folder,
 )
+from tasks.access.messages import STATUSES, CannotResend, outbox_for, resend_message
 from tasks.access.roles import Principal
 from tasks.access.scope import OutOfScope
 from tasks.intake.ingest import IngestError
 from tasks.intake.snapshots import active_snapshot
+from tasks.messages.kinds import STATUS_NAMES
 from tasks.workspace import Workspace
 
 router = APIRouter()
 DELIVERY_FIELDS = ("source", "files", "rows_read", "accepted", "rejected", "duplicates", "rejects_file", "warnings")
 MAX_FILES = 50
+MAX_LISTED = 300  # messages on the page; the API and the CLI give them all
 CHUNK = 1 << 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -184,3 +188,56 @@ async def rejects_workbook(source: str, caller: ConsoleCaller, ws: WorkspaceDep)
 
     path = await run_in_threadpool(find)
     return FileResponse(path, media_type=XLSX, filename=path.name)
+
+
+# -- 消息: what was sent to whom, failed ones with the reason, the county's resend -----------------------------
+
+
+def _status_filter(status: str | None) -> str | None:
+    if status in (None, ""):
+        return None
+    if status not in STATUSES:
+        raise BadRequest(f"status 只能是 {'、'.join(STATUSES)}")
+    return status
+
+
+@router.get("/api/v1/outbox")
+def api_outbox(
+    caller: ApiCaller, ws: WorkspaceDep, status: str | None = None, owner: str | None = None
+) -> list[dict[str, Any]]:
+    """`canbao messages outbox --json`, cut to the caller's scope."""
+    return outbox_for(ws, caller.principal, status=_status_filter(status), owner=owner or None)
+
+
+@router.get("/messages", response_class=HTMLResponse)
+async def messages_page(
+    request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep, status: str = "", sent: str = ""
+) -> Response:
+    def build() -> dict[str, Any]:
+        rows = outbox_for(ws, caller.principal, status=status if status in STATUSES else None)
+        return {**_signed_in_context(request, ws, caller), "rows": rows[:MAX_LISTED], "total": len(rows),
+                "status": status, "statuses": STATUS_NAMES, "may_resend": caller.principal.role == "county",
+                "resent": sent if sent in STATUS_NAMES else ""}  # fmt: skip
+
+    return render(templates, "console/messages.html", await run_in_threadpool(build))
+
+
+@router.post("/messages/{message_id}/resend")
+async def resend(message_id: int, request: Request, caller: ConsoleCaller, ws: WorkspaceDep) -> Response:
+    form = await request.form(max_files=0)
+    token = form.get(CSRF_FIELD)
+    check_csrf(caller.csrf_token, token if isinstance(token, str) else None)
+    try:
+        result = await run_in_threadpool(lambda: resend_message(ws, caller.principal, message_id, channel="web"))
+    except CannotResend as exc:
+        raise Unprocessable(str(exc)) from exc
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/messages?sent={result['status']}", status_code=303)
+
+
+@router.post("/api/v1/outbox/{message_id}/resend")
+def api_resend(message_id: int, caller: ApiWriter, ws: WorkspaceDep) -> dict[str, Any]:
+    """The county sends a failed message again now; answers the message as `GET outbox` lists it."""
+    try:
+        return resend_message(ws, caller.principal, message_id, channel="api")
+    except CannotResend as exc:
+        raise BadRequest(str(exc)) from exc
