@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from canbao.web.auth import CSRF_FIELD, ApiCaller, ApiWriter, Caller, ConsoleCaller, check_csrf, now_of
-from canbao.web.deps import TemplatesDep, WorkspaceDep
+from canbao.web.deps import ClockDep, TemplatesDep, WorkspaceDep
 from canbao.web.pages import render
 from canbao.web.routers.api import BadRequest
 from canbao.web.routers.console import Unprocessable, _signed_in_context
@@ -34,11 +34,13 @@ from tasks.access.deliveries import (
     upload_folder,
 )
 from tasks.access.messages import STATUSES, CannotResend, outbox_for, resend_message
+from tasks.access.reviews import review_for, reviews_for
 from tasks.access.roles import Principal
 from tasks.access.scope import OutOfScope
 from tasks.intake.ingest import IngestError
 from tasks.intake.snapshots import active_snapshot
 from tasks.messages.kinds import STATUS_NAMES
+from tasks.survey.reviews import ReviewError
 from tasks.workspace import Workspace
 
 router = APIRouter()
@@ -241,3 +243,62 @@ def api_resend(message_id: int, caller: ApiWriter, ws: WorkspaceDep) -> dict[str
         return resend_message(ws, caller.principal, message_id, channel="api")
     except CannotResend as exc:
         raise BadRequest(str(exc)) from exc
+
+
+# -- 核实: the township reviews its villages' recorded visits ----------------------------------------------------
+
+
+@router.get("/review", response_class=HTMLResponse)
+async def review_page(
+    request: Request, caller: ConsoleCaller, ws: WorkspaceDep, templates: TemplatesDep, township: str = "",
+    done: str = "",
+) -> Response:  # fmt: skip
+    """A township's own villages; the county picks a township (`?township=CODE`)."""
+
+    def build() -> dict[str, Any]:
+        campaign = ws.campaign()[1]
+        p = caller.principal
+        code = p.scope if p.role == "township" else (township or campaign.townships[0].code)
+        rows = reviews_for(ws, p, code)
+        villages: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            villages.setdefault(r["village_code"], []).append(r)
+        names = campaign.owner_names()
+        return {**_signed_in_context(request, ws, caller), "villages": villages, "township_name": names.get(code, code),
+                "townships": [(t.code, t.name) for t in campaign.townships] if p.role == "county" else [],
+                "township": code, "done": done if done.isdigit() else ""}  # fmt: skip
+
+    return render(templates, "console/review.html", await run_in_threadpool(build))
+
+
+@router.post("/review/{village}")
+async def review_post(
+    village: str, request: Request, caller: ConsoleCaller, ws: WorkspaceDep, clock: ClockDep
+) -> Response:
+    """核实 the village's visits; each `return_<visit id>` field with a reason sends that visit back instead."""
+    form = await request.form(max_files=0)
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    check_csrf(caller.csrf_token, fields.get(CSRF_FIELD))
+    returned = {
+        int(k.removeprefix("return_")): v.strip()
+        for k, v in fields.items()
+        if k.startswith("return_") and k.removeprefix("return_").isdigit() and v.strip()
+    }
+
+    def act() -> int:
+        on = clock(ws.campaign()[1])
+        return review_for(ws, caller.principal, village, returned=returned, on=on, channel="web").confirmed
+
+    try:
+        confirmed = await run_in_threadpool(act)
+    except ReviewError as exc:
+        raise Unprocessable(str(exc)) from exc
+    township = village_township(ws, village)
+    return RedirectResponse(
+        f"{request.scope.get('root_path', '')}/review?township={township}&done={confirmed}", status_code=303
+    )
+
+
+def village_township(ws: Workspace, village: str) -> str:
+    campaign = ws.campaign()[1]
+    return next((t.code for t in campaign.townships if any(v.code == village for v in t.villages)), "")
