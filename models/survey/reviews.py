@@ -68,3 +68,18 @@ def add_reviews(connection: Connection, reviews: Sequence[dict[str, Any]]) -> in
         [{**r, "recorded_at": now} for r in reviews],
     )
     return len(reviews)
+
+
+_OVERDUE = """
+    SELECT v.township_code, v.village_code, COUNT(*) AS waiting
+    FROM visit v
+    WHERE v.campaign_id = :c AND v.outcome <> '' AND v.received_on <= :d
+      AND NOT EXISTS (SELECT 1 FROM visit_review r WHERE r.visit_id = v.id)
+    GROUP BY v.township_code, v.village_code
+    ORDER BY v.township_code, v.village_code"""
+
+
+def overdue_reviews(connection: Connection, *, campaign_id: int, received_by: date) -> list[tuple[str, str, int]]:
+    """Per village, the visits received by `received_by` and not reviewed yet: (township, village, count)."""
+    rows = connection.execute(text(_OVERDUE), {"c": campaign_id, "d": received_by}).all()
+    return [(str(t), str(v), int(n)) for t, v, n in rows]

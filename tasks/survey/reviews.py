@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from models.campaign.spec import Campaign
 from models.survey.refused import Refusal, record_refusals
-from models.survey.reviews import add_reviews, unreviewed_visits
+from models.survey.reviews import add_reviews, overdue_reviews, unreviewed_visits
 from tasks.identity.masking import mask_id
 from tasks.workspace import Workspace
 
@@ -110,3 +110,13 @@ def review_village(
         ]  # fmt: skip
         record_refusals(connection, campaign_id=campaign_id, refusals=refusals, received_on=on)
     return Reviewed(township_code, village_code, len(by_id) - len(returned), len(returned))
+
+
+def reviews_overdue(ws: Workspace, campaign_id: int, campaign: Campaign, as_of: date) -> list[tuple[str, str, int]]:
+    """The villages with visits received more than `survey.review_within_days` days before `as_of` and not
+    reviewed: (township, village, count); none when the campaign sets no such reminder."""
+    days = campaign.survey.review_within_days
+    if not days:
+        return []
+    with ws.engine.connect() as connection:
+        return overdue_reviews(connection, campaign_id=campaign_id, received_by=as_of - timedelta(days=days))

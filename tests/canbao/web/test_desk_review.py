@@ -17,7 +17,10 @@ from models.survey.refused import RefusedVisitRow
 from models.survey.reviews import VisitReview
 from models.tables import Visit
 from tasks.access.audit import action_log
+from tasks.messages.outbox import render_formats
+from tasks.messages.survey_reminders import plan_review_reminders
 from tasks.survey.refusals import refusals_outstanding
+from tasks.survey.reviews import review_village, reviews_overdue
 from tasks.workspace import Workspace
 from tests.cli_runner import invoke
 from tests.console_helpers import NOW, add_users, form_csrf, log_in
@@ -115,3 +118,18 @@ def test_the_cli_lists_and_reviews(desk: Desk, env: dict[str, str]) -> None:
     assert json.loads(out) == []  # the village's one visit was sent back: nothing left to review there
     assert invoke(env, "survey", "review", "无此乡镇")[0] == 2
     assert invoke(env, "survey", "review", TOWNSHIP, "--village", VILLAGE_A, "--return", "x")[0] == 2
+
+
+def test_townships_are_reminded_of_visits_waiting_for_review(desk: Desk) -> None:
+    campaign_id, campaign = desk.ws.campaign()
+    assert reviews_overdue(desk.ws, campaign_id, campaign, TODAY) == []  # the campaign file sets no reminder
+    reminding = campaign.model_copy(update={"survey": campaign.survey.model_copy(update={"review_within_days": 7})})
+    assert reviews_overdue(desk.ws, campaign_id, reminding, date(2017, 5, 16)) == []  # received 6 days before
+    due = reviews_overdue(desk.ws, campaign_id, reminding, date(2017, 5, 17))
+    assert due == [(TOWNSHIP, VILLAGE_A, 3), (TOWNSHIP, VILLAGE_B, 1), (LONE_VILLAGE[:9], LONE_VILLAGE, 1)]
+    review_village(desk.ws, TOWNSHIP, VILLAGE_A, returned={}, on=TODAY, by="test")
+    due = reviews_overdue(desk.ws, campaign_id, reminding, date(2017, 5, 17))
+    [message, _other] = plan_review_reminders(reminding, due, date(2017, 5, 17))
+    text = render_formats(reminding, message)["text"]
+    assert message.kind == "survey_review" and message.owner == TOWNSHIP
+    assert "凤城镇1条走访记录尚未核实" in text.title and "大同社区：1条" in text.body and "新安社区" not in text.body
