@@ -100,15 +100,14 @@ def review_village(
             for vid in by_id
         ]  # fmt: skip
         add_reviews(connection, reviews)
-        refusals = [
-            Refusal(
+        for vid, reason in returned.items():
+            refusal = Refusal(
                 hashlib.sha256(f"review\x1f{vid}\x1f{reason}".encode()).hexdigest(),
                 str(by_id[vid]["id_number"]), township_code, village_code,
                 RETURNED_PREFIX + reason.strip()[:MAX_REASON],
-            )
-            for vid, reason in returned.items()
-        ]  # fmt: skip
-        record_refusals(connection, campaign_id=campaign_id, refusals=refusals, received_on=on)
+            )  # fmt: skip
+            record_refusals(connection, campaign_id=campaign_id, refusals=[refusal],
+                            received_on=returned_from(on, by_id[vid]["received_on"]))  # fmt: skip
     return Reviewed(township_code, village_code, len(by_id) - len(returned), len(returned))
 
 
@@ -120,3 +119,11 @@ def reviews_overdue(ws: Workspace, campaign_id: int, campaign: Campaign, as_of: 
         return []
     with ws.engine.connect() as connection:
         return overdue_reviews(connection, campaign_id=campaign_id, received_by=as_of - timedelta(days=days))
+
+
+def returned_from(on: date, received_on: date | str) -> date:
+    """The day a returned visit counts as refused from. A refused row is cleared by a result received that day or
+    later, so the visit sent back must not clear itself: a visit received on the day of its review counts as
+    refused from the next day (a correction is a result received after it)."""
+    received = received_on if isinstance(received_on, date) else date.fromisoformat(str(received_on)[:10])
+    return on if received < on else received + timedelta(days=1)

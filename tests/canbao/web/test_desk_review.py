@@ -133,3 +133,11 @@ def test_townships_are_reminded_of_visits_waiting_for_review(desk: Desk) -> None
     text = render_formats(reminding, message)["text"]
     assert message.kind == "survey_review" and message.owner == TOWNSHIP
     assert "凤城镇1条走访记录尚未核实" in text.title and "大同社区：1条" in text.body and "新安社区" not in text.body
+
+
+def test_a_visit_sent_back_on_the_day_it_arrived_does_not_clear_itself(desk: Desk) -> None:
+    [visit] = desk.visit_ids(VILLAGE_B)
+    arrived = date(2017, 5, 10)
+    review_village(desk.ws, TOWNSHIP, VILLAGE_B, returned={visit: "走访人不符"}, on=arrived, by="test")
+    campaign_id = desk.ws.campaign()[0]
+    assert refusals_outstanding(desk.ws, campaign_id, date(2017, 5, 11))["village_code"].tolist() == [VILLAGE_B]
