@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from models.campaign.spec import Campaign
+from models.exports import log_exports
 from tasks.access.audit import log_change
 from tasks.access.roles import Principal
 from tasks.access.scope import Forbidden, OutOfScope
+from tasks.intake.snapshots import active_snapshot
 from tasks.workspace import Workspace
 
 UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -76,3 +78,20 @@ def log_upload(
     with ws.session() as session:
         log_change(session, who=principal.username, action="delivery_upload", target=source, channel=channel,
                    detail={"files": files, **result})  # fmt: skip
+
+
+def rejects_for(ws: Workspace, principal: Principal, source: str, *, channel: str) -> Path:
+    """The rejects workbook of the source's current delivery, for one who may deliver it (or a supervisor); its
+    rows hold IDs in full, so handing it out is logged as a personal-data export by that user. OutOfScope
+    without one."""
+    campaign_id, campaign = ws.campaign()
+    if principal.role != "supervisor":
+        require_deliver(campaign, principal, source)
+    with ws.session() as session:
+        snapshot = active_snapshot(session, campaign_id=campaign_id, source=source)
+        if snapshot is None or not snapshot.rejects_path or not Path(snapshot.rejects_path).is_file():
+            raise OutOfScope(source)
+        path = Path(snapshot.rejects_path)
+        log_exports(session, campaign_id=campaign_id, kind="rejects", files=[(path, snapshot.rejected)],
+                    who=f"{channel}:{principal.username}")  # fmt: skip
+    return path

@@ -29,6 +29,7 @@ from tasks.access.deliveries import (
     UPLOAD_SUFFIXES,
     deliverable_sources,
     log_upload,
+    rejects_for,
     require_deliver,
     safe_file_name,
     upload_folder,
@@ -36,7 +37,6 @@ from tasks.access.deliveries import (
 from tasks.access.messages import STATUSES, CannotResend, outbox_for, resend_message
 from tasks.access.reviews import review_for, reviews_for
 from tasks.access.roles import Principal
-from tasks.access.scope import OutOfScope
 from tasks.intake.ingest import IngestError
 from tasks.intake.snapshots import active_snapshot
 from tasks.messages.kinds import STATUS_NAMES
@@ -178,17 +178,7 @@ async def upload_delivery(
 async def rejects_workbook(source: str, caller: ConsoleCaller, ws: WorkspaceDep) -> FileResponse:
     """The rejects workbook of the source's current delivery (404 without one, or outside the caller's scope)."""
 
-    def find() -> Path:
-        campaign_id, campaign = ws.campaign()
-        if caller.principal.role != "supervisor":
-            require_deliver(campaign, caller.principal, source)
-        with ws.session() as session:
-            snapshot = active_snapshot(session, campaign_id=campaign_id, source=source)
-        if snapshot is None or not snapshot.rejects_path or not Path(snapshot.rejects_path).is_file():
-            raise OutOfScope(source)
-        return Path(snapshot.rejects_path)
-
-    path = await run_in_threadpool(find)
+    path = await run_in_threadpool(lambda: rejects_for(ws, caller.principal, source, channel="web"))
     return FileResponse(path, media_type=XLSX, filename=path.name)
 
 

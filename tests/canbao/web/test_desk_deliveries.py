@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from canbao.web.app import create_app
+from models.exports import exports
 from tasks.access.audit import action_log
 from tasks.workspace import Workspace
 from tests.console_helpers import NOW, add_users, form_csrf, log_in
@@ -124,6 +125,9 @@ def test_the_delivery_page_uploads_shows_the_result_and_hands_out_the_rejects(de
         assert 'id="accepted">2<' in result.text and 'id="duplicates">1<' in result.text
         rejects = client.get("/deliveries/pension_resident/rejects.xlsx")
         assert rejects.status_code == 200 and rejects.content[:2] == b"PK"
+        with desk.ws.session() as session:
+            [export] = [e for e in exports(session, campaign_id=desk.ws.campaign()[0]) if e.exported_by == "web:hrss"]
+        assert (export.kind, export.persons) == ("rejects", 1)
         bad = client.post("/deliveries/pension_resident", data={"csrf_token": csrf},
                           files=files(("缺列.csv", NO_ID_COLUMN)))  # fmt: skip
         assert bad.status_code == 422 and "缺列.csv" in bad.text and "未能导入" in bad.text
