@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,8 @@ from tasks.plan.data_completions import delivery_completions
 from tasks.workspace import Workspace, today_in
 
 AUTO_RECORDER = "系统（数据导入）"
+log = logging.getLogger("canbao.collection")
+RunLogger = logging.Logger | logging.LoggerAdapter[Any]
 
 # Set by the command line to draw a progress bar; flows run in the same process.
 progress_hook: Callable[[str, int, int], None] | None = None
@@ -26,6 +29,13 @@ progress_hook: Callable[[str, int, int], None] | None = None
 @task(name="import-source", cache_policy=NO_CACHE, retries=0)
 def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_on: date | None) -> dict[str, Any]:
     """Read one source's files and make them its active snapshot (unless they are already)."""
+    return import_delivery(ws, source, files, delivered_on, get_run_logger())
+
+
+def import_delivery(
+    ws: Workspace, source: str, files: Sequence[Path], delivered_on: date | None, logger: RunLogger
+) -> dict[str, Any]:
+    """The import itself, without Prefect: the flow's task and the console's upload both run it."""
     campaign_id, campaign = ws.campaign()
     check_delivery(campaign, source, files)
     spec = campaign.sources[source]
@@ -34,7 +44,7 @@ def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_o
     with ws.session() as session:
         same = snapshots.unchanged_delivery(session, campaign_id=campaign_id, source=source, digest=digest)
     if same is not None:
-        get_run_logger().info("%s：与当前数据相同，未重复导入", spec.name)
+        logger.info("%s：与当前数据相同，未重复导入", spec.name)
         return same.to_json()
 
     def report(done: int, total: int) -> None:
@@ -53,23 +63,39 @@ def import_source(ws: Workspace, source: str, files: Sequence[Path], delivered_o
             data_dir=ws.settings.data_path,
             source_name=f"{department}{spec.name}",
         )
-    get_run_logger().info(
+    logger.info(
         "%s：读取 %d 行，接收 %d，退回 %d，重复 %d",
         spec.name, delivery.rows_read, delivery.accepted, delivery.rejected, delivery.duplicates,
     )  # fmt: skip
     for warning in delivery.warnings:
-        get_run_logger().warning("%s：%s", spec.name, warning)
+        logger.warning("%s：%s", spec.name, warning)
     return delivery.to_json()
 
 
 @task(name="record-deliveries", cache_policy=NO_CACHE)
 def record_deliveries(ws: Workspace) -> int:
     """Complete the delivery milestone of every department whose sources are all in."""
+    return complete_delivered(ws)
+
+
+def complete_delivered(ws: Workspace) -> int:
     campaign_id, campaign = ws.campaign()
     with ws.session() as session:
         delivered = snapshots.delivered_sources(session, campaign_id=campaign_id)
         facts = delivery_completions(campaign, delivered)
         return crud.record_missing_completions(session, campaign_id=campaign_id, facts=facts, by=AUTO_RECORDER)
+
+
+def ingest_uploaded(
+    ws: Workspace, source: str, files: Sequence[Path], delivered_on: date | None = None
+) -> dict[str, Any]:
+    """What `canbao ingest` does, run in the caller's process (the console's upload): the same import and the
+    same delivery milestones under the same run lock, without a Prefect flow run, so that an upload answers
+    whether or not a Prefect server is up and cannot be lost between the web request and a flow run."""
+    with ws.lock("collect"):
+        delivery = import_delivery(ws, source, files, delivered_on, log)
+        complete_delivered(ws)
+    return delivery
 
 
 def run_ingest(ws: Workspace, source: str, files: Sequence[Path], delivered_on: date | None = None) -> dict[str, Any]:

@@ -298,3 +298,17 @@ def latest_comparison(session: Session, *, campaign_id: int) -> CompareRun | Non
     return session.exec(
         select(CompareRun).where(CompareRun.campaign_id == campaign_id).order_by(col(CompareRun.id).desc())
     ).first()
+
+
+def outbox_rows(session: Session, *, campaign_id: int, status: str | None = None) -> list[OutboxMessage]:
+    """The campaign's outbox, newest first (`canbao messages outbox`)."""
+    query = select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return list(session.exec(query.order_by(col(OutboxMessage.id).desc())))
+
+
+def outbox_row(session: Session, *, campaign_id: int, message_id: int) -> OutboxMessage | None:
+    return session.exec(
+        select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.id == message_id)
+    ).first()

@@ -9,17 +9,10 @@ import typer
 from rich.table import Table
 
 from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, run_flow, workspace
+from tasks.messages.kinds import KIND_NAMES
 
 notice_app = typer.Typer(help="通报", no_args_is_help=True)
-messages_app = typer.Typer(help="消息：按接收渠道的格式预览", no_args_is_help=True)
-
-KIND_NAMES = {
-    "reminder": "催办提醒", "overdue": "逾期催办", "escalation": "逾期报告", "weekly_ranking": "排名通报",
-    "survey_behind": "调查进度提醒", "survey_escalation": "调查进度督办", "training_reminder": "培训提醒",
-    "survey_warning": "调查进度预警", "survey_refused": "走访结果退回提醒", "final_notice": "入户调查完成情况通报",
-    "rectification_reminder": "整改提醒", "rectification_overdue": "整改督办",
-    "rectification_escalation": "整改逾期报告",
-}  # fmt: skip
+messages_app = typer.Typer(help="消息：按接收渠道的格式预览，已发送和发送失败的消息", no_args_is_help=True)
 
 
 def remind(
@@ -134,3 +127,26 @@ def messages_preview(
             fits = "超过上限，截短并指向附件" if shown.attachments else f"超过上限，分{parts}条发送"
         err.print(f"  {name}：{f'上限 {limit} 字节' if limit else '无长度上限'}，{fits}", highlight=False)
     sys.stdout.write(f"{shown.title}\n\n{shown.body}\n")
+
+
+@messages_app.command("outbox")
+def messages_outbox(
+    status: str | None = typer.Option(None, "--status", help="只列出某种状态：pending（待发送）、sent、failed"),
+    owner: str | None = typer.Option(None, "--owner", help="只列出发给某单位的（乡镇、村（社区）代码、部门或 county）"),
+    as_json: bool = Json,
+) -> None:
+    """已发送、待发送和发送失败的消息（最新的在前），失败的附原因。"""
+    from tasks.access.messages import STATUSES, outbox_for
+
+    if status is not None and status not in STATUSES:
+        fail(f"--status 只能是 {'、'.join(STATUSES)}，不能是 {status}")
+    with workspace() as ws:
+        rows = outbox_for(ws, None, status=status, owner=owner)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("编号", "类型", "接收单位", "标题", "状态", "原因")
+    for r in rows:
+        table.add_row(str(r["id"]), r["kind_name"], r["owner_name"], r["title"], r["status_name"], r["error"] or "")
+    out.print(table)
+    out.print(f"共 {len(rows)} 条。", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import date
 from pathlib import Path
 
@@ -154,3 +155,54 @@ def survey_confirm(
     for r in result.waiting:
         table.add_row(r["id_number"], r["village"], r["finding"], r["visited_on"], r["visitor"])
     out.print(table if result.waiting else f"{result.township}没有待核实的走访结果。")
+
+
+@survey_app.command("review")
+def survey_review(
+    township: str = typer.Argument(..., help="乡镇代码或名称"),
+    village: str | None = typer.Option(None, "--village", help="只看（或核实）一个村（社区），填其代码"),
+    confirm: bool = typer.Option(False, "--confirm", help="核实该村（社区）全部待核实的走访记录（须同时给 --village）"),
+    returned: list[str] = typer.Option(
+        None, "--return", help="退回一条走访记录：编号=原因（如 12=走访日期有误），可多次；须同时给 --village"
+    ),
+    on: str = typer.Option(None, "--on", help="核实日期（YYYY-MM-DD），默认今天"),
+    as_json: bool = Json,
+) -> None:
+    """乡镇督促核实：列出本乡镇各村（社区）已录入、尚未核实的走访记录；核实或退回（退回的由村里更正后重新录入）。"""
+    from tasks.survey.reviews import ReviewError, pending_reviews, review_village, township_of
+
+    day = parse_date(on, "--on")
+    with workspace() as ws:
+        _cid, campaign = ws.campaign()
+        try:
+            code = township_of(campaign, township)
+            if confirm or returned:
+                if village is None:
+                    raise ReviewError("核实或退回须用 --village 指明村（社区）")
+                reasons = _returned_reasons(returned or [])
+                done = review_village(ws, code, village, returned=reasons, on=day or today_in(campaign),
+                                      by=f"cli:{getpass.getuser()}")  # fmt: skip
+                err.print(f"已核实 {done.confirmed} 条，退回 {done.returned} 条。", highlight=False)
+            rows = pending_reviews(ws, code, village)
+        except ReviewError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("编号", "村（社区）", "身份证号", "走访结果", "走访日期", "走访人", title="待核实的走访记录")
+    for r in rows:
+        table.add_row(str(r["visit_id"]), r["village_name"], r["id_number"], r["outcome_name"], r["visited_on"],
+                      r["visitor"])  # fmt: skip
+    out.print(table if rows else "没有待核实的走访记录。")
+
+
+def _returned_reasons(items: list[str]) -> dict[int, str]:
+    from tasks.survey.reviews import ReviewError
+
+    reasons: dict[int, str] = {}
+    for item in items:
+        number, sep, reason = item.partition("=")
+        if not sep or not number.strip().isdigit() or not reason.strip():
+            raise ReviewError(f"--return 的值“{item}”应为 编号=原因（如 12=走访日期有误）")
+        reasons[int(number)] = reason.strip()
+    return reasons

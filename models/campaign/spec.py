@@ -327,6 +327,8 @@ class Survey(_Strict):
     grace_days: Annotated[int, Field(ge=0)] = 7  # days from the start before projections can make a list behind
     escalate_after_days: Annotated[int, Field(ge=1)] = 3  # working days behind before the county is told
     lagging_villages_shown: Annotated[int, Field(ge=1)] = 10
+    # Days after a visit reached the county before its township is reminded to review (核实) it; 0: no reminder.
+    review_within_days: Annotated[int, Field(ge=0)] = 0
     # Older campaign files named the insurances a visit enrolled a person in; a visit enrols no one now (only a
     # department's list does), so the value is read and ignored.
     registers: list[str] = []

@@ -19,6 +19,9 @@ ACTION_NAMES = {
     "login": "登录",
     "logout": "退出登录",
     "milestone_done": "记录工作任务完成",
+    "delivery_upload": "报送数据",
+    "message_resend": "重新发送消息",
+    "visit_review": "核实入户调查",
 }
 CHANNEL_NAMES = {"web": "网页", "api": "接口", "cli": "命令行"}
 

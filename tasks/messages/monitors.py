@@ -29,6 +29,7 @@ from tasks.scoring.ranking import rank_townships
 from tasks.survey.figures import survey_figures
 from tasks.survey.progress_report import calendar_of
 from tasks.survey.refusals import refusals_outstanding
+from tasks.survey.reviews import reviews_overdue
 from tasks.training import recording as training_records
 from tasks.workspace import Workspace, today_in
 
@@ -87,8 +88,9 @@ def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, 
     today = history[0]
     refused = refusals_outstanding(ws, campaign_id, as_of)
     channels = configured_tags(ws) if len(refused) else frozenset()
+    unreviewed = reviews_overdue(ws, campaign_id, campaign, as_of)
     planned = plan_survey_reminders(
-        campaign, today.townships, today.villages, behind_days, as_of, calendar, refused, channels
+        campaign, today.townships, today.villages, behind_days, as_of, calendar, refused, channels, unreviewed
     )
     return campaign_id, campaign, as_of, planned
 

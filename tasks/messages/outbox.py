@@ -123,18 +123,20 @@ def enqueue(
 def dispatch(session: Session, *, campaign_id: int, sender: Sender) -> list[Handled]:
     """Send every pending or failed message once; each outcome is committed as soon as it is known, so
     a crash mid-run neither loses the messages already sent nor sends them again."""
-    handled = []
-    for row in crud.undelivered_messages(session, campaign_id=campaign_id):
-        # A missing attachment fails the send with its reason; the message stays in the outbox for the next run.
-        result = sender.send(
-            row.tags.split(","), row.title, row.body, attachments=attachments_of(row), variants=variants_of(row)
-        )
-        faults.reached("send.after")
-        crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now(), formats=result.formats)
-        session.commit()
-        faults.reached("send.marked")
-        handled.append(_handled(row, "sent" if result.ok else "failed", result.error))
-    return handled
+    return [send_row(session, row, sender) for row in crud.undelivered_messages(session, campaign_id=campaign_id)]
+
+
+def send_row(session: Session, row: OutboxMessage, sender: Sender) -> Handled:
+    """Send one outbox message and record the outcome at once (a dispatch's step, and the console's resend)."""
+    # A missing attachment fails the send with its reason; the message stays in the outbox for the next run.
+    result = sender.send(
+        row.tags.split(","), row.title, row.body, attachments=attachments_of(row), variants=variants_of(row)
+    )
+    faults.reached("send.after")
+    crud.mark_delivery(session, message=row, ok=result.ok, error=result.error, at=_now(), formats=result.formats)
+    session.commit()
+    faults.reached("send.marked")
+    return _handled(row, "sent" if result.ok else "failed", result.error)
 
 
 def variants_of(row: OutboxMessage) -> dict[str, str]:

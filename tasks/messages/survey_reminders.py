@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -92,8 +92,10 @@ def plan_survey_reminders(
     calendar: WorkCalendar,
     refused: pd.DataFrame | None = None,
     village_channels: Collection[str] = (),
+    unreviewed: Sequence[tuple[str, str, int]] = (),
 ) -> list[PlannedMessage]:
-    """`townships`/`villages`: tasks.survey.progress frames as of `as_of`; `days_behind`: consecutive working days
+    """`unreviewed`: (township, village, visits) waiting for the township's 核实 too long.
+    `townships`/`villages`: tasks.survey.progress frames as of `as_of`; `days_behind`: consecutive working days
     behind up to `as_of` per township code; `refused`: per village, the persons whose refused row is still to be
     corrected (township_code, village_code, refused); `village_channels`: the villages that can be written to."""
     if not in_survey(campaign, as_of) or not calendar.is_workday(as_of) or townships.empty:
@@ -134,7 +136,30 @@ def plan_survey_reminders(
         )
     if refused is not None and len(refused):
         planned += plan_refused_reminders(campaign, refused, as_of, village_channels)
+    planned += plan_review_reminders(campaign, unreviewed, as_of)
     return planned
+
+
+def plan_review_reminders(
+    campaign: Campaign, unreviewed: Sequence[tuple[str, str, int]], as_of: date
+) -> list[PlannedMessage]:
+    """The review reminder (N 条走访记录尚未核实) to each township with villages whose visits wait for its 核实
+    longer than `survey.review_within_days`; one message per township and day."""
+    names, village_names = campaign.owner_names(), campaign.village_names()
+    by_township: dict[str, list[dict[str, Any]]] = {}
+    for township, village, waiting in unreviewed:
+        by_township.setdefault(township, []).append(
+            {"code": village, "name": village_names.get(village, village), "waiting": waiting}
+        )
+    return [
+        PlannedMessage.for_owner(
+            campaign, "survey_review", code, key=(code, as_of.isoformat()), as_of=as_of,
+            owner_name=names.get(code, code),
+            context={"waiting": sum(v["waiting"] for v in listed), "villages": listed,
+                     "within_days": campaign.survey.review_within_days},
+        )
+        for code, listed in sorted(by_township.items())
+    ]  # fmt: skip
 
 
 def _behind(
