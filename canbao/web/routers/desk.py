@@ -208,7 +208,8 @@ async def messages_page(
     def build() -> dict[str, Any]:
         rows = outbox_for(ws, caller.principal, status=status if status in STATUSES else None)
         return {**_signed_in_context(request, ws, caller), "page": "messages", "rows": rows[:MAX_LISTED],
-                "total": len(rows), "status": status, "statuses": STATUS_NAMES, "may_resend": caller.principal.role == "county",
+                "total": len(rows), "status": status, "statuses": STATUS_NAMES,
+                "may_resend": caller.principal.role == "county",
                 "resent": sent if sent in STATUS_NAMES else ""}  # fmt: skip
 
     return render(templates, "console/messages.html", await run_in_threadpool(build))
