@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[3]
 COMMAND_PATHS = {
     "analysis plan", "audit actions", "audit exports", "collect", "compare", "cutoff", "exchange", "ingest", "init",
     "inspect import", "inspect ledger", "inspect rates", "inspect rectified", "inspect sample", "inspect visit add",
-    "inspect visit import", "messages preview", "milestone done", "notice ranking", "orgs", "progress", "remind",
-    "replay", "report", "scores", "serve", "status", "summary", "survey audit", "survey cards check",
-    "survey cards import", "survey cards issue", "survey cards print", "survey cards revoke", "survey confirm",
-    "survey corrections", "survey import", "synth", "training attendance import", "training sessions import",
-    "training status", "users add", "users disable", "users list", "users token", "web revoke", "web serve",
-    "web token", "web tokens", "worklists",
+    "inspect visit import", "messages outbox", "messages preview", "milestone done", "notice ranking", "orgs",
+    "progress", "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit",
+    "survey cards check", "survey cards import", "survey cards issue", "survey cards print", "survey cards revoke",
+    "survey confirm", "survey corrections", "survey import", "survey review", "synth", "training attendance import",
+    "training sessions import", "training status", "users add", "users disable", "users list", "users token",
+    "web revoke", "web serve", "web token", "web tokens", "worklists",
 }  # fmt: skip
 GROUPS = {"analysis", "audit", "inspect", "inspect visit", "messages", "milestone", "notice", "survey",
           "survey cards", "training", "training attendance", "training sessions", "users", "web"}  # fmt: skip
