@@ -22,6 +22,7 @@ from models.tables import (
     OrgUnit,
     OutboxMessage,
     PhaseRecord,
+    SourceSnapshot,
     utcnow,
 )
 
@@ -312,3 +313,11 @@ def outbox_row(session: Session, *, campaign_id: int, message_id: int) -> Outbox
     return session.exec(
         select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.id == message_id)
     ).first()
+
+
+def delivered_sources(session: Session, *, campaign_id: int) -> dict[str, date]:
+    """Each source with an active snapshot and the date its delivery was recorded."""
+    rows = session.exec(
+        select(SourceSnapshot).where(SourceSnapshot.campaign_id == campaign_id, col(SourceSnapshot.active))
+    )
+    return {s.source: s.delivered_on for s in rows}

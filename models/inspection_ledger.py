@@ -123,6 +123,14 @@ def add_rectification(session: Session, *, campaign_id: int, finding_id: int, re
 # -- reads ----------------------------------------------------------------------------------------------------
 
 
+def has_findings(connection: Connection, *, campaign_id: int) -> bool:
+    """Whether the campaign's ledger holds any finding."""
+    found = connection.execute(
+        text("SELECT 1 FROM inspection_finding WHERE campaign_id = :c LIMIT 1"), {"c": campaign_id}
+    ).first()
+    return found is not None
+
+
 def ledger_rows(connection: Connection, *, campaign_id: int) -> pd.DataFrame:
     """Every finding with its inspection and rectification (reported_on and note null when not reported):
     finding_id, visit_id, visited_on, township_code, villages, inspectors, village_code, problem, requirement,

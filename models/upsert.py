@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 
@@ -26,6 +25,8 @@ def upsert(
         return
     table: Table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
+    from sqlalchemy.dialects import postgresql, sqlite  # the PostgreSQL dialect only when writing: quick reads
+
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(

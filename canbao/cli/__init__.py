@@ -2,10 +2,12 @@
 lists them. Each command lives in the module of its area (canbao.cli.campaign, .intake, .survey, …) and shares
 the options and helpers of canbao.cli.common; none imports this module.
 
-Quick records and queries answer without Prefect; campaign work runs flows, on the Prefect server `canbao web
-serve` or `canbao serve` keeps when one runs. With --json, stdout holds only the JSON; canbao's messages go to
-stderr, Prefect's and the libraries' log lines to the log file under the data folder (also to stderr with
---verbose). A known failure is one Chinese line and exit code 2 (canbao.cli.failures).
+Only typer and rich load when `canbao` starts (`canbao --help` answers at once); each command imports the storage,
+the use cases it calls and, for campaign work, Prefect. Quick records and queries answer without Prefect;
+campaign work runs flows, on the Prefect server `canbao web serve` or `canbao serve` keeps when one runs. With
+--json, stdout holds only the JSON; canbao's messages go to stderr, Prefect's and the libraries' log lines to the
+log file under the data folder (also to stderr with --verbose). A known failure is one Chinese line and exit
+code 2 (canbao.cli.failures).
 """
 
 from __future__ import annotations
@@ -34,8 +36,6 @@ from canbao.cli import (
 )
 from canbao.cli.console_log import set_up
 from canbao.cli.failures import CanbaoGroup
-from flows.runtime import prepare_prefect_environment
-from models.settings import Settings
 
 __all__ = ["app"]
 
@@ -54,6 +54,9 @@ def root(
         False, "--verbose", envvar="CANBAO_VERBOSE", help="同时在屏幕（标准错误）上显示 Prefect 和各程序库的日志"
     ),
 ) -> None:
+    from flows.runtime import prepare_prefect_environment
+    from models.settings import Settings
+
     try:
         settings = Settings()
     except ValueError:

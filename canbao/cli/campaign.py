@@ -8,16 +8,20 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, err, fail, keep_prefect_server, out, parse_date, workspace
+from canbao.cli.common import (
+    AsOf,
+    Json,
+    cn_date,
+    emit_json,
+    err,
+    fail,
+    keep_prefect_server,
+    out,
+    parse_date,
+    today_in,
+    workspace,
+)
 from canbao.cli.console_log import verbose
-from flows.runtime import prepare_prefect_environment
-from models.campaign.spec import CampaignFileError
-from models.settings import Settings
-from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
-from tasks.plan.orgs import org_units_json
-from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
-from tasks.wording.render import cn_date
-from tasks.workspace import Workspace, today_in
 
 milestone_app = typer.Typer(help="工作任务", no_args_is_help=True)
 
@@ -26,9 +30,13 @@ def init(
     campaign: Path = typer.Option(None, "--campaign", help="活动计划文件（TOML），默认 campaigns/anxi-2017.toml"),
 ) -> None:
     """创建或升级数据库并载入活动计划（可重复运行）。"""
+    from models.campaign.spec import CampaignFileError
+    from models.schema import SchemaUpgradeError
+    from models.settings import Settings
+    from tasks.workspace import Workspace
+
     settings = Settings(campaign=campaign) if campaign else Settings()
     ws = Workspace.open(settings)
-    from models.schema import SchemaUpgradeError
     from tasks.setup import initialise  # writes the senders' configuration: apprise, which other commands skip
 
     try:
@@ -43,6 +51,8 @@ def init(
 
 def orgs(as_json: bool = Json) -> None:
     """列出县、乡镇、村（社区）。"""
+    from tasks.plan.orgs import org_units_json
+
     with workspace() as ws:
         units = org_units_json(ws)
     if as_json:
@@ -57,6 +67,8 @@ def orgs(as_json: bool = Json) -> None:
 
 def status(as_of: str = AsOf, as_json: bool = Json) -> None:
     """各工作任务、各责任单位的完成状态。"""
+    from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
+
     with workspace() as ws:
         _cid, campaign, completions = ws.state()
     day = parse_date(as_of, "--as-of") or today_in(campaign)
@@ -88,6 +100,8 @@ def milestone_done(
     by: str = typer.Option("", "--by", help="记录人"),
 ) -> None:
     """记录某责任单位完成了某工作任务。"""
+    from tasks.plan.milestones import AssignmentError, record_milestone_done, resolve_assignment
+
     with workspace() as ws:
         _cid, campaign = ws.campaign()
         try:
@@ -101,6 +115,9 @@ def milestone_done(
 
 def serve() -> None:
     """按 prefect.yaml 的计划运行各流程（Ctrl-C 停止）；运行期间各命令共用其 Prefect 服务器。"""
+    from flows.runtime import prepare_prefect_environment
+    from models.settings import Settings
+
     settings = Settings()
     with keep_prefect_server(settings):
         prepare_prefect_environment(settings, verbose=verbose())

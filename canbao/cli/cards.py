@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, workspace
-from tasks.wording.render import cn_date
+from canbao.cli.common import AsOf, Json, cn_date, emit_json, err, fail, out, parse_date, workspace
 
 cards_app: typer.Typer = typer.Typer(
     help="入户调查证：登记、发放、收回、打印，查走访人员是否持证", invoke_without_command=True
@@ -65,7 +64,7 @@ def cards_import(
 ) -> None:
     """导入入户调查证发放登记表（证号、持证人、村（社区）、发证日期，可有收回日期、收回原因）；不合格的行退回，其余照常登记。"""
     from models.runlock import LockHeld
-    from tasks.intake.ingest import IngestError
+    from tasks.intake.checks import IngestError
     from tasks.survey.card_register import IMPORT_FIELDS, import_cards
 
     day = parse_date(on, "--on")

@@ -1,5 +1,9 @@
 """What every command of `canbao` shares: the consoles, the common options, errors, JSON, the workspace, running
-a flow. With --json, stdout holds only the JSON; messages and logs go to stderr."""
+a flow. With --json, stdout holds only the JSON; messages and logs go to stderr.
+
+The command modules import only typer, rich and this module when `canbao` starts: the storage (SQLAlchemy),
+the settings, the use cases and Prefect are imported by the command that runs, so `canbao --help` and a command
+that fails on its input answer at once."""
 
 from __future__ import annotations
 
@@ -9,18 +13,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from canbao.cli.console_log import verbose
-from flows.runtime import prepare_prefect_environment, quiet_temporary_server, uses_temporary_server
-from models.campaign.spec import Campaign, CampaignFileError
-from models.crud import NoCampaignError
-from models.settings import Settings
-from tasks.workspace import Workspace
+
+if TYPE_CHECKING:
+    from models.campaign.spec import Campaign
+    from models.settings import Settings
+    from tasks.workspace import Workspace
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # never break a path or an error across lines
@@ -67,13 +71,37 @@ def print_delivery_warnings(deliveries: list[dict[str, Any]]) -> None:
             err.print(f"[yellow]注意：[/]{warning}", highlight=False)
 
 
+def cn_date(value: date | str) -> str:
+    """A date as official documents write it (tasks.wording.render.cn_date, imported when first needed)."""
+    from tasks.wording.render import cn_date as written
+
+    return written(value)
+
+
+def today_in(campaign: Campaign) -> date:
+    """The default `--as-of`: today where the campaign runs (tasks.workspace.today_in)."""
+    from tasks.workspace import today_in as today
+
+    return today(campaign)
+
+
+def load_settings() -> Settings:
+    """The installation's settings (CANBAO_* environment variables)."""
+    from models.settings import Settings
+
+    return Settings()
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 @contextmanager
 def workspace() -> Iterator[Workspace]:
-    ws = Workspace.open(Settings())
+    from models.crud import NoCampaignError
+    from tasks.workspace import Workspace
+
+    ws = Workspace.open(load_settings())
     try:
         yield ws
     except NoCampaignError as exc:
@@ -115,10 +143,11 @@ def run_flow(flow_fn: Callable[..., T], needs_campaign: bool = True, **kwargs: A
     """Start Prefect only for commands that run campaign work; known failures become exit code 2. With
     `needs_campaign` the workspace is checked first (a flow with a workspace of its own, the replay, is not).
     The flow runs on the server `canbao web serve` or `canbao serve` keeps, when one is running."""
-    settings = Settings()
+    from flows.runtime import prepare_prefect_environment, quiet_temporary_server, uses_temporary_server
+
     if needs_campaign:
         check_before_flow()
-    prepare_prefect_environment(settings, verbose=verbose())
+    prepare_prefect_environment(load_settings(), verbose=verbose())
     if uses_temporary_server() and err.is_terminal:
         err.print(
             "[dim]正在启动临时 Prefect 服务器（约 10 秒；"
@@ -127,9 +156,11 @@ def run_flow(flow_fn: Callable[..., T], needs_campaign: bool = True, **kwargs: A
         )
     from flows.comparison import NothingToCompare
     from models import faults
+    from models.campaign.spec import CampaignFileError
+    from models.crud import NoCampaignError
     from models.runlock import LockHeld
     from tasks.comparison.registry import NoComparison
-    from tasks.intake.ingest import IngestError
+    from tasks.intake.checks import IngestError
 
     faults.arm()  # test-only: CANBAO_FAULT_AFTER kills the command after a delay
 

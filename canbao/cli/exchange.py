@@ -29,7 +29,7 @@ def exchange(
 ) -> None:
     """数据交换：导入各部门新交付的数据，重新比对，报告与上次比对相比的变化（按乡镇）。"""
     day = parse_date(on, "--on")
-    from tasks.intake.ingest import check_folder
+    from tasks.intake.checks import check_folder
 
     check_before_flow(lambda _campaign: check_folder(directory))
     from flows.exchange import data_exchange

@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from canbao.cli.console_log import verbose
@@ -27,7 +26,7 @@ KNOWN_FAILURES = (
     ("models.campaign.spec", "CampaignFileError"),
     ("models.runlock", "LockHeld"),
     ("models.schema", "SchemaUpgradeError"),
-    ("tasks.intake.ingest", "IngestError"),
+    ("tasks.intake.checks", "IngestError"),
     ("tasks.comparison.registry", "NoComparison"),
     ("tasks.survey.cutoff", "TooEarly"),
     ("tasks.survey.places", "UnknownVillage"),
@@ -53,12 +52,18 @@ def known_failure_message(exc: BaseException) -> str | None:
             return str(exc)
     if type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in DATABASE_FAILURES:
         return f"无法访问数据库 {_database_url()}：{_first_line(getattr(exc, 'orig', None) or exc)}"
-    if isinstance(exc, ValidationError) and exc.title == "Settings":
-        wrong = "；".join(
-            f"CANBAO_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!s}（{e['msg']}）" for e in exc.errors()
-        )
-        return f"环境变量的设置无效：{wrong}"
-    return None
+    return _settings_message(exc) if "pydantic" in sys.modules else None  # the settings are what load pydantic
+
+
+def _settings_message(exc: BaseException) -> str | None:
+    from pydantic import ValidationError
+
+    if not (isinstance(exc, ValidationError) and exc.title == "Settings"):
+        return None
+    wrong = "；".join(
+        f"CANBAO_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!s}（{e['msg']}）" for e in exc.errors()
+    )
+    return f"环境变量的设置无效：{wrong}"
 
 
 def _database_url() -> str:

@@ -10,9 +10,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, err, fail, out, parse_date, print_import, workspace
-from tasks.wording.render import cn_date
-from tasks.workspace import today_in
+from canbao.cli.common import (
+    AsOf,
+    Json,
+    cn_date,
+    emit_json,
+    err,
+    fail,
+    out,
+    parse_date,
+    print_import,
+    today_in,
+    workspace,
+)
 
 inspect_app: typer.Typer = typer.Typer(help="督查：抽查走访结果、督查台账和整改", no_args_is_help=True)
 
@@ -61,7 +71,7 @@ def inspect_import(
     day = parse_date(on, "--on")
     from models.runlock import LockHeld
     from tasks.inspection.checking import InspectionError, import_spot_checks
-    from tasks.intake.ingest import IngestError
+    from tasks.intake.checks import IngestError
 
     with workspace() as ws:
         try:
@@ -163,7 +173,7 @@ def visit_import(
     """导入督查台账（督查日期、乡镇、村（社区）、督查人员、发现问题、整改要求、整改期限）；不合格的行退回，其余照常登记。"""
     from models.runlock import LockHeld
     from tasks.inspection.ledger_records import IMPORT_FIELDS, import_ledger
-    from tasks.intake.ingest import IngestError
+    from tasks.intake.checks import IngestError
 
     day = parse_date(on, "--on")
     with workspace() as ws:

@@ -19,13 +19,12 @@ from canbao.cli.common import (
     emit_json,
     err,
     fail,
+    load_settings,
     out,
     parse_date,
     print_delivery_warnings,
     run_flow,
 )
-from models.campaign.spec import CampaignFileError, load_campaign
-from models.settings import Settings
 
 
 def ingest(
@@ -36,7 +35,7 @@ def ingest(
 ) -> None:
     """导入一个部门的一份数据（不合格的行写入退回表）。"""
     day = parse_date(on, "--on")
-    from tasks.intake.ingest import check_delivery
+    from tasks.intake.checks import check_delivery
 
     check_before_flow(lambda campaign: check_delivery(campaign, source, files))
     from flows import collection
@@ -57,7 +56,7 @@ def collect(
 ) -> None:
     """一次导入整个交付文件夹的全部数据源。"""
     day = parse_date(on, "--on")
-    from tasks.intake.ingest import check_folder
+    from tasks.intake.checks import check_folder
 
     check_before_flow(lambda _campaign: check_folder(directory))
     from flows import collection
@@ -186,10 +185,11 @@ def synth(
     if formats not in ("mixed", "csv"):
         fail("--formats 只能是 mixed 或 csv")
     day = parse_date(as_of, "--as-of")
+    from models.campaign.spec import CampaignFileError, load_campaign
     from tasks.simulation.synth import generate_county
 
     try:
-        campaign, _digest = load_campaign(Settings().campaign)  # the file, so no database is needed
+        campaign, _digest = load_campaign(load_settings().campaign)  # the file, so no database is needed
     except CampaignFileError as exc:
         fail(str(exc))
     summary = generate_county(campaign, persons, out_dir, seed=seed, as_of=day, formats=formats)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, err, out, parse_date, workspace
-from tasks.workspace import today_in
+from canbao.cli.common import AsOf, Json, emit_json, err, out, parse_date, today_in, workspace
 
 
 def progress(as_of: str = AsOf, as_json: bool = Json) -> None:

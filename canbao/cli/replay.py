@@ -7,8 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from canbao.cli.common import Json, emit_json, fail, out, parse_date, run_flow
-from models.settings import Settings
+from canbao.cli.common import Json, emit_json, fail, load_settings, out, parse_date, run_flow
 
 
 def replay(
@@ -135,5 +134,5 @@ def _closing_line(summary: dict[str, Any]) -> str:
 
     return (
         f"共发送消息 {summary['messages_sent']} 条，排名通报 {summary['ranking_notices']} 期。"
-        f"摘要：{summary_path(Settings())}；消息：{summary['mailbox']}"
+        f"摘要：{summary_path(load_settings())}；消息：{summary['mailbox']}"
     )

@@ -7,10 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from canbao.cli.common import AsOf, Json, emit_json, out, parse_date, workspace
+from canbao.cli.common import AsOf, Json, cn_date, emit_json, out, parse_date, today_in, workspace
 from tasks.wording.glossary import yuan
-from tasks.wording.render import cn_date
-from tasks.workspace import today_in
 
 DEDUCTIONS = typer.Option(None, "--deductions", help="另写出绩效考核扣分表（.xlsx，A4 打印），供县效能办使用")
 

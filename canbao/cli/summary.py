@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from canbao.cli.common import AsOf, Json, emit_json, fail, out, parse_date, workspace
-from tasks.workspace import today_in
+from canbao.cli.common import AsOf, Json, emit_json, fail, out, parse_date, today_in, workspace
 
 
 def summary(

@@ -19,9 +19,9 @@ from canbao.cli.common import (
     parse_date,
     print_import,
     run_flow,
+    today_in,
     workspace,
 )
-from tasks.workspace import today_in
 
 survey_app: typer.Typer = typer.Typer(help="入户调查", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def survey_import(
 ) -> None:
     """导入交回的入户调查名单：记录走访结果、更新参保登记信息（不合格的行写入退回表）。"""
     day = parse_date(on, "--on")
-    from tasks.intake.ingest import existing_files
+    from tasks.intake.checks import existing_files
 
     check_before_flow(lambda _campaign: existing_files(files))
     from flows.survey import IMPORT_FIELDS, NoWorklists, import_visits

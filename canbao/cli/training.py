@@ -12,8 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from canbao.cli.common import emit_json, err, fail, out, parse_date, workspace
-from tasks.wording.render import cn_date
+from canbao.cli.common import cn_date, emit_json, err, fail, out, parse_date, workspace
 
 if TYPE_CHECKING:
     from models.campaign.spec import Campaign
@@ -98,7 +97,7 @@ def status(
 
 def run_import(kind: Kind, files: list[Path], on: str | None, as_json: bool) -> None:
     from models.runlock import LockHeld
-    from tasks.intake.ingest import IngestError
+    from tasks.intake.checks import IngestError
     from tasks.training.imports import NoTrainingPlan, import_training_files
 
     day = parse_date(on, "--on")

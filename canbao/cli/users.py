@@ -10,8 +10,6 @@ import typer
 from rich.table import Table
 
 from canbao.cli.common import Json, emit_json, err, fail, out, workspace
-from models.exports import exporter
-from tasks.access.roles import ROLE_NAMES, UserError
 
 users_app: typer.Typer = typer.Typer(help="控制台用户（县级、乡镇、部门、督查）与接口令牌", no_args_is_help=True)
 
@@ -20,6 +18,8 @@ CHANNEL = "cli"
 
 def _author() -> str:
     """Who made a change from the command line: the operating-system user, marked as such."""
+    from models.exports import exporter
+
     return f"cli:{exporter()}"
 
 
@@ -42,6 +42,7 @@ def add(
 ) -> None:
     """新增控制台用户；密码从标准输入读取，只保存其 argon2 摘要。"""
     from tasks.access.accounts import create_user
+    from tasks.access.roles import ROLE_NAMES, UserError
 
     if not password_stdin:
         fail(
@@ -66,6 +67,7 @@ def add(
 def list_command(as_json: bool = Json) -> None:
     """列出控制台用户（用户名、角色、范围、姓名、创建时间、是否停用；不显示密码摘要）。"""
     from tasks.access.accounts import all_users
+    from tasks.access.roles import ROLE_NAMES
 
     with workspace() as ws:
         users = all_users(ws)
@@ -87,6 +89,7 @@ def list_command(as_json: bool = Json) -> None:
 def disable(username: str = typer.Argument(..., help="用户名"), as_json: bool = Json) -> None:
     """停用用户：其登录会话立即失效，接口令牌不再可用。"""
     from tasks.access.accounts import disable as disable_user
+    from tasks.access.roles import UserError
 
     with workspace() as ws:
         try:
@@ -103,6 +106,7 @@ def disable(username: str = typer.Argument(..., help="用户名"), as_json: bool
 def token(username: str = typer.Argument(..., help="用户名"), as_json: bool = Json) -> None:
     """为用户生成个人接口令牌（只显示这一次；数据库只保存其摘要）。调用接口时放在 Authorization: Bearer 之后。"""
     from tasks.access.accounts import issue_token
+    from tasks.access.roles import UserError
 
     with workspace() as ws:
         try:

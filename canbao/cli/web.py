@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from canbao.cli.common import Json, emit_json, err, fail, keep_prefect_server, out, workspace
+from canbao.cli.common import Json, emit_json, err, fail, keep_prefect_server, load_settings, out, workspace
 from canbao.cli.console_log import verbose
-from flows.runtime import prepare_prefect_environment
-from models.settings import Settings
-from tasks.survey.places import UnknownVillage, resolve_village
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 web_app: typer.Typer = typer.Typer(help="入户调查网页（村（社区）工作人员用手机登记走访结果）", no_args_is_help=True)
 
@@ -42,6 +42,7 @@ def token(
 ) -> None:
     """为一名村（社区）工作人员生成个人链接（只显示这一次；数据库只保存其摘要）。"""
     from models.survey.worker import issue_token
+    from tasks.survey.places import UnknownVillage, resolve_village
 
     name = worker.strip()
     if not name:
@@ -174,7 +175,9 @@ def serve(
     port: int = typer.Option(8000, "--port", help="端口"),
 ) -> None:
     """运行控制台（/，用户登录）和入户调查网页（/w/…）（Ctrl-C 停止）。访问日志不记录链接中的令牌。"""
-    settings = Settings()
+    from flows.runtime import prepare_prefect_environment
+
+    settings = load_settings()
     with workspace() as ws:
         ws.campaign()  # fail now, in Chinese, if `canbao init` has not been run
     with keep_prefect_server(settings):

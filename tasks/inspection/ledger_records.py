@@ -23,7 +23,6 @@ from tasks.inspection.ledger import (
     township_ledgers,
 )
 from tasks.inspection.ledger_book import read_ledger, write_ledger_rejects
-from tasks.inspection.rates import township_rates
 from tasks.wording.render import cn_date
 from tasks.workspace import Workspace, today_in
 
@@ -323,6 +322,8 @@ def load_ledger(ws: Workspace, as_of: date | None = None, township: str | None =
         if found is None:
             raise LedgerError(f"找不到乡镇“{township}”。请用 9 位乡镇代码或乡镇名称（运行 canbao orgs 查看）。")
         code = found.code
+    from tasks.inspection.rates import township_rates  # pandas: the rectification reminders read only entries
+
     entries = _entries(ws, campaign_id, campaign, day, code)
     _campaign, rates = township_rates(ws, day)
     return Ledger(
@@ -332,6 +333,16 @@ def load_ledger(ws: Workspace, as_of: date | None = None, township: str | None =
         {r.code: (r.checked, r.errors, r.error_rate) for r in rates},
         code,
     )
+
+
+def ledger_entries_on(ws: Workspace, as_of: date) -> list[Entry]:
+    """The ledger's findings on `as_of` (what the rectification reminders need), without the spot-check rates;
+    an empty ledger is answered without reading it into a table."""
+    campaign_id, campaign = ws.campaign()
+    with ws.engine.connect() as connection:
+        if not db.has_findings(connection, campaign_id=campaign_id):
+            return []
+    return _entries(ws, campaign_id, campaign, as_of, None)
 
 
 def _entries(ws: Workspace, campaign_id: int, campaign: Campaign, as_of: date, township: str | None) -> list[Entry]:

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from models import faults
+from models.crud import delivered_sources as delivered_sources  # the daily reminders read it without pandas
 from models.exports import log_exports
 from models.tables import SourceSnapshot
 from tasks.intake.ingest import IngestResult
@@ -159,14 +160,6 @@ def _delivery(snapshot: SourceSnapshot, *, unchanged: bool) -> Delivery:
         unchanged=unchanged,
         warnings=json.loads(snapshot.warnings or "[]"),
     )
-
-
-def delivered_sources(session: Session, *, campaign_id: int) -> dict[str, date]:
-    """Each source with an active snapshot and the date its delivery was recorded."""
-    rows = session.exec(
-        select(SourceSnapshot).where(SourceSnapshot.campaign_id == campaign_id, col(SourceSnapshot.active))
-    )
-    return {s.source: s.delivered_on for s in rows}
 
 
 # -- per comparison: each person's statuses, for the data exchange to tell what changed ----------------------

@@ -8,37 +8,30 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.campaign.spec import Campaign
-from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
-from tasks.documents.ranking_notice import is_ranking_day, ranking_document
-from tasks.inspection.ledger_records import load_ledger
-from tasks.intake import snapshots
-from tasks.messages.dispatch import configured_tags
-from tasks.messages.notices import plan_ranking_notice
+from models.crud import delivered_sources
 from tasks.messages.outbox import Handled, dry_run
 from tasks.messages.planned import PlannedMessage
-from tasks.messages.rectification_reminders import plan_rectification_reminders
 from tasks.messages.reminders import plan_reminders
-from tasks.messages.survey_reminders import consecutive_behind, in_survey, plan_survey_reminders, survey_standings
-from tasks.messages.training_reminders import plan_training_reminders
 from tasks.plan.data_completions import missing_sources
 from tasks.plan.tracking import statuses_as_of
-from tasks.plan.workdays import WorkCalendar
-from tasks.scoring.ranking import rank_townships
-from tasks.survey.figures import survey_figures
-from tasks.survey.progress_report import calendar_of
-from tasks.survey.refusals import refusals_outstanding
-from tasks.survey.reviews import reviews_overdue
-from tasks.training import recording as training_records
 from tasks.workspace import Workspace, today_in
+
+if TYPE_CHECKING:
+    from tasks.plan.workdays import WorkCalendar
+
+# The planners of the survey, the ranking notice and the rectifications (pandas, the documents, the senders'
+# configuration) are imported by the function that needs them: a dry run on a day outside the survey answers
+# without loading them (`canbao remind --dry-run` in about a second).
 
 
 def milestone_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage]]:
     """Who is reminded of which milestone on `as_of` (a department also of the sources it has not delivered)."""
     campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
     with ws.session() as session:
-        delivered = snapshots.delivered_sources(session, campaign_id=campaign_id)
+        delivered = delivered_sources(session, campaign_id=campaign_id)
     return campaign_id, campaign, as_of, plan_reminders(campaign, statuses, as_of, missing_sources(campaign, delivered))
 
 
@@ -48,6 +41,13 @@ def ranking_notice(
     """On a ranking day (or when forced), the townships ranked and the notice to each of them; nothing otherwise.
 
     The notice's files are written once, before any message names them; a dry run only says where they would be."""
+    from tasks.documents.official import notice_file_names, notice_folder_name, write_notice_files
+    from tasks.documents.ranking_notice import is_ranking_day, ranking_document
+    from tasks.messages.notices import plan_ranking_notice
+    from tasks.messages.survey_reminders import in_survey, survey_standings
+    from tasks.scoring.ranking import rank_townships
+    from tasks.survey.figures import survey_figures
+
     campaign_id, campaign, as_of, statuses = statuses_as_of(ws, as_of)
     if not (force or is_ranking_day(campaign, as_of)):
         return campaign_id, campaign, []
@@ -71,10 +71,19 @@ def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, 
     rows still to be corrected reminded to their townships (and villages with a channel)."""
     campaign_id, campaign = ws.campaign()
     as_of = as_of or today_in(campaign)
-    calendar = calendar_of(campaign)
-    if not in_survey(campaign, as_of) or not calendar.is_workday(as_of):
+    start, deadline = campaign.survey_window()
+    if not start <= as_of <= deadline:
         return campaign_id, campaign, as_of, None
-    start, _deadline = campaign.survey_window()
+    from tasks.messages.dispatch import configured_tags
+    from tasks.messages.survey_reminders import consecutive_behind, plan_survey_reminders
+    from tasks.survey.figures import survey_figures
+    from tasks.survey.progress_report import calendar_of
+    from tasks.survey.refusals import refusals_outstanding
+    from tasks.survey.reviews import reviews_overdue
+
+    calendar = calendar_of(campaign)
+    if not calendar.is_workday(as_of):
+        return campaign_id, campaign, as_of, None
     days = [as_of]
     while len(days) < campaign.survey.escalate_after_days:
         previous = _previous_workday(calendar, days[-1])
@@ -101,6 +110,9 @@ def training_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign
     as_of = as_of or today_in(campaign)
     if campaign.training is None:
         return campaign_id, campaign, as_of, None
+    from tasks.messages.training_reminders import plan_training_reminders
+    from tasks.training import recording as training_records
+
     with ws.session() as session:
         standings = training_records.standings(
             session, campaign_id=campaign_id, campaign=campaign, as_of=as_of, completions=completions
@@ -111,10 +123,13 @@ def training_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign
 def rectification_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, date, list[PlannedMessage]]:
     """The townships reminded of findings of the inspectors' ledger to rectify, before and after their deadline,
     and the county told of those overdue (tasks.messages.rectification_reminders)."""
+    from tasks.inspection.ledger_records import ledger_entries_on
+    from tasks.messages.rectification_reminders import plan_rectification_reminders
+
     campaign_id, campaign = ws.campaign()
     as_of = as_of or today_in(campaign)
-    ledger = load_ledger(ws, as_of)
-    return campaign_id, campaign, as_of, plan_rectification_reminders(campaign, ledger.entries, as_of)
+    entries = ledger_entries_on(ws, as_of)
+    return campaign_id, campaign, as_of, plan_rectification_reminders(campaign, entries, as_of)
 
 
 def _previous_workday(calendar: WorkCalendar, day: date) -> date:

@@ -4,14 +4,17 @@ of their areas), and the command line starts without the heavy libraries only so
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 
 from canbao.cli import app
+from tests.cli_runner import invoke_ok
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,3 +55,74 @@ def test_the_command_line_loads_neither_prefect_nor_pandas() -> None:
     code = "import json, sys\nimport canbao.cli\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert set(json.loads(done.stdout)) & {"prefect", "pandas", "pyarrow", "fastapi"} == set()
+
+
+# A command run in a fresh interpreter, then the top-level packages it loaded (the last line of standard output).
+RUN_AND_LIST = """
+import json, sys
+from canbao.cli import app
+try:
+    app(sys.argv[1:], prog_name="canbao")
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.write("\\n" + json.dumps(sorted({m.split(".")[0] for m in sys.modules})) + "\\n")
+sys.exit(code)
+"""
+HEAVY = {"prefect", "pandas", "pyarrow", "numpy", "fastapi", "apprise", "docx", "matplotlib", "fontTools"}
+
+
+def loaded_by(env: dict[str, str], *args: str) -> tuple[int, set[str], str]:
+    done = subprocess.run([sys.executable, "-c", RUN_AND_LIST, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    return done.returncode, set(json.loads(done.stdout.strip().splitlines()[-1])), done.stderr
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An initialised workspace on SQLite, and the environment of a child process using it."""
+    data = {"CANBAO_DATA_DIR": str(tmp_path_factory.mktemp("loads") / "var")}
+    invoke_ok(data, "init")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CANBAO_"))}
+    return {**clean, **data}
+
+
+def test_help_loads_neither_the_storage_nor_the_settings(county: dict[str, str]) -> None:
+    code, loaded, _err = loaded_by(county, "--help")
+    assert code == 0
+    assert loaded & (HEAVY | {"sqlalchemy", "sqlmodel", "pydantic", "pydantic_settings", "jinja2"}) == set()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--as-of", "2017-04-25", "--json"],
+        ["remind", "--as-of", "2017-04-25", "--dry-run", "--json"],
+        ["milestone", "done", "凤城镇", "no_such_milestone"],
+    ],
+)
+def test_quick_commands_answer_without_prefect_or_the_heavy_libraries(county: dict[str, str], args: list[str]) -> None:
+    code, loaded, err = loaded_by(county, *args)
+    assert code in (0, 2), err
+    assert loaded & HEAVY == set()
+
+
+def test_a_dry_run_in_the_survey_reads_the_figures_without_prefect(county: dict[str, str]) -> None:
+    code, loaded, err = loaded_by(county, "remind", "--as-of", "2017-05-25", "--dry-run", "--json")
+    assert code == 0, err
+    assert "pandas" in loaded  # the survey's figures are tables
+    assert loaded & {"prefect", "fastapi", "docx", "matplotlib"} == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "no_such_source", "README.md"], "未知的数据源“no_such_source”"),
+        (["ingest", "household", "no/such/file.xlsx"], "找不到文件"),
+        (["collect", "no/such/folder"], "找不到数据文件夹"),
+    ],
+)
+def test_bad_input_fails_before_prefect_or_pandas_load(county: dict[str, str], args: list[str], message: str) -> None:
+    code, loaded, err = loaded_by(county, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("错误：") and message in err, err
+    assert loaded & HEAVY == set()
