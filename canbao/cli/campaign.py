@@ -4,6 +4,7 @@ the flows on their schedule."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -68,14 +69,16 @@ def orgs(as_json: bool = Json) -> None:
 def status(as_of: str = AsOf, as_json: bool = Json) -> None:
     """各工作任务、各责任单位的完成状态。"""
     from tasks.plan.status import STATE_NAMES, milestone_statuses, status_json
+    from tasks.survey.reviews import review_tracking
 
     with workspace() as ws:
         _cid, campaign, completions = ws.state()
-    day = parse_date(as_of, "--as-of") or today_in(campaign)
+        day = parse_date(as_of, "--as-of") or today_in(campaign)
+        reviews = review_tracking(ws, day)
     statuses = milestone_statuses(campaign, completions, day)
     phase = campaign.phase_on(day)
     if as_json:
-        emit_json(status_json(campaign, statuses, day))
+        emit_json({**status_json(campaign, statuses, day), "reviews": reviews})
         return
     out.print(f"截至{cn_date(day)}，当前阶段：{phase.name if phase else '不在任何阶段'}", highlight=False)
     table = Table("节点", "责任单位", "完成时限", "状态", "完成日期")
@@ -88,6 +91,21 @@ def status(as_of: str = AsOf, as_json: bool = Json) -> None:
             f"[{colours[s.state]}]{STATE_NAMES[s.state]}[/]",
             s.done_on.isoformat() if s.done_on else "",
         )
+    out.print(table)
+    print_reviews(reviews)
+
+
+def print_reviews(reviews: dict[str, Any]) -> None:
+    """The townships whose villages' visits wait for their 核实 (overdue first), under the milestones."""
+    waiting = [t for t in reviews["townships"] if t["state"] != "clear"]
+    if not waiting:
+        return
+    table = Table("乡镇督促核实", "待核实村（社区）", "待核实走访", "最早报送", "核实时限", "状态",
+                  title="乡镇督促核实（三（五）③）")  # fmt: skip
+    for t in waiting:
+        colour = "red" if t["state"] == "overdue" else "cyan"
+        table.add_row(t["township_name"], str(t["villages_waiting"]), str(t["visits_waiting"]), t["since"], t["due"],
+                      f"[{colour}]{t['state_name']}[/]")  # fmt: skip
     out.print(table)
 
 

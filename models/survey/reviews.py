@@ -83,3 +83,26 @@ def overdue_reviews(connection: Connection, *, campaign_id: int, received_by: da
     """Per village, the visits received by `received_by` and not reviewed yet: (township, village, count)."""
     rows = connection.execute(text(_OVERDUE), {"c": campaign_id, "d": received_by}).all()
     return [(str(t), str(v), int(n)) for t, v, n in rows]
+
+
+_WAITING = """
+    SELECT v.township_code, v.village_code, COUNT(*) AS waiting, MIN(v.received_on) AS since
+    FROM visit v
+    WHERE v.campaign_id = :c AND v.outcome <> '' AND v.received_on <= :d
+      AND NOT EXISTS (SELECT 1 FROM visit_review r WHERE r.visit_id = v.id AND r.reviewed_on <= :d)
+    GROUP BY v.township_code, v.village_code
+    ORDER BY v.township_code, v.village_code"""
+
+
+def waiting_reviews(connection: Connection, *, campaign_id: int, as_of: date) -> list[tuple[str, str, int, date]]:
+    """Per village, the visits received by `as_of` and not reviewed by then, and the day the oldest of them was
+    received: (township, village, count, since)."""
+    rows = connection.execute(text(_WAITING), {"c": campaign_id, "d": as_of}).all()
+    return [(str(t), str(v), int(n), _as_date(since)) for t, v, n, since in rows]
+
+
+def _as_date(value: date | datetime | str) -> date:
+    """SQLite gives an aggregate of a date column back as text."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from models.exports import latest_files, log_exports
+from tasks.access.reviews import review_tracking_for
 from tasks.access.roles import Principal
 from tasks.access.scope import (
     OutOfScope,
@@ -32,7 +33,7 @@ def status_for(ws: Workspace, principal: Principal, as_of: date) -> dict[str, An
     """`status --json` with the milestones of the owners the principal sees."""
     _campaign_id, campaign, completions = ws.state()
     statuses = visible_statuses(principal, milestone_statuses(campaign, completions, as_of))
-    return status_json(campaign, statuses, as_of)
+    return {**status_json(campaign, statuses, as_of), "reviews": review_tracking_for(ws, principal, as_of)}
 
 
 def progress_for(ws: Workspace, principal: Principal, as_of: date) -> dict[str, Any]:

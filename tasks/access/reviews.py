@@ -8,14 +8,25 @@ from typing import Any
 
 from tasks.access.audit import log_change
 from tasks.access.roles import Principal
-from tasks.access.scope import Forbidden, OutOfScope, sees_village
-from tasks.survey.reviews import Reviewed, pending_reviews, review_village
+from tasks.access.scope import Forbidden, OutOfScope, sees_township, sees_village
+from tasks.survey.reviews import Reviewed, pending_reviews, review_tracking, review_village
 from tasks.workspace import Workspace
 
 
 def require_reviewer(principal: Principal) -> None:
-    if principal.role not in ("county", "township"):
+    if not may_review(principal):
         raise Forbidden("只有乡镇用户（和县级用户）可以核实走访记录")
+
+
+def may_review(principal: Principal) -> bool:
+    return principal.role in ("county", "township")
+
+
+def review_tracking_for(ws: Workspace, principal: Principal, as_of: date) -> dict[str, Any]:
+    """The review's tracking (`status --json` "reviews") of the townships the principal sees: none for a
+    department, every township for the county and the supervisors."""
+    _cid, campaign = ws.campaign()
+    return review_tracking(ws, as_of, [t.code for t in campaign.townships if sees_township(principal, t.code)])
 
 
 def reviews_for(ws: Workspace, principal: Principal, township_code: str) -> list[dict[str, Any]]:

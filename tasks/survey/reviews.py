@@ -6,17 +6,22 @@ reminded like any refused row (`survey_refused`)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from models.campaign.spec import Campaign
 from models.survey.refused import Refusal, record_refusals
-from models.survey.reviews import add_reviews, overdue_reviews, unreviewed_visits
+from models.survey.reviews import add_reviews, overdue_reviews, unreviewed_visits, waiting_reviews
 from tasks.identity.masking import mask_id
 from tasks.workspace import Workspace
 
 RETURNED_PREFIX = "乡镇核实退回："
+
+# The review's state per township on a day: visits waiting longer than allowed, visits waiting, none waiting.
+REVIEW_STATES = ("overdue", "waiting", "clear")
+REVIEW_STATE_NAMES = {"overdue": "核实逾期", "waiting": "待核实", "clear": "无待核实"}
 MAX_REASON = 200
 
 
@@ -127,3 +132,55 @@ def returned_from(on: date, received_on: date | str) -> date:
     refused from the next day (a correction is a result received after it)."""
     received = received_on if isinstance(received_on, date) else date.fromisoformat(str(received_on)[:10])
     return on if received < on else received + timedelta(days=1)
+
+
+def review_due(campaign: Campaign, since: date) -> date:
+    """The day by which a visit received on `since` is to be reviewed: `survey.review_within_days` after it when
+    the campaign sets that, and in any case by the survey's deadline (the review is part of the survey, plan
+    三（五）③ and 四（三）); a visit received after the deadline, within the same days (or on its day)."""
+    _start, deadline = campaign.survey_window()
+    days = campaign.survey.review_within_days
+    if since > deadline:
+        return since + timedelta(days=days)
+    return min(since + timedelta(days=days), deadline) if days else deadline
+
+
+def review_standings(
+    campaign: Campaign, waiting: Sequence[tuple[str, str, int, date]], as_of: date
+) -> list[dict[str, Any]]:
+    """Per township, its villages whose visits wait for the township's 核实 on `as_of` (villages, visits, since
+    when, by when) and the review's state: overdue first (oldest first), then waiting, then clear. Pure."""
+    by_township: dict[str, list[tuple[str, int, date]]] = {t.code: [] for t in campaign.townships}
+    for township, village, count, since in waiting:
+        by_township.setdefault(township, []).append((village, count, since))
+    names, villages = campaign.owner_names(), _village_names(campaign)
+    rows = []
+    for code, waits in by_township.items():
+        oldest = min((s for _v, _n, s in waits), default=None)
+        due = review_due(campaign, oldest) if oldest is not None else None
+        state = "clear" if due is None else "overdue" if as_of > due else "waiting"
+        rows.append({
+            "township": code, "township_name": names.get(code, code), "state": state,
+            "state_name": REVIEW_STATE_NAMES[state], "villages_waiting": len(waits),
+            "visits_waiting": sum(n for _v, n, _s in waits),
+            "since": oldest.isoformat() if oldest else None, "due": due.isoformat() if due else None,
+            "villages": [
+                {"village": v, "village_name": villages.get(v, v), "visits_waiting": n, "since": s.isoformat(),
+                 "due": review_due(campaign, s).isoformat(), "overdue": as_of > review_due(campaign, s)}
+                for v, n, s in sorted(waits, key=lambda w: (w[2], w[0]))
+            ],
+        })  # fmt: skip
+    order = {state: i for i, state in enumerate(REVIEW_STATES)}
+    return sorted(rows, key=lambda r: (order[r["state"]], r["since"] or "", r["township"]))
+
+
+def review_tracking(ws: Workspace, as_of: date, townships: Collection[str] | None = None) -> dict[str, Any]:
+    """The township review (乡镇督促核实) as `status --json` reports it under "reviews": {"townships": [per
+    township, see review_standings], "states": {state: townships}}, of the given townships only when given."""
+    campaign_id, campaign = ws.campaign()
+    with ws.engine.connect() as connection:
+        waiting = waiting_reviews(connection, campaign_id=campaign_id, as_of=as_of)
+    rows = review_standings(campaign, waiting, as_of)
+    if townships is not None:
+        rows = [r for r in rows if r["township"] in townships]
+    return {"townships": rows, "states": {state: sum(r["state"] == state for r in rows) for state in REVIEW_STATES}}

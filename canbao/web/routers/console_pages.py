@@ -36,6 +36,7 @@ from tasks.access.console_reads import (
     village_in,
 )
 from tasks.access.reads import compare_for, progress_for, scores_for
+from tasks.access.reviews import may_review, review_tracking_for
 from tasks.access.scope import Forbidden, OutOfScope, may_change, require_survey_reader, sees_owner
 from tasks.comparison.compare import ANOMALIES, CATEGORIES
 from tasks.documents.charts import curve_chart, svg_markup
@@ -113,7 +114,14 @@ async def tasks_page(
             m["may_mark"] = (
                 may_change(caller.principal) and sees_owner(caller.principal, m["owner"]) and not m["done_on"]
             )
+        reviews = review_tracking_for(ws, caller.principal, today)
+        for t in reviews["townships"]:
+            t["since_text"] = cn_date(date.fromisoformat(t["since"])) if t["since"] else ""
+            t["due_text"] = cn_date(date.fromisoformat(t["due"])) if t["due"] else ""
         return {"page": "tasks", "rows": rows, "owners": owners, "owner": owner, "today": cn_date(today),
+                "reviews": [t for t in reviews["townships"] if t["state"] != "clear" and owner in ("", t["township"])],
+                "review_states": reviews["states"], "review_seen": len(reviews["townships"]),
+                "may_review": may_review(caller.principal),
                 "today_iso": today.isoformat(), "overdue": sum(1 for m in rows if m["state"] == "overdue"),
                 "message": _done_message(ws, done, done_owner)}  # fmt: skip
 

@@ -176,8 +176,9 @@ def test_status_progress_and_orgs_are_cut_to_the_scope(console: Console) -> None
         status = client.get("/api/v1/status", params={"as_of": "2017-05-22"}, headers=console.bearer("fengcheng"))
         assert status.status_code == 200
         body = status.json()
-        assert set(body) == {"as_of", "phase", "milestones"} and body["phase"] == "survey"
+        assert set(body) == {"as_of", "phase", "milestones", "reviews"} and body["phase"] == "survey"
         assert body["milestones"] and {m["owner"] for m in body["milestones"]} == {TOWNSHIP}
+        assert {t["township"] for t in body["reviews"]["townships"]} == {TOWNSHIP}
         county = client.get("/api/v1/status", headers=console.bearer("county")).json()
         assert {TOWNSHIP, OTHER_TOWNSHIP, "county", "hrss"} <= {m["owner"] for m in county["milestones"]}
         hrss = client.get("/api/v1/status", headers=console.bearer("hrss")).json()
