@@ -74,7 +74,6 @@ def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, 
     start, deadline = campaign.survey_window()
     if not start <= as_of <= deadline:
         return campaign_id, campaign, as_of, None
-    from tasks.messages.dispatch import configured_tags
     from tasks.messages.survey_reminders import consecutive_behind, plan_survey_reminders
     from tasks.survey.figures import survey_figures
     from tasks.survey.progress_report import calendar_of
@@ -96,7 +95,11 @@ def survey_reminders(ws: Workspace, as_of: date | None) -> tuple[int, Campaign, 
     behind_days = consecutive_behind([p.townships for p in reversed(history)])
     today = history[0]
     refused = refusals_outstanding(ws, campaign_id, as_of)
-    channels = configured_tags(ws) if len(refused) else frozenset()
+    channels: frozenset[str] = frozenset()
+    if len(refused):  # which villages have a channel of their own: the senders' configuration (apprise)
+        from tasks.messages.dispatch import configured_tags
+
+        channels = configured_tags(ws)
     unreviewed = reviews_overdue(ws, campaign_id, campaign, as_of)
     planned = plan_survey_reminders(
         campaign, today.townships, today.villages, behind_days, as_of, calendar, refused, channels, unreviewed
