@@ -143,7 +143,7 @@ def test_an_unexpected_failure_is_one_line_naming_the_log_file_with_its_tracebac
     def broken(*_args: object) -> None:
         raise RuntimeError("状态计算出错")
 
-    monkeypatch.setattr("canbao.cli.campaign.milestone_statuses", broken)
+    monkeypatch.setattr("tasks.plan.status.milestone_statuses", broken)  # imported by the command as it runs
     code, out, err = invoke(county, "status", "--as-of", "2017-04-25")
     log = Path(county["CANBAO_DATA_DIR"]) / "logs" / "canbao.log"
     assert (code, out) == (1, "")
