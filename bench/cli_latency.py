@@ -3,13 +3,16 @@
     .venv/bin/python bench/cli_latency.py [--repeat 3]
 
 In a workspace of its own (a temporary data folder, the campaign loaded), times each command as a user runs it
-(a child process, wall clock and CPU time):
-1. without a server: `remind --dry-run` (answers without a flow) and `remind` (the daily reminders flow; after
-   a first run has sent the day's messages, each run plans them again and sends nothing new; each run starts
-   and stops a temporary Prefect server);
-2. with `canbao web serve` running (it keeps one Prefect server and records it in the data folder): the same
-   commands, whose flows now run on that server.
-Prints a table and one JSON object of figures (seconds, the median of the repeats).
+(a child process, wall clock and CPU time, user + system, of the command and its children):
+- `--help`; `status`; `remind --dry-run` on a day of the training phase (no survey figures) and on a day of the
+  survey (the figures are read with pandas); `ingest` with an unknown source key (must fail at once, exit 2):
+  none of these runs a flow or starts Prefect;
+- `remind` (the daily reminders flow; after a first run has sent the day's messages, each run plans them again
+  and sends nothing new), which starts and stops a temporary Prefect server when none is running;
+first without a server, then with `canbao web serve` running (it keeps one Prefect server and records it in
+the data folder), whose server the flow then runs on.
+Prints a table and one JSON object of figures (seconds, the median of the repeats, and the load average: on a
+shared machine the wall clock varies with the load, the CPU time much less).
 """
 
 from __future__ import annotations
@@ -33,28 +36,33 @@ from flows.shared_server import running_server  # noqa: E402
 from models.settings import Settings  # noqa: E402
 
 CANBAO = str(Path(sys.executable).with_name("canbao"))
-COMMANDS = {
-    "remind --dry-run": ["remind", "--as-of", "2017-04-25", "--dry-run", "--json"],
-    "remind (a flow)": ["remind", "--as-of", "2017-04-25", "--json"],
+# name → (arguments, the exit code expected)
+COMMANDS: dict[str, tuple[list[str], int]] = {
+    "--help": (["--help"], 0),
+    "status": (["status", "--as-of", "2017-04-25", "--json"], 0),
+    "remind --dry-run (training)": (["remind", "--as-of", "2017-04-25", "--dry-run", "--json"], 0),
+    "remind --dry-run (survey)": (["remind", "--as-of", "2017-05-25", "--dry-run", "--json"], 0),
+    "ingest <unknown key>": (["ingest", "no_such_source", str(ROOT / "README.md")], 2),
+    "remind (a flow)": (["remind", "--as-of", "2017-04-25", "--json"], 0),
 }
 
 
-def timed(env: dict[str, str], args: list[str]) -> tuple[float, float]:
+def timed(env: dict[str, str], args: list[str], expected: int = 0) -> tuple[float, float]:
     """Wall-clock and CPU seconds (user + system, of the command and its children) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([CANBAO, *args], env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
+    if done.returncode != expected:
         raise SystemExit(f"canbao {' '.join(args)} → {done.returncode}\n{done.stderr[-2000:]}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def measure(env: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
     figures = {}
-    for name, args in COMMANDS.items():
-        runs = [timed(env, args) for _ in range(repeat)]
+    for name, (args, expected) in COMMANDS.items():
+        runs = [timed(env, args, expected) for _ in range(repeat)]
         figures[name] = {
             "wall": round(statistics.median(w for w, _ in runs), 2),
             "cpu": round(statistics.median(c for _, c in runs), 2),
@@ -84,7 +92,7 @@ def main() -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CANBAO_"))}
         env = {**clean, "CANBAO_DATA_DIR": str(data), "CANBAO_PREFECT_PORT": "0"}
         subprocess.run([CANBAO, "init"], env=env, check=True, capture_output=True)
-        timed(env, COMMANDS["remind (a flow)"])  # sends the day's messages (to files) and warms the file cache
+        timed(env, COMMANDS["remind (a flow)"][0])  # sends the day's messages (to files) and warms the file cache
         without = measure(env, options.repeat)
         web = keep_server(env, Settings(data_dir=data))
         try:
@@ -92,10 +100,10 @@ def main() -> None:
         finally:
             web.send_signal(signal.SIGTERM)
             web.wait(timeout=60)
-    print(f"{'command':28} {'no server (wall/cpu s)':>24} {'server running (wall/cpu s)':>28}")
+    print(f"{'command':30} {'no server (wall/cpu s)':>24} {'server running (wall/cpu s)':>28}")
     for name in COMMANDS:
         a, b = without[name], with_server[name]
-        print(f"{name:28} {a['wall']:>12.2f} /{a['cpu']:>6.2f} {b['wall']:>16.2f} /{b['cpu']:>6.2f}")
+        print(f"{name:30} {a['wall']:>12.2f} /{a['cpu']:>6.2f} {b['wall']:>16.2f} /{b['cpu']:>6.2f}")
     load = os.getloadavg()[0]
     print(json.dumps({"without_server": without, "with_server": with_server, "load_average": round(load, 2)}))
 
