@@ -25,6 +25,7 @@ from canbao.cli import (
     progress,
     replay,
     report,
+    runs,
     scores,
     summary,
     survey,
@@ -81,6 +82,7 @@ app.command("scores")(scores.scores)
 app.command("summary")(summary.summary)
 app.command("exchange")(exchange.exchange)
 app.command("report")(report.report)
+app.command("runs")(runs.runs)
 
 app.add_typer(campaign.milestone_app, name="milestone")
 app.add_typer(messages.notice_app, name="notice")
