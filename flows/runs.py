@@ -9,7 +9,10 @@ short timeout and no retries: a server that does not answer is reported in Chine
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -169,13 +172,15 @@ def _read_runs(api_url: str, limit: int) -> tuple[list[Any], Mapping[UUID, str]]
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterId, FlowFilterName
     from prefect.client.schemas.sorting import FlowRunSort
-    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+    from prefect.context import SettingsContext, get_settings_context
 
     timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
-    # the URL given, never a temporary server; one attempt (Prefect's client retries a timeout five times)
+    httpx_settings: dict[str, Any] = {"timeout": timeout}
+    if api_url.startswith("http://"):
+        httpx_settings["verify"] = _unused_tls_context()  # not Prefect's: it reads the CA bundle for each client
     with (
-        temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: 0}),
-        get_client(httpx_settings={"timeout": timeout}, sync_client=True) as client,
+        SettingsContext(profile=get_settings_context().profile, settings=_one_attempt_settings(api_url)),
+        get_client(httpx_settings=httpx_settings, sync_client=True) as client,
     ):
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=list(FLOW_NAMES))),
@@ -188,6 +193,21 @@ def _read_runs(api_url: str, limit: int) -> tuple[list[Any], Mapping[UUID, str]]
             flows = client.read_flows(flow_filter=FlowFilter(id=FlowFilterId(any_=list(unknown))))
             known.update({f.id: f.name for f in flows if f.id is not None})
     return list(runs), known
+
+
+@functools.lru_cache(maxsize=8)
+def _one_attempt_settings(api_url: str) -> Any:
+    """Prefect's settings with the server given (never a temporary one) and one attempt per request (its client
+    retries a timeout five times, with pauses); built once per server: building them costs a tenth of a second."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, get_current_settings
+
+    return get_current_settings().copy_with_update(updates={PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: 0})
+
+
+@functools.lru_cache(maxsize=1)
+def _unused_tls_context() -> ssl.SSLContext:
+    """A plain-HTTP server's client needs no certificates; an https:// one gets Prefect's own context."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _row(run: Any, flows: Mapping[UUID, str], ui: str, zone: ZoneInfo) -> FlowRunRow:
@@ -205,7 +225,7 @@ def _row(run: Any, flows: Mapping[UUID, str], ui: str, zone: ZoneInfo) -> FlowRu
         state=kind,
         state_name=name,
         # a failure's message may quote a row of a file: personal data masked, as in every message
-        state_message=mask_text(state.message or "") if state is not None else "",
+        state_message=reason_text(state.message or "") if state is not None else "",
         failed=kind in FAILED_STATES,
         started_at=started,
         ended_at=ended,
@@ -258,12 +278,22 @@ def moment_text(moment: datetime | None) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
 
 
-def parameter_text(parameters: Mapping[str, Any]) -> str:
-    """数据源：pension_resident；只预览：是"""
-    return "；".join(f"{PARAMETER_NAMES.get(k, k)}：{_value_text(v)}" for k, v in parameters.items())
+def reason_text(message: str) -> str:
+    """A failed run's message without Prefect's English wrapping around canbao's own Chinese error, masked."""
+    return mask_text(_PREFECT_PREFIX.sub("", message))
 
 
-def _value_text(value: Any) -> str:
+_PREFECT_PREFIX = re.compile(r"^(?:Flow run encountered an exception: )?(?:[A-Za-z_][\w.]*(?:Error|Exception|Held): )?")
+
+
+def parameter_text(parameters: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """数据源：城乡居民基本养老保险参保人员；只预览：是 (`names`: what a key such as a source's is called)."""
+    return "；".join(f"{PARAMETER_NAMES.get(k, k)}：{_value_text(v, names or {})}" for k, v in parameters.items())
+
+
+def _value_text(value: Any, names: Mapping[str, str]) -> str:
+    if isinstance(value, str):
+        return names.get(value, value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):

@@ -50,13 +50,13 @@ def runs_for(ws: Workspace, principal: Principal, limit: int) -> FlowRuns:
     return recent_flow_runs(ws.settings, limit=limit, timezone=ws.campaign()[1].timezone)
 
 
-def _shown(run: FlowRunRow) -> dict[str, Any]:
+def _shown(run: FlowRunRow, sources: dict[str, str]) -> dict[str, Any]:
     """A run as the page lists it: its JSON and the texts a person reads (Chinese date, length, parameters)."""
     return {
         **run.to_json(),
         "started_text": moment_text(run.started_at),
         "duration_text": duration_text(run.duration_seconds),
-        "parameter_text": parameter_text(run.parameters),
+        "parameter_text": parameter_text(run.parameters, sources),
     }
 
 
@@ -73,7 +73,8 @@ async def runs_page(request: Request, caller: ConsoleCaller, ws: WorkspaceDep, t
             found = runs_for(ws, caller.principal, DEFAULT_LIMIT)
         except Forbidden:
             raise NotFound from None  # a page the role may not open answers as one that does not exist
-        rows = [_shown(run) for run in found.runs]
+        sources = {key: source.name for key, source in ws.campaign()[1].sources.items()}
+        rows = [_shown(run, sources) for run in found.runs]
         return {**_signed_in_context(request, ws, caller), "page": "runs", "found": found, "rows": rows,
                 "failed": sum(1 for r in found.runs if r.failed)}  # fmt: skip
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 import flows
 from canbao.web.app import create_app
-from flows.runs import FLOW_NAMES, NO_SERVER, duration_text, moment_text
+from flows.runs import FLOW_NAMES, NO_SERVER, duration_text, moment_text, reason_text
 from flows.shared_server import ServerRecord, free_port, record_path, write_record
 from tasks.identity.masking import find_unmasked
 from tasks.workspace import Workspace
@@ -104,7 +104,7 @@ def test_the_county_sees_each_run_in_chinese_with_a_link_to_prefect(
     assert done["duration_seconds"] > 0
     assert done["ui_url"] == f"{ui}/runs/flow-run/{done_id}"
     assert (failed["flow_name"], failed["state_name"], failed["failed"]) == ("数据导入", "失败", True)
-    assert "不存在的文件.csv" in failed["state_message"]
+    assert failed["state_message"].startswith("找不到文件：") and "不存在的文件.csv" in failed["state_message"]
     assert failed["parameters"] == {"source": "pension_resident"}  # the server's file paths are not shown
     # newest start first: the import ran after the phase flow
     order = [r["id"] for r in body["runs"]]
@@ -122,9 +122,9 @@ def test_the_county_sees_each_run_in_chinese_with_a_link_to_prefect(
     assert f'href="{ui}/runs/flow-run/{done_id}"' in row[1]
     failed_row = re.search(rf'<tr class="failed" id="run-{failed_id}">(.*?)</tr>', page.text, re.S)
     assert failed_row is not None
-    assert (
-        "失败" in failed_row[1] and "不存在的文件.csv" in failed_row[1] and "数据源：pension_resident" in failed_row[1]
-    )
+    assert "失败" in failed_row[1] and "找不到文件：" in failed_row[1] and "不存在的文件.csv" in failed_row[1]
+    assert "数据源：城乡居民基本养老保险参保人员" in failed_row[1]
+    assert "Flow run encountered" not in failed_row[1] and "IngestError" not in failed_row[1]
     assert re.search(r"其中 \d+ 次失败", page.text)
     assert find_unmasked(page.text) == []
 
@@ -215,3 +215,16 @@ def test_a_start_time_reads_with_a_chinese_date() -> None:
     moment = datetime(2017, 5, 22, 0, 5, 9, tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai"))
     assert moment_text(moment) == "2017年5月22日 08:05:09"
     assert moment_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("Flow run encountered an exception: IngestError: 找不到文件：甲镇.csv", "找不到文件：甲镇.csv"),
+        ("Flow run encountered an exception: LockHeld: 另一个导入正在运行", "另一个导入正在运行"),
+        ("Execution was cancelled by the runtime environment.", "Execution was cancelled by the runtime environment."),
+        ("IngestError: 第3行 350524198001010011 无效", "第3行 350524********0011 无效"),
+    ],
+)
+def test_a_failure_reads_as_canbao_said_it_personal_data_masked(message: str, shown: str) -> None:
+    assert reason_text(message) == shown
