@@ -27,6 +27,7 @@ from canbao.cli import (
     progress,
     replay,
     report,
+    runs,
     scores,
     summary,
     survey,
@@ -84,6 +85,7 @@ app.command("scores")(scores.scores)
 app.command("summary")(summary.summary)
 app.command("exchange")(exchange.exchange)
 app.command("report")(report.report)
+app.command("runs")(runs.runs)
 
 app.add_typer(campaign.milestone_app, name="milestone")
 app.add_typer(messages.notice_app, name="notice")

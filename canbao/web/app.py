@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from canbao.web.auth import CsrfRefused, LoginRequired, Now, Unauthenticated, utc_now
 from canbao.web.deps import Clock, NotFound, templates_of
 from canbao.web.pages import make_templates, not_found_page, render
-from canbao.web.routers import api, console, console_pages, desk, site, village
+from canbao.web.routers import api, console, console_pages, desk, runs, site, village
 from models.db import make_engine
 from models.settings import Settings
 from tasks.access.scope import Forbidden, OutOfScope
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = today_in, now: Now = utc_no
     app.include_router(console_pages.router)
     app.include_router(api.router)
     app.include_router(desk.router)
+    app.include_router(runs.router)
     return app
 
 

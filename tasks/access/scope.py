@@ -65,6 +65,12 @@ def require_survey_reader(principal: Principal) -> None:
         raise Forbidden("部门用户不能查看入户调查进度和乡镇、村（社区）列表")
 
 
+def require_operations_reader(principal: Principal) -> None:
+    """The flow runs of the installation: county-level operations, read by the county and the supervisors."""
+    if principal.role not in READS_EVERYTHING:
+        raise Forbidden("只有县级用户和督查用户可以查看流程运行记录")
+
+
 S = TypeVar("S")
 
 

@@ -49,6 +49,11 @@ MAX_FILES = 50
 MAX_LISTED = 300  # messages on the page; the API and the CLI give them all
 CHUNK = 1 << 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The 数据报送 page loads its upload script (/static/upload.js, ours) and posts the form with XMLHttpRequest.
+DELIVERIES_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 class DeliveryRefused(ValueError):
@@ -152,7 +157,13 @@ async def deliveries_page(
     campaign = (await run_in_threadpool(ws.campaign))[1]
     if not deliverable_sources(campaign, caller.principal):
         require_deliver(campaign, caller.principal, "")  # Forbidden for a township or a supervisor
-    return render(templates, "console/deliveries.html", await run_in_threadpool(_page, request, ws, caller))
+    return _deliveries(templates, await run_in_threadpool(_page, request, ws, caller))
+
+
+def _deliveries(templates: Any, context: dict[str, Any], status_code: int = 200) -> Response:
+    response = render(templates, "console/deliveries.html", context, status_code=status_code)
+    response.headers["Content-Security-Policy"] = DELIVERIES_PAGE_POLICY
+    return response
 
 
 @router.post("/deliveries/{source}", response_class=HTMLResponse)
@@ -169,9 +180,9 @@ async def upload_delivery(
     except DeliveryRefused as exc:
         error = str(exc)
         context = await run_in_threadpool(lambda: _page(request, ws, caller, error=error, source_name=source_name))
-        return render(templates, "console/deliveries.html", context, status_code=422)
+        return _deliveries(templates, context, status_code=422)
     context = await run_in_threadpool(lambda: _page(request, ws, caller, result=result, source_name=source_name))
-    return render(templates, "console/deliveries.html", context)
+    return _deliveries(templates, context)
 
 
 @router.get("/deliveries/{source}/rejects.xlsx")

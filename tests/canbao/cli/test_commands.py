@@ -22,7 +22,7 @@ COMMAND_PATHS = {
     "analysis plan", "audit actions", "audit exports", "collect", "compare", "cutoff", "exchange", "ingest", "init",
     "inspect import", "inspect ledger", "inspect rates", "inspect rectified", "inspect sample", "inspect visit add",
     "inspect visit import", "messages outbox", "messages preview", "milestone done", "notice ranking", "orgs",
-    "progress", "remind", "replay", "report", "scores", "serve", "status", "summary", "survey audit",
+    "progress", "remind", "replay", "report", "runs", "scores", "serve", "status", "summary", "survey audit",
     "survey cards check", "survey cards import", "survey cards issue", "survey cards print", "survey cards revoke",
     "survey confirm", "survey corrections", "survey import", "survey review", "synth", "training attendance import",
     "training sessions import", "training status", "users add", "users disable", "users list", "users token",

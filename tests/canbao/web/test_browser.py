@@ -13,6 +13,7 @@ import pytest
 
 from canbao.web.app import create_app
 from models.settings import Settings
+from tasks.access.audit import action_log
 from tasks.identity.masking import find_unmasked
 from tasks.setup import initialise
 from tasks.workspace import Workspace
@@ -234,3 +235,86 @@ def test_a_coordinator_drills_down_and_marks_a_task_done_at_office_and_phone_siz
                 context.close()
         finally:
             browser.close()
+
+
+def delivery_file(folder: Path, rows: int) -> Path:
+    """A department's CSV of `rows` valid residents (large enough for the upload to report its progress)."""
+    from datetime import date, timedelta
+
+    from tests.ingest_files import make_id
+
+    lines = ["*公民身份号码,参保人姓名,联系地址"]
+    for i in range(rows):
+        lines.append(f"{make_id(date(1950, 1, 1) + timedelta(days=i), i % 997 + 1)},参保人{i},安溪县凤城镇第{i}号院")
+    path = folder / "城乡居民养老保险.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# Every text and value the upload's progress shows, as it changes (the page's answer replaces it at the end).
+WATCH_PROGRESS = """() => {
+  window.seen = [];
+  new MutationObserver(() => {
+    document.querySelectorAll(".upload-progress:not([hidden])").forEach((box) => {
+      const bar = box.querySelector("progress");
+      window.seen.push([box.querySelector(".upload-text").textContent, bar.hasAttribute("value") ? bar.value : null]);
+    });
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_a_department_uploads_a_delivery_and_watches_its_progress(
+    served: tuple[str, Workspace], chromium: Path, sync_api: ModuleType, tmp_path: Path
+) -> None:
+    from tests.console_helpers import PASSWORD, add_users
+
+    base, ws = served
+    add_users(ws)
+    upload = delivery_file(tmp_path, 3000)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        try:
+            for size, options, script in (
+                ("office", OFFICE, True),
+                ("phone", PHONE, True),
+                ("no-script", OFFICE, False),
+            ):
+                context = browser.new_context(**options, java_script_enabled=script)
+                context.set_default_timeout(60_000)
+                page = context.new_page()
+                page.goto(f"{base}/login")
+                page.fill("#username", "hrss")
+                page.fill("#password", PASSWORD)
+                page.get_by_role("button", name="登录").click()
+                page.wait_for_url(f"{base}/")
+                page.get_by_role("link", name="数据报送").click()
+                page.wait_for_url(f"{base}/deliveries")
+                form = page.locator("form[action='/deliveries/pension_resident']")
+                assert not form.locator(".upload-progress").is_visible()  # shown only while an upload runs
+                form.locator("input[type=file]").set_input_files(str(upload))
+                if script:
+                    page.evaluate(WATCH_PROGRESS)
+                form.get_by_role("button", name="上传并导入").click()
+                page.locator("#upload-result").wait_for()
+                assert page.locator("#accepted").inner_text() == "3000", size
+                assert find_unmasked(page.content()) == []
+                width = options["viewport"]["width"]  # type: ignore[index]
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(tmp_path / f"deliveries-{size}.png"), full_page=True)
+                if script:
+                    seen = page.evaluate("window.seen")
+                    texts = [text for text, _value in seen]
+                    assert any(t.startswith("正在上传：") and t.endswith("%") for t in texts), seen
+                    assert "正在导入，请稍候…" in texts, seen
+                    assert texts.index("正在导入，请稍候…") > max(
+                        i for i, t in enumerate(texts) if t.startswith("正在上传")
+                    )
+                    assert page.url == f"{base}/deliveries"  # the page's answer shown in place
+                    assert page.locator("#upload-result").evaluate("e => e === document.activeElement")
+                else:
+                    assert page.url == f"{base}/deliveries/pension_resident"  # the plain form's post
+                context.close()
+        finally:
+            browser.close()
+    uploads = [a for a in action_log(ws) if a["action"] == "delivery_upload"]
+    assert [(a["username"], a["channel"], a["detail"]["accepted"]) for a in uploads] == [("hrss", "web", 3000)] * 3

@@ -5,6 +5,7 @@ rejects workbook, and an audit entry for every upload."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -142,3 +143,25 @@ def test_townships_and_supervisors_have_no_delivery_page(desk: Desk) -> None:
         assert log_in(client, "fengcheng") == 303
         assert client.get("/deliveries").status_code == 403
         assert "/deliveries" not in client.get("/").text
+
+
+def test_the_delivery_page_loads_its_upload_script_from_canbao_itself(desk: Desk) -> None:
+    """The progress of an upload is shown by a script canbao serves (no CDN); every form keeps its plain post."""
+    with desk.client() as client:
+        assert log_in(client, "hrss") == 303
+        page = client.get("/deliveries")
+        policy = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "default-src 'none'" in policy
+        assert '<script src="/static/upload.js" defer></script>' in page.text
+        assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/upload.js" defer>']  # nothing else
+        forms = re.findall(r'<form class="upload" method="post" action="/deliveries/(\w+)".*?</form>', page.text, re.S)
+        assert "pension_resident" in forms and "household" not in forms
+        for form in re.findall(r'<form class="upload".*?</form>', page.text, re.S):
+            assert 'name="csrf_token"' in form and '<progress max="100" value="0">' in form and "hidden" in form
+        script = client.get("/static/upload.js")
+        assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+        assert "XMLHttpRequest" in script.text and "正在导入，请稍候…" in script.text and "http" not in script.text
+        assert client.get("/static/app.py").status_code == 404
+        assert client.get("/static/..%2Fapp.py").status_code == 404
+        # the other pages still run no script at all
+        assert "script-src" not in client.get("/tasks").headers["Content-Security-Policy"]
