@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from models.bulk import insert_rows
@@ -29,8 +29,27 @@ def begin_comparison(session: Session, *, campaign_id: int, as_of: date, snapsho
     assert run.id is not None
     connection = session.connection()
     for table in ("anomaly", "person"):
-        connection.execute(text(f"DELETE FROM {table} WHERE campaign_id = :campaign_id"), {"campaign_id": campaign_id})
+        clear_campaign_rows(connection, table, campaign_id)
     return run.id
+
+
+def clear_campaign_rows(connection: Connection, table: str, campaign_id: int) -> None:
+    """Delete a campaign's rows of `table`. On SQLite, when the table holds no other campaign's rows, the DELETE
+    has no WHERE clause: SQLite then drops the table's pages at once instead of visiting each row and each index
+    entry (a million persons: about 1 s instead of 5). It stays one statement of the transaction, rolled back
+    with it. PostgreSQL keeps the plain DELETE: TRUNCATE would lock out readers until the comparison commits."""
+    if connection.dialect.name == "sqlite" and _only_campaign(connection, table, campaign_id):
+        connection.execute(text(f"DELETE FROM {table}"))
+        return
+    connection.execute(text(f"DELETE FROM {table} WHERE campaign_id = :campaign_id"), {"campaign_id": campaign_id})
+
+
+def _only_campaign(connection: Connection, table: str, campaign_id: int) -> bool:
+    """Whether every row of `table` (if any) belongs to the campaign. MIN and MAX asked apart are each one step
+    down an index that starts with campaign_id (asked together, SQLite scans the whole index)."""
+    lowest = connection.execute(text(f"SELECT MIN(campaign_id) FROM {table}")).scalar()
+    highest = connection.execute(text(f"SELECT MAX(campaign_id) FROM {table}")).scalar()
+    return lowest is None or lowest == highest == campaign_id
 
 
 def add_comparison_part(

@@ -287,13 +287,18 @@ def village_counts(connection: Connection, *, campaign_id: int, as_of: date, win
 def unlisted_visit_count(connection: Connection, *, campaign_id: int, as_of: date) -> int:
     """Visits (with an outcome, dated by `as_of`) of persons on no list, as tasks.survey.progress.unlisted_visits.
 
-    An uncorrelated NOT IN is evaluated once into a lookup table by both databases; a correlated NOT EXISTS
-    made SQLite scan the campaign's entries once per visit (minutes at a county's size)."""
+    Each visit asks the lists' index by ID number whether its person is listed. The unary plus on the
+    campaign keeps SQLite from choosing the campaign's index instead (which scanned the campaign's entries once
+    per visit: minutes at a county's size); it changes nothing in the value, and PostgreSQL makes the NOT EXISTS
+    a hashed anti-join. At 1.2 million visits this is about half the time of building a lookup table of every
+    listed ID (an uncorrelated NOT IN)."""
     query = text(
         """
         SELECT COUNT(*) FROM visit v
         WHERE v.campaign_id = :c AND v.visited_on <= :as_of AND v.outcome <> ''
-          AND v.id_number NOT IN (SELECT id_number FROM worklist_entry WHERE campaign_id = :c)
+          AND NOT EXISTS (
+              SELECT 1 FROM worklist_entry w WHERE w.id_number = v.id_number AND +w.campaign_id = :c
+          )
         """
     )
     return int(connection.execute(query, {"c": campaign_id, "as_of": as_of.isoformat()}).scalar_one())

@@ -84,10 +84,24 @@ def status_snapshot(persons: pd.DataFrame) -> pd.DataFrame:
             frame[column] = persons[column].fillna(False).astype(bool) if column in persons else False
         elif column in INSURANCES:
             values = persons[column] if column in persons else pd.Series("", index=persons.index)
-            frame[column] = pd.Categorical(values.astype(object).fillna(""), categories=STATUS_VALUES)
+            frame[column] = _statuses(values)
         else:
-            frame[column] = persons[column].astype(object).fillna("").astype(str) if column in persons else ""
+            frame[column] = _texts(persons[column]) if column in persons else ""
     return frame.reset_index(drop=True)
+
+
+def _statuses(values: pd.Series) -> pd.Series | pd.Categorical:
+    """A status column as a categorical of STATUS_VALUES ("" where missing). The comparison's categoricals are
+    recoded by their few categories, not value by value (a county's persons: milliseconds instead of a second)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and set(values.cat.categories) <= set(STATUS_VALUES):
+        return values.cat.set_categories(STATUS_VALUES).fillna("")
+    return pd.Categorical(values.astype(object).fillna(""), categories=STATUS_VALUES)
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("")
+    return values.astype(object).fillna("").astype(str)
 
 
 def changes(before: pd.DataFrame, after: pd.DataFrame, registered: Collection[str] = ()) -> Changes:

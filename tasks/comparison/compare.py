@@ -484,24 +484,7 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
     outside_lists = outside["sources"].astype(str).str.split(",")
     outside_by_source = outside_lists.explode().value_counts()
     rules = campaign.comparison.insurances if campaign.comparison is not None else {}
-    by_township = []
-    grouped = persons.groupby("township_code")
-    for township in campaign.townships:
-        rows = grouped.get_group(township.code) if township.code in grouped.groups else persons.iloc[0:0]
-        categories = rows["category"].value_counts()
-        by_township.append(
-            {
-                "code": township.code,
-                "name": township.name,
-                "persons": len(rows),
-                "insured_full": int(categories.get("insured_full", 0)),
-                "partial": int(categories.get("partial", 0)),
-                "uninsured": int(categories.get("uninsured", 0)),
-                "deceased": int(categories.get("deceased", 0)),
-                "missing_by_insurance": {i: int((rows[i] == "missing").sum()) for i in INSURANCES},
-                "registered_pending": int(pending_person.loc[rows.index].sum()),
-            }
-        )
+    by_township = _by_township(persons, pending_person, campaign)
     categories = persons["category"].value_counts()
     employment = persons["employment_status"].value_counts()
     return {
@@ -529,6 +512,40 @@ def summarise(result: CompareResult, campaign: Campaign, as_of: date) -> dict[st
         "subsidised": int((persons["subsidised"] != "").sum()),
         "by_township": by_township,
     }
+
+
+_TOWNSHIP_CATEGORIES = ("insured_full", "partial", "uninsured", "deceased")
+
+
+def _by_township(persons: pd.DataFrame, pending_person: pd.Series, campaign: Campaign) -> list[dict[str, object]]:
+    """Per township of the campaign (in its order, zeros where it has nobody): persons, categories, `missing`
+    per insurance and registered_pending, added up in one grouping of per-person flags."""
+    category = persons["category"]
+    flags = pd.DataFrame(
+        {
+            "persons": np.ones(len(persons), dtype=np.int64),
+            **{c: (category == c).to_numpy(dtype=np.int64) for c in _TOWNSHIP_CATEGORIES},
+            **{i: (persons[i] == "missing").to_numpy(dtype=np.int64) for i in INSURANCES},
+            "registered_pending": pending_person.to_numpy(dtype=np.int64),
+        }
+    )
+    sums = flags.groupby(persons["township_code"].to_numpy(), sort=False).sum()
+    totals = {str(code): row for code, row in zip(sums.index, sums.to_dict("records"), strict=True)}
+    empty = dict.fromkeys(flags.columns, 0)
+    by_township: list[dict[str, object]] = []
+    for township in campaign.townships:
+        row = totals.get(township.code, empty)
+        by_township.append(
+            {
+                "code": township.code,
+                "name": township.name,
+                "persons": int(row["persons"]),
+                **{c: int(row[c]) for c in _TOWNSHIP_CATEGORIES},
+                "missing_by_insurance": {i: int(row[i]) for i in INSURANCES},
+                "registered_pending": int(row["registered_pending"]),
+            }
+        )
+    return by_township
 
 
 def combine_summaries(parts: Sequence[Mapping[str, object]]) -> dict[str, object]:
