@@ -124,3 +124,15 @@ def prefect_harness() -> Iterator[None]:
 
     with session_server(_PREFECT_HOME, startup_timeout=90):
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests (those that run flows on the Prefect test server) are marked `slow` (`-m "not slow"`
+    leaves them out), and their files run first: with the suite shared out file by file between workers
+    (`make test`), the long files start at once and the short ones fill the end."""
+    slow_files = set()
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+            slow_files.add(item.path)
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: each file's order is kept
