@@ -25,9 +25,10 @@ demo: install
 ## The suite runs on TEST_WORKERS processes (pytest-xdist; 2 = the two cores), each test file's tests on one of
 ## them, so that a file's shared county, workspace or Prefect run is built once; each worker starts its own Prefect
 ## test server and uses its own temporary folders and PostgreSQL schemas. TEST_WORKERS=0 runs it in one process.
+## Files are handed out in the order tests/conftest.py puts them (the Prefect end-to-end files first), not by size.
 TEST_WORKERS ?= 2
 test: install postgres lint browser office
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # A missing service: a note where the services are optional, the reason and a failed run where they are required.
 missing = if [ -n "$${CANBAO_REQUIRE_SERVICES:-}" ] && [ "$${CANBAO_REQUIRE_SERVICES}" != 0 ]; then \
