@@ -22,8 +22,13 @@ demo: install
 ## browser test when Chromium could not be installed, the notices' PDF checks when LibreOffice could not be, each
 ## with its reason. With CANBAO_REQUIRE_SERVICES=1 (`.ci/run`) each of these fails the run instead, with the reason:
 ## the postgres, browser and office targets below stop it before the suite, the tests fail rather than skip.
+## The suite runs on TEST_WORKERS processes (pytest-xdist; 2 = the two cores), each test file's tests on one of
+## them, so that a file's shared county, workspace or Prefect run is built once; each worker starts its own Prefect
+## test server and uses its own temporary folders and PostgreSQL schemas. TEST_WORKERS=0 runs it in one process.
+## Files are handed out in the order tests/conftest.py puts them (the Prefect end-to-end files first), not by size.
+TEST_WORKERS ?= 2
 test: install postgres lint browser office
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # A missing service: a note where the services are optional, the reason and a failed run where they are required.
 missing = if [ -n "$${CANBAO_REQUIRE_SERVICES:-}" ] && [ "$${CANBAO_REQUIRE_SERVICES}" != 0 ]; then \

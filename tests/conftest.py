@@ -33,6 +33,7 @@ from models.campaign.spec import Campaign, load_campaign  # noqa: E402
 from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from tasks.setup import initialise  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
+from tests.db_templates import Templates  # noqa: E402
 from tests.services import POSTGRES_URL, postgres_unavailable, services_required, unavailable  # noqa: E402
 
 pytest_plugins = ["tests.receivers"]
@@ -91,10 +92,24 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "var", database_url=database_url, apprise_config=None)
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """The session's initialised databases, copied into each test's own (tests/db_templates.py)."""
+    templates = Templates(tmp_path_factory.mktemp("templates"), POSTGRES_URL)
+    try:
+        yield templates
+    finally:
+        templates.drop()
+
+
 @pytest.fixture
-def workspace(settings: Settings) -> Iterator[Workspace]:
+def workspace(settings: Settings, database_templates: Templates) -> Iterator[Workspace]:
+    """An initialised workspace: a copy of the session's template, or `initialise` where the database is not the
+    fixtures' own."""
+    restored = database_templates.restore(settings)
     ws = Workspace.open(settings)
-    initialise(ws)
+    if not restored:
+        initialise(ws)
     try:
         yield ws
     finally:
@@ -109,3 +124,15 @@ def prefect_harness() -> Iterator[None]:
 
     with session_server(_PREFECT_HOME, startup_timeout=90):
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests (those that run flows on the Prefect test server) are marked `slow` (`-m "not slow"`
+    leaves them out), and their files run first: with the suite shared out file by file between workers
+    (`make test`), the long files start at once and the short ones fill the end."""
+    slow_files = set()
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+            slow_files.add(item.path)
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: each file's order is kept

@@ -8,14 +8,15 @@ import json
 
 import pytest
 
+from tasks.workspace import Workspace
 from tests.cli_runner import invoke, invoke_ok
 
 FENGCHENG = "350524100"
 
 
 @pytest.fixture
-def initialised(env: dict[str, str]) -> dict[str, str]:
-    invoke_ok(env, "init")
+def initialised(env: dict[str, str], workspace: Workspace) -> dict[str, str]:
+    """What `canbao init` leaves (the session's initialised copy, tests/db_templates.py)."""
     return env
 
 

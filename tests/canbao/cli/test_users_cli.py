@@ -27,8 +27,8 @@ def add(env: dict[str, str], *args: str, password: str = PASSWORD) -> tuple[int,
 
 
 @pytest.fixture
-def initialised(env: dict[str, str]) -> dict[str, str]:
-    invoke_ok(env, "init")
+def initialised(env: dict[str, str], workspace: Workspace) -> dict[str, str]:
+    """What `canbao init` leaves (the session's initialised copy, tests/db_templates.py)."""
     return env
 
 
