@@ -137,6 +137,7 @@ def test_the_scores_before_the_cut_off_ran_count_the_deadline_day_too(workspace:
     assert visited == {town[ON_DEADLINE]: 1, town[RECEIVED_LATE]: 0, town[MADE_LATE]: 0, town[AFTER_CUTOFF]: 0}
     assert _late_flags(ws) == dict.fromkeys([ON_DEADLINE, RECEIVED_LATE, MADE_LATE, AFTER_CUTOFF], False)
 
+
 def test_a_person_counts_at_the_deadline_by_the_visits_that_arrived_in_time(workspace: Workspace) -> None:
     """Several visits per person, some received after the deadline: only the ones made and received by it
     count, whatever came before or after them. One person per township, counted by hand."""
