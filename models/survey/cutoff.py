@@ -98,15 +98,15 @@ def _only_late(connection: Connection, campaign_id: int, deadline: date) -> tupl
     params: dict[str, Any] = {"c": campaign_id, "d": deadline.isoformat()}
     late = connection.execute(
         text(
-            "SELECT DISTINCT id_number, outcome FROM visit "
-            "WHERE campaign_id = :c AND received_on > :d AND visited_on <= :d AND outcome <> ''"
+            "SELECT id_number, outcome FROM visit "
+            "WHERE campaign_id + 0 = :c AND received_on > :d AND visited_on <= :d AND outcome <> ''"
         ),
         params,
     ).all()
     any_late = sorted({i for i, _o in late})
     registered_late = {i for i, o in late if o == "registered"}
-    # `campaign_id + 0`: looked up by ID number (SQLite would otherwise pick an index led by the campaign and
-    # read most of it); here and in _listed_per_village.
+    # `campaign_id + 0`: read from the index on received_on above, and by ID number below and in
+    # _listed_per_village (SQLite would otherwise pick an index led by the campaign and read most of it).
     in_time = text(
         "SELECT DISTINCT id_number, outcome FROM visit WHERE campaign_id + 0 = :c AND id_number IN :ids "
         "AND visited_on <= :d AND received_on <= :d AND outcome <> ''"
@@ -171,11 +171,10 @@ def frozen(session: Session, *, campaign_id: int) -> Frozen | None:
 
 def mark_late_visits(connection: Connection, *, campaign_id: int, deadline: date) -> int:
     """Mark every visit made or received after the deadline as late; returns how many were newly marked. Two
-    ranges, each read from its index (received_on: ix_visit_received; visited_on: its own index, hence
-    `campaign_id + 0`), rather than every visit of the campaign."""
+    ranges, each read from its own index (hence `campaign_id + 0`), rather than every visit of the campaign."""
     params = {"c": campaign_id, "d": deadline.isoformat(), "t": True, "f": False}
     marked = 0
-    for condition in ("campaign_id = :c AND received_on > :d", "campaign_id + 0 = :c AND visited_on > :d"):
+    for condition in ("campaign_id + 0 = :c AND received_on > :d", "campaign_id + 0 = :c AND visited_on > :d"):
         result = connection.execute(text(f"UPDATE visit SET late = :t WHERE {condition} AND late = :f"), params)
         marked += int(result.rowcount or 0)
     return marked

@@ -18,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_visit_received", "visit", ["campaign_id", "received_on", "outcome", "visited_on", "id_number"], unique=False
-    )
+    op.create_index("ix_visit_received", "visit", ["received_on"], unique=False)
 
 
 def downgrade() -> None:
