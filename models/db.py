@@ -40,6 +40,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode still safe from corruption, and far fewer fsyncs
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Up to 64 MiB of pages per connection (the default is 2 MiB): a bulk write into a large table keeps its
+    # indexes' pages in memory instead of spilling and rereading them (400,000 audit rows: 26 s → 12 s).
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -249,8 +249,13 @@ class Visit(SQLModel, table=True):
     corrections) makes re-importing the same workbook a no-op."""
 
     __tablename__ = "visit"
-    # Progress looks up each listed person's visits by date and outcome: this index answers from itself.
-    __table_args__ = (Index("ix_visit_person_day", "campaign_id", "id_number", "visited_on", "outcome"),)
+    __table_args__ = (
+        # Progress looks up each listed person's visits by date and outcome: this index answers from itself.
+        Index("ix_visit_person_day", "campaign_id", "id_number", "visited_on", "outcome"),
+        # The cut-off finds the visits that reached the county after the deadline here. Not led by the campaign
+        # nor covering: SQLite would then prefer it to ix_visit_person_day for the score sheet's join by person.
+        Index("ix_visit_received", "received_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(index=True)

@@ -49,11 +49,12 @@ class VisitRecord:
 
     @cached_property
     def key(self) -> str:
-        corrections = json.dumps(dict(sorted(self.corrections.items())), ensure_ascii=False)
-        text = f"{self.id_number}|{self.outcome}|{self.visited_on.isoformat()}|{corrections}"
+        text = f"{self.id_number}|{self.outcome}|{self.visited_on.isoformat()}|{self.corrections_json()}"
         return hashlib.sha256(text.encode()).hexdigest()[:40]
 
     def corrections_json(self) -> str:
+        if not self.corrections:
+            return "{}"  # what json.dumps gives, for most visits without its cost
         return json.dumps(dict(sorted(self.corrections.items())), ensure_ascii=False)
 
 

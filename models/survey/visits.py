@@ -208,27 +208,32 @@ def update_persons(
     connection: Connection, *, campaign_id: int, persons: dict[str, dict[str, Any]], changed: dict[str, set[str]]
 ) -> None:
     """Store the `changed` fields of `persons` (as read by `person_rows`): one UPDATE statement per set of
-    changed fields, executed for every person with that set."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    changed fields, executed for every person with that set in one batch of the driver (SQLAlchemy's handling
+    of each parameter set cost more than the database's work)."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for id_number, names in changed.items():
         fields = tuple(sorted(names))
         person = persons[id_number]
-        groups.setdefault(fields, []).append(
-            {"c": campaign_id, "i": id_number, **{f"v_{name}": person[name] for name in fields}}
-        )
-    for fields, params in groups.items():
-        assignments = ", ".join(f"{name} = :v_{name}" for name in fields)
-        connection.execute(text(f"UPDATE person SET {assignments} WHERE campaign_id = :c AND id_number = :i"), params)
+        groups.setdefault(fields, []).append((*(person[name] for name in fields), campaign_id, id_number))
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for fields, rows in groups.items():
+        assignments = ", ".join(f"{name} = {mark}" for name in fields)
+        statement = f"UPDATE person SET {assignments} WHERE campaign_id = {mark} AND id_number = {mark}"
+        connection.exec_driver_sql(statement, rows)
 
 
-def insert_person_changes(connection: Connection, *, changes: Sequence[dict[str, Any]]) -> None:
-    """Append to the audit trail: campaign_id, id_number, field, before, after, visit_key, changed_by, channel,
-    changed_at of each change."""
+AUDIT_COLUMNS = ("campaign_id", "id_number", "field", "before", "after", "visit_key", "changed_by", "channel",
+                 "changed_at")  # fmt: skip
+
+
+def insert_person_changes(connection: Connection, *, changes: Sequence[Sequence[Any]]) -> None:
+    """Append to the audit trail: rows of AUDIT_COLUMNS (campaign_id, id_number, field, before, after, visit_key,
+    changed_by, channel, changed_at) of each change."""
     if not changes:
         return
     import pandas as pd
 
-    insert_rows(connection, "person_change", pd.DataFrame(list(changes)))
+    insert_rows(connection, "person_change", pd.DataFrame(list(changes), columns=list(AUDIT_COLUMNS)))
 
 
 def person_changes(connection: Connection, *, campaign_id: int, id_number: str) -> list[dict[str, Any]]:

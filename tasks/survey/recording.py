@@ -55,26 +55,15 @@ def record_visits(
     insert_visits(connection, campaign_id=campaign_id, visits=new, recorded_at=now)
     persons = person_rows(connection, campaign_id=campaign_id, ids=sorted({v.id_number for v in new}))
     changed: dict[str, set[str]] = {}
-    audit: list[dict[str, Any]] = []
+    audit: list[tuple[Any, ...]] = []  # rows of models.survey.visits.AUDIT_COLUMNS
     for visit in sorted(new, key=lambda v: v.visited_on):
         person = persons.get(visit.id_number)
         if person is None:
             continue  # listed once, but no longer in the register: the visit is kept, there is no record to change
+        by = visit.visitor or recorded_by
         for name, before, after in apply_visit(person, visit, survey):
             changed.setdefault(visit.id_number, set()).add(name)
-            audit.append(
-                {
-                    "campaign_id": campaign_id,
-                    "id_number": visit.id_number,
-                    "field": name,
-                    "before": before,
-                    "after": after,
-                    "visit_key": visit.key,
-                    "changed_by": visit.visitor or recorded_by,
-                    "channel": visit.channel,
-                    "changed_at": now,
-                }
-            )
+            audit.append((campaign_id, visit.id_number, name, before, after, visit.key, by, visit.channel, now))
     update_persons(connection, campaign_id=campaign_id, persons=persons, changed=changed)
     insert_person_changes(connection, changes=audit)
     return Recorded(len(new), offered - len(new), len(audit), tuple(v.key for v in new))

@@ -27,6 +27,7 @@ A village returns its work list with 走访结果 (an outcome: its Chinese name,
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -297,22 +298,56 @@ def _rejected_record(row: _ReturnedRow, reasons: list[str], visited_text: str) -
     }
 
 
+class _Checks:
+    """The checks of `check_visit` and `check_notes`, and the text of a parsed visit date, made once per distinct
+    cells: a county's returned rows repeat a few dozen outcomes, dates and corrections."""
+
+    def __init__(self, survey: Survey, window: tuple[date, date], received_on: date) -> None:
+        self.survey, self.window, self.received_on = survey, window, received_on
+        self._visits: dict[tuple[str, str, str], tuple[str | None, dict[str, str], date | None, list[str]]] = {}
+        self._notes: dict[tuple[str | None, str, str], tuple[str, str, list[str]]] = {}
+        self._dates: dict[Any, str] = {}
+
+    def visit(
+        self, outcome_text: str, corrections_text: str, visited_text: str
+    ) -> tuple[str | None, dict[str, str], date | None, list[str]]:
+        cells = (outcome_text, corrections_text, visited_text)
+        found = self._visits.get(cells)
+        if found is None:
+            found = check_visit(self.survey, self.window, *cells, self.received_on)
+            self._visits[cells] = found
+        code, fixes, visited_on, reasons = found
+        return code, dict(fixes), visited_on, list(reasons)  # copies: the caller may change them
+
+    def notes(self, outcome: str | None, reason_text: str, intent_text: str) -> tuple[str, str, list[str]]:
+        cells = (outcome, reason_text, intent_text)
+        found = self._notes.get(cells)
+        if found is None:
+            found = check_notes(self.survey, *cells)
+            self._notes[cells] = found
+        return found[0], found[1], list(found[2])
+
+    def visited_text(self, visited: Any) -> str:
+        """The importer's parsed 走访日期 as ISO text, "" when blank."""
+        try:
+            return self._dates[visited]
+        except (KeyError, TypeError):  # not seen yet, or a cell that cannot be a key
+            pass
+        # A list without the 走访日期 column gives "" here, which pd.Timestamp would turn into NaT.
+        blank = visited is None or visited == "" or pd.isna(visited)
+        text = "" if blank else pd.Timestamp(visited).date().isoformat()
+        with contextlib.suppress(TypeError):
+            self._dates[visited] = text
+        return text
+
+
 def _visit_of(
-    row: _ReturnedRow,
-    survey: Survey,
-    window: tuple[date, date],
-    listed: Mapping[str, tuple[str, str]],
-    received_on: date,
+    row: _ReturnedRow, checks: _Checks, listed: Mapping[str, tuple[str, str]], received_on: date
 ) -> VisitRecord | dict[str, Any]:
     """The visit a row with a result reports, or its rejected record (with the reasons)."""
-    visited = row.visited_on
-    # A list without the 走访日期 column gives "" here, which pd.Timestamp would turn into NaT.
-    blank = visited is None or visited == "" or pd.isna(visited)
-    visited_text = "" if blank else pd.Timestamp(visited).date().isoformat()
-    code, fixes, visited_on, reasons = check_visit(
-        survey, window, row.outcome, row.corrections, visited_text, received_on
-    )
-    said, intent, problems = check_notes(survey, code, row.not_insured_reason, row.intent)
+    visited_text = checks.visited_text(row.visited_on)
+    code, fixes, visited_on, reasons = checks.visit(row.outcome, row.corrections, visited_text)
+    said, intent, problems = checks.notes(code, row.not_insured_reason, row.intent)
     reasons += problems
     if not visited_text and "日期无法识别" in row.issues:
         reasons.append(_date_issue(row.issues))
@@ -351,8 +386,7 @@ def returned_visits(
     `accepted` holds raw text for outcome, corrections, visitor; `visited_on` as parsed by the importer
     (NaT when blank or unreadable) and the importer's `issues` (which name an unreadable date).
     """
-    survey = campaign.survey
-    window = campaign.survey_window()
+    checks = _Checks(campaign.survey, campaign.survey_window(), received_on)
     visits: list[VisitRecord] = []
     rejected_rows: list[dict[str, Any]] = []
     pending = 0
@@ -360,7 +394,7 @@ def returned_visits(
         if not row.outcome and not row.corrections:
             pending += 1
             continue
-        visit = _visit_of(row, survey, window, listed, received_on)
+        visit = _visit_of(row, checks, listed, received_on)
         if isinstance(visit, VisitRecord):
             visits.append(visit)
         else:

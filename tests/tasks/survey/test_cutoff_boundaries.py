@@ -136,3 +136,33 @@ def test_the_scores_before_the_cut_off_ran_count_the_deadline_day_too(workspace:
     visited = {f.code: f.visited for f in sheet.facts if f.to_visit}
     assert visited == {town[ON_DEADLINE]: 1, town[RECEIVED_LATE]: 0, town[MADE_LATE]: 0, town[AFTER_CUTOFF]: 0}
     assert _late_flags(ws) == dict.fromkeys([ON_DEADLINE, RECEIVED_LATE, MADE_LATE, AFTER_CUTOFF], False)
+
+
+def test_a_person_counts_at_the_deadline_by_the_visits_that_arrived_in_time(workspace: Workspace) -> None:
+    """Several visits per person, some received after the deadline: only the ones made and received by it
+    count, whatever came before or after them. One person per township, counted by hand."""
+    ws = workspace
+    places = _places(ws)
+    _list(ws, places)
+    town = {i: places[i][0] for i in places}
+
+    def visit(id_number: str, outcome: str, made: date, received: date) -> VisitRecord:
+        township, village = places[id_number]
+        return VisitRecord(id_number, township, village, outcome, made, received, "web", visitor="张三")
+
+    in_time = [
+        visit(ON_DEADLINE, "refused", JUNE_29, JUNE_29),  # visited in time; registered only on a late list
+        visit(RECEIVED_LATE, "registered", JUNE_29, JUNE_30),  # registered in time, and again on a late list
+    ]
+    assert record_and_complete(ws, in_time, JUNE_30)["recorded"] == 2
+    late = [
+        visit(ON_DEADLINE, "registered", JUNE_30, JULY_1),
+        visit(RECEIVED_LATE, "registered", JUNE_30, JULY_1),
+        visit(MADE_LATE, "refused", JUNE_29, JULY_1),  # two visits made in time, both received late
+        visit(MADE_LATE, "registered", JUNE_30, JULY_2),
+        visit(AFTER_CUTOFF, "registered", JULY_1, JULY_1),
+    ]
+    assert record_and_complete(ws, late, JULY_2)["recorded"] == 5
+    figures = _by_code(cut_off_survey(ws, JULY_2))
+    counted = {i: (figures[town[i]]["visited"], figures[town[i]]["registered"]) for i in places}
+    assert counted == {ON_DEADLINE: (1, 0), RECEIVED_LATE: (1, 1), MADE_LATE: (0, 0), AFTER_CUTOFF: (0, 0)}
