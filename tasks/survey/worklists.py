@@ -57,7 +57,7 @@ def to_visit(persons: pd.DataFrame, anomalies: pd.DataFrame) -> pd.DataFrame:
         if len(anomalies)
         else pd.Series(dtype="str")
     )
-    chosen["核查说明"] = chosen["id_number"].map(evidence).fillna("")
+    chosen["核查说明"] = chosen["id_number"].map(evidence).astype("str").fillna("")  # empty map: float NaN
     return chosen
 
 
