@@ -39,7 +39,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.shared_server import running_server  # noqa: E402
+from bench.cli_latency import keep_server  # noqa: E402
 from models.settings import Settings  # noqa: E402
 
 CANBAO = str(Path(sys.executable).with_name("canbao"))
@@ -97,19 +97,6 @@ def run_stage(env: dict[str, str], args: list[str]) -> Figures:
         raise SystemExit(f"canbao {' '.join(args)} → {process.returncode}\n{(errors or out)[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Figures(round(wall, 2), round(cpu, 2), round(peak_bytes / 2**30, 2))
-
-
-def keep_server(env: dict[str, str], settings: Settings) -> subprocess.Popen[bytes]:
-    """`canbao web serve` on a free port, once its Prefect server answers: every stage's flows run there."""
-    web = subprocess.Popen(
-        [CANBAO, "web", "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 180
-    while running_server(settings) is None:
-        if web.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("canbao web serve did not start its Prefect server")
-        time.sleep(0.5)
-    return web
 
 
 def returned_lists(database: Path, folder: Path, rows: int, seed: int) -> list[Path]:

@@ -7,7 +7,6 @@ import functools
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,13 @@ from models.settings import DEFAULT_CAMPAIGN, Settings  # noqa: E402
 from tasks.setup import initialise  # noqa: E402
 from tasks.workspace import Workspace  # noqa: E402
 from tests.db_templates import Templates  # noqa: E402
-from tests.services import POSTGRES_URL, postgres_unavailable, services_required, unavailable  # noqa: E402
+from tests.services import (  # noqa: E402
+    POSTGRES_URL,
+    fresh_postgres_schema,
+    postgres_unavailable,
+    services_required,
+    unavailable,
+)
 
 pytest_plugins = ["tests.receivers"]
 
@@ -68,17 +73,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     reason = _postgres_reason()
     if reason:
         unavailable(reason)
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -124,6 +120,15 @@ def prefect_harness() -> Iterator[None]:
 
     with session_server(_PREFECT_HOME, startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def harness_url(prefect_harness: None) -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    assert url, "the Prefect test harness must be running"
+    return str(url)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,7 +4,6 @@ revision, and the next row of each table gets the same id."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from models.settings import Settings
 from tasks.setup import initialise
 from tasks.workspace import Workspace
 from tests.db_templates import Templates
-from tests.services import POSTGRES_URL
+from tests.services import fresh_postgres_schema
 
 
 def _schema(engine: Engine) -> dict[str, Any]:
@@ -65,17 +64,8 @@ def _another_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 def test_the_copy_is_what_initialise_makes(database_url: str, tmp_path: Path, database_templates: Templates) -> None:

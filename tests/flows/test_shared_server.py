@@ -16,15 +16,6 @@ from flows.shared_server import ServerRecord, hold_server, read_record, record_p
 from models.settings import Settings
 
 
-@pytest.fixture(scope="session")
-def harness_url(prefect_harness: None) -> str:
-    from prefect.settings import PREFECT_API_URL
-
-    url = PREFECT_API_URL.value()
-    assert url, "the Prefect test harness must be running"
-    return str(url)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var")

@@ -29,15 +29,6 @@ from tests.web_helpers import TODAY
 BEIJING_OFFSET = "+08:00"
 
 
-@pytest.fixture(scope="session")
-def harness_url(prefect_harness: None) -> str:
-    from prefect.settings import PREFECT_API_URL
-
-    url = PREFECT_API_URL.value()
-    assert url, "the Prefect test harness must be running"
-    return str(url)
-
-
 @pytest.fixture
 def no_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server is found through the data folder's record, as `canbao web serve` leaves it."""
