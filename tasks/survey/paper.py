@@ -9,9 +9,14 @@ first page only.
 from __future__ import annotations
 
 import math
+import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
+
+import numpy as np
 
 A4 = 9  # the paper size code of A4 in Excel's page setup
 FOOTER = "&C第 &P 页 共 &N 页"
@@ -25,8 +30,24 @@ TITLE_POINTS = 14  # the title's font size; one line of it is about 21 points hi
 
 
 def display_width(text: str) -> int:
-    """Width in spreadsheet character units: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Width in spreadsheet character units: a Chinese character (East Asian width W or F) takes two."""
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_wide_characters().findall(text))
+
+
+@cache
+def _wide_characters() -> re.Pattern[str]:
+    """A character class of every code point whose East Asian width is W or F, as ranges: a work list has
+    millions of cells, and a regular expression counts them in C where a loop over characters would not."""
+    ranges: list[tuple[int, int]] = []
+    for point in range(sys.maxunicode + 1):
+        if unicodedata.east_asian_width(chr(point)) in "WF":
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1] = (ranges[-1][0], point)
+            else:
+                ranges.append((point, point))
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
 
 
 def column_width(heading: str, values: Iterable[object]) -> float:
@@ -50,6 +71,33 @@ def row_height(values: Iterable[object], widths: Iterable[float]) -> float | Non
         default=1,
     )
     return lines * LINE_POINTS if lines > 1 else None
+
+
+def table_layout(
+    headings: Sequence[str], rows: Sequence[Sequence[object]], unwrapped: Sequence[bool]
+) -> tuple[list[float], list[float | None]]:
+    """Each column's width (`column_width`) and each row's height (`row_height`, the `unwrapped` columns left
+    out), with every cell's display width computed once: the same figures as those two functions give, for a
+    table of a million cells in seconds."""
+    widths: list[float] = []
+    lines = np.ones(len(rows))
+    for c, heading in enumerate(headings):
+        cells = [row[c] for row in rows]
+        measured = np.fromiter(
+            (display_width(str(v)) if v is not None else -1 for v in cells), dtype=np.int64, count=len(cells)
+        )
+        longest = max(int(measured.max(initial=-1)), 0)
+        if longest == 0:
+            width = max(BLANK_WIDTH, display_width(heading) + 2)
+        else:
+            width = max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(heading), longest) + 2))
+        widths.append(width)
+        if not unwrapped[c]:
+            filled = np.fromiter((bool(v) for v in cells), dtype=bool, count=len(cells))
+            needed = np.ceil(np.where(filled, measured, 0) / max((width - 1) * TEXT_PER_UNIT, 1.0))
+            lines = np.maximum(lines, needed)
+    heights = [float(n) * LINE_POINTS if n > 1 else None for n in lines.tolist()]
+    return widths, heights
 
 
 def title_height(title: str, total_width: float) -> float:

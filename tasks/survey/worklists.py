@@ -195,13 +195,12 @@ def _write_table(
     plain = workbook.add_format({**cell, "text_wrap": True})
     columns = [str(c) for c in frame.columns]
     values = frame.astype(object).to_numpy().tolist()
-    widths = []
+    as_text = [column in text_columns for column in columns]
+    widths, heights = paper.table_layout(columns, values, unwrapped=as_text)
     for c, column in enumerate(columns):
-        width = paper.column_width(column, (row[c] for row in values))
         if column in text_columns and column == "身份证号":
-            width = max(width, paper.ID_WIDTH)
-        widths.append(width)
-        ws.set_column(c, c, width, text if column in text_columns else plain)
+            widths[c] = max(widths[c], paper.ID_WIDTH)
+        ws.set_column(c, c, widths[c], text if column in text_columns else plain)
     last = max(len(columns) - 1, 0)
     if last:
         ws.merge_range(0, 0, 0, last, title, heading)
@@ -210,9 +209,7 @@ def _write_table(
     ws.set_row(0, paper.title_height(title, sum(widths)))
     for c, column in enumerate(columns):
         ws.write_string(1, c, column, bold)
-    as_text = [column in text_columns for column in columns]
-    for r, row in enumerate(values, start=2):
-        height = paper.row_height((None if as_text[c] else v for c, v in enumerate(row)), widths)
+    for r, (row, height) in enumerate(zip(values, heights, strict=True), start=2):
         if height:
             ws.set_row(r, height)
         for c, value in enumerate(row):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from tasks.analysis.expansion_workbook import write_plan_workbook
 from tasks.inspection.samples import Drawn, write_sample
 from tasks.survey.corrections import CORRECTION_HEADINGS
 from tasks.survey.household_form import FormChoices, households, registered_place, village_forms, write_forms
-from tasks.survey.paper import ID_WIDTH, LINE_POINTS, column_width, display_width, row_height
+from tasks.survey.paper import ID_WIDTH, LINE_POINTS, column_width, display_width, row_height, table_layout
 from tasks.survey.worklists import village_lists, write_table, write_village_list
 from tests.services import require_libreoffice
 
@@ -275,3 +276,35 @@ def test_row_height_follows_the_longest_wrapped_text(
     values: list[object], widths: list[float], height: float | None
 ) -> None:
     assert row_height(values, widths) == height
+
+
+def test_display_width_counts_wide_characters_as_unicodedata_does() -> None:
+    texts = [
+        "",
+        "abc",
+        "陈一",
+        "欧阳小明",
+        "３５０５２４",
+        "ｱｲ",
+        "a中b文c",
+        "安溪县城厢镇\u3000经兜村",
+        "😀x",
+        LONG_ADDRESS,
+    ]
+    for text in texts:
+        expected = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        assert display_width(text) == expected, text
+
+
+def test_table_layout_gives_the_widths_and_heights_of_column_width_and_row_height() -> None:
+    headings = ["序号", "姓名", "身份证号", "现居住地", "走访结果", "备注"]
+    rows: list[list[object]] = [
+        [1, "欧阳小明", ID_A, LONG_ADDRESS, "", None],
+        [2, "陈一", ID_A, "短", None, 0],
+        [10, "", ID_A, LONG_ADDRESS * 2, "", "说明" * 30],
+    ]
+    unwrapped = [False, False, True, False, False, False]
+    widths, heights = table_layout(headings, rows, unwrapped)
+    assert widths == [column_width(h, [row[c] for row in rows]) for c, h in enumerate(headings)]
+    assert heights == [row_height((None if unwrapped[c] else v for c, v in enumerate(row)), widths) for row in rows]
+    assert heights[0] is not None and heights[1] is None
