@@ -53,7 +53,10 @@ def _wide_characters() -> re.Pattern[str]:
 def column_width(heading: str, values: Iterable[object]) -> float:
     """Wide enough for the heading and the longest value, within MIN_WIDTH and MAX_WIDTH (longer ones wrap); a
     column with no value at all is left BLANK_WIDTH wide for handwriting."""
-    longest = max((display_width(str(v)) for v in values if v is not None), default=0)
+    return _width_for(heading, max((display_width(str(v)) for v in values if v is not None), default=0))
+
+
+def _width_for(heading: str, longest: int) -> float:
     if longest == 0:
         return max(BLANK_WIDTH, display_width(heading) + 2)
     return max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(heading), longest) + 2))
@@ -86,11 +89,7 @@ def table_layout(
         measured = np.fromiter(
             (display_width(str(v)) if v is not None else -1 for v in cells), dtype=np.int64, count=len(cells)
         )
-        longest = max(int(measured.max(initial=-1)), 0)
-        if longest == 0:
-            width = max(BLANK_WIDTH, display_width(heading) + 2)
-        else:
-            width = max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(heading), longest) + 2))
+        width = _width_for(heading, max(int(measured.max(initial=-1)), 0))
         widths.append(width)
         if not unwrapped[c]:
             filled = np.fromiter((bool(v) for v in cells), dtype=bool, count=len(cells))
